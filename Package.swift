@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+// Sentio: live multimodal sentiment analysis. One target per pipeline stage (DESIGN.md §2).
+import PackageDescription
+
+let package = Package(
+    name: "Sentio",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sentio", targets: ["sentio"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "Acoustics", targets: ["Acoustics"]),
+        .library(name: "Vision", targets: ["Vision"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Text", targets: ["Text"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages; only the adaptor targets import them.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev",
+                                         "libswresample-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Stages.
+        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "DSP"),
+        .target(name: "Acoustics", dependencies: ["DSP"]),
+        .target(name: "Vision"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Text", dependencies: ["Tensor"]),
+
+        .executableTarget(name: "sentio", dependencies: [
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests mirror the targets.
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP"]),
+        .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextTests", dependencies: ["Text", "Tensor"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

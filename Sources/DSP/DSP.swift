@@ -1,0 +1,1 @@
+// DSP stage: see DESIGN.md §2. Types live in files named after them.

@@ -1,0 +1,1 @@
+// Media stage: FFmpeg ingest.
