@@ -23,7 +23,10 @@ struct DecodeJob: Sendable {
         let source = try InputSource(input: input, inputFormat: options.inputFormat,
                                      formatOptions: options.formatOptions, control: control)
         guard let context = source.context else { return }
-        let origin = source.startTime ?? 0
+        // Times are on the input's presentation timeline. A positive container start (the
+        // running clock of MPEG-TS, RTP, …) becomes 0; a negative one (encoder priming, as
+        // AAC in Matroska) is kept, so caption times stay as authored.
+        let origin = max(0, source.startTime ?? 0)
 
         // Stream selection: FFmpeg's notion of the best audio and video stream, every
         // subtitle stream for captions; everything else is discarded at the demuxer.

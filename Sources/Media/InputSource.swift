@@ -23,7 +23,6 @@ final class InputSource {
         self.controlRef = Unmanaged.passRetained(control)
 
         guard let context = avformat_alloc_context() else {
-            controlRef.release()
             throw MediaError(.openFailed, input: input, reason: "cannot allocate a demuxer")
         }
         context.pointee.interrupt_callback = AVIOInterruptCB(callback: interruptCallback,
@@ -33,8 +32,7 @@ final class InputSource {
             format = av_find_input_format(inputFormat)
             if format == nil {
                 avformat_free_context(context)
-                controlRef.release()
-                throw MediaError(.invalidOptions, input: input, reason: "unknown input format '\(inputFormat)'")
+                    throw MediaError(.invalidOptions, input: input, reason: "unknown input format '\(inputFormat)'")
             }
         }
         var options: OpaquePointer?
@@ -44,8 +42,8 @@ final class InputSource {
         var opened: UnsafeMutablePointer<AVFormatContext>? = context
         let openCode = avformat_open_input(&opened, Self.ffmpegURL(input), format, &options)
         if openCode < 0 {
-            // avformat_open_input frees the context on failure.
-            controlRef.release()
+            // avformat_open_input frees the context on failure. (deinit, which runs because
+            // every stored property is set, releases the control.)
             throw Self.openError(input: input, code: openCode, control: control)
         }
         self.context = opened
@@ -53,7 +51,6 @@ final class InputSource {
         let infoCode = avformat_find_stream_info(opened, nil)
         if infoCode < 0 {
             avformat_close_input(&self.context)
-            controlRef.release()
             throw Self.openError(input: input, code: infoCode, control: control)
         }
     }

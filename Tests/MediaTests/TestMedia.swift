@@ -57,12 +57,14 @@ enum TestMedia {
                                              "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
                                              "-c:a", "aac", "-c:s", "mov_text", "-movflags", "+faststart",
                                              "-metadata:s:s:0", "language=eng", path("clip.mp4")])
-        // MKV with the same streams and caption tracks as subrip, ass and webvtt.
-        try run("ffmpeg", ["-y", "-i", path("clip.mp4"), "-i", path("captions.srt"), "-i", path("captions.srt"),
-                           "-i", path("captions.srt"),
-                           "-map", "0:v", "-map", "0:a", "-map", "1", "-map", "2", "-map", "3",
-                           "-c:v", "copy", "-c:a", "copy", "-c:s:0", "srt", "-c:s:1", "ass", "-c:s:2", "webvtt",
-                           path("clip.mkv")])
+        // MKV encoded from the same sources (FLAC audio, so no encoder priming shifts the
+        // timeline), with the captions as subrip, ass and webvtt tracks.
+        try run("ffmpeg", ["-y"] + video + ["-i", path("speech.wav"), "-i", path("captions.srt"),
+                                             "-i", path("captions.srt"), "-i", path("captions.srt"),
+                                             "-map", "0:v", "-map", "1:a", "-map", "2", "-map", "3", "-map", "4",
+                                             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+                                             "-c:a", "flac", "-c:s:0", "srt", "-c:s:1", "ass", "-c:s:2", "webvtt",
+                                             path("clip.mkv")])
         // One stream only.
         try run("ffmpeg", ["-y", "-i", path("clip.mp4"), "-map", "0:v", "-c", "copy", path("video-only.mp4")])
         try run("ffmpeg", ["-y", "-i", path("clip.mp4"), "-map", "0:a", "-c", "copy", path("audio-only.m4a")])
