@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `sentio bench …`: each stage measured next to its reference on the same input, in one run.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks against reference tools, run side by side on the same input.",
+        subcommands: [BenchIngest.self]
+    )
+}
