@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Vision", targets: ["Vision"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Text", targets: ["Text"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
+        .target(name: "Pipeline", dependencies: ["Media"]),
 
         .executableTarget(name: "sentio", dependencies: [
             "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text",
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
         .testTarget(name: "SentioCLITests", dependencies: ["sentio"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
