@@ -130,3 +130,78 @@ struct LiveStreamTests {
         #expect(waited >= .milliseconds(700) && waited < .seconds(3), "waited \(waited)")
     }
 }
+
+/// The other protocols of the issue, each with a real peer on loopback: Python's HTTP server,
+/// and the ffmpeg CLI pushing RTSP, RTMP and SRT to Sentio listening as the server.
+@Suite("Network protocols", .serialized)
+struct ProtocolTests {
+    static func push(_ reader: MediaReader, senderArguments: [String], delay: Duration = .milliseconds(500)) async throws
+        -> LiveStreamTests.Outcome {
+        let box = LiveStreamTests.SenderBox()
+        let collecting = Task { await LiveStreamTests.collect(reader, sender: { box.isRunning }) }
+        try await Task.sleep(for: delay)
+        box.process = try TestMedia.start("ffmpeg", ["-re", "-i", TestMedia.path("clip.mp4"), "-map", "0:v", "-map", "0:a",
+                                                     "-c", "copy"] + senderArguments)
+        let outcome = await collecting.value
+        box.process?.terminate()
+        box.process?.waitUntilExit()
+        return outcome
+    }
+
+    static let liveOptions = MediaReadOptions(audio: .speech, video: VideoFormat(width: 64, height: 48), captions: false,
+                                              stallTimeout: .seconds(3))
+
+    @Test("http:// from a real HTTP server")
+    func http() async throws {
+        try TestMedia.ready()
+        let port = TestMedia.freePort()
+        let server = try TestMedia.start("python3", ["-m", "http.server", "\(port)", "--bind", "127.0.0.1",
+                                                     "--directory", TestMedia.folder.path])
+        defer { server.terminate(); server.waitUntilExit() }
+        var media: DecodedMedia?
+        for _ in 0..<50 where media == nil {  // wait for the server to listen
+            do {
+                media = try await MediaReader("http://127.0.0.1:\(port)/clip.mp4", options: MediaReadOptions(audio: .speech)).readAll()
+            } catch where error.kind == .connectionRefused {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let audio = try #require(media).audio
+        #expect(audio == (try await MediaReader(TestMedia.path("clip.mp4")).readAll().audio), "same samples as the file")
+    }
+
+    @Test("rtsp:// pushed by ffmpeg to Sentio listening")
+    func rtsp() async throws {
+        try TestMedia.ready()
+        let url = "rtsp://127.0.0.1:\(TestMedia.freePort())/live"
+        var options = Self.liveOptions
+        options.formatOptions = ["rtsp_flags": "listen"]
+        let outcome = try await Self.push(MediaReader(url, options: options), senderArguments: ["-f", "rtsp", url])
+        #expect(outcome.senderRunningAtFirstEvent == true)
+        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
+        #expect(abs(outcome.media.frames.count - 100) <= 5)
+    }
+
+    @Test("rtmp:// pushed by ffmpeg to Sentio listening")
+    func rtmp() async throws {
+        try TestMedia.ready()
+        let url = "rtmp://127.0.0.1:\(TestMedia.freePort())/live/cam1"
+        var options = Self.liveOptions
+        options.formatOptions = ["listen": "1"]
+        let outcome = try await Self.push(MediaReader(url, options: options), senderArguments: ["-f", "flv", url])
+        #expect(outcome.senderRunningAtFirstEvent == true)
+        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
+        #expect(abs(outcome.media.frames.count - 100) <= 5)
+    }
+
+    @Test("srt:// pushed by ffmpeg to Sentio listening")
+    func srt() async throws {
+        try TestMedia.ready()
+        let port = TestMedia.freePort(udp: true)
+        let reader = MediaReader("srt://127.0.0.1:\(port)?mode=listener", options: Self.liveOptions)
+        let outcome = try await Self.push(reader, senderArguments: ["-f", "mpegts", "srt://127.0.0.1:\(port)?mode=caller"])
+        #expect(outcome.senderRunningAtFirstEvent == true)
+        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
+        #expect(abs(outcome.media.frames.count - 100) <= 5)
+    }
+}
