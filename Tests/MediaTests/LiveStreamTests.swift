@@ -143,8 +143,7 @@ struct ProtocolTests {
         box.process = try TestMedia.start("ffmpeg", ["-re", "-i", TestMedia.path("clip.mp4"), "-map", "0:v", "-map", "0:a",
                                                      "-c", "copy"] + senderArguments)
         let outcome = await collecting.value
-        box.process?.terminate()
-        box.process?.waitUntilExit()
+        TestMedia.stop(box.process)
         return outcome
     }
 
@@ -157,17 +156,21 @@ struct ProtocolTests {
         let port = TestMedia.freePort()
         let server = try TestMedia.start("python3", ["-m", "http.server", "\(port)", "--bind", "127.0.0.1",
                                                      "--directory", TestMedia.folder.path])
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { TestMedia.stop(server) }
         var media: DecodedMedia?
-        for _ in 0..<50 where media == nil {  // wait for the server to listen
+        let reader = MediaReader("http://127.0.0.1:\(port)/clip.mp4", options: MediaReadOptions(audio: .speech))
+        for _ in 0..<50 {  // until the server listens
             do {
-                media = try await MediaReader("http://127.0.0.1:\(port)/clip.mp4", options: MediaReadOptions(audio: .speech)).readAll()
-            } catch where error.kind == .connectionRefused {
+                media = try await reader.readAll()
+                break
+            } catch {
+                guard error.kind == .connectionRefused else { throw error }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        let audio = try #require(media).audio
-        #expect(audio == (try await MediaReader(TestMedia.path("clip.mp4")).readAll().audio), "same samples as the file")
+        let fetched: [Float] = try #require(media).audio
+        let local: [Float] = try await MediaReader(TestMedia.path("clip.mp4")).readAll().audio
+        #expect(fetched == local, "same samples as the file")
     }
 
     @Test("rtsp:// pushed by ffmpeg to Sentio listening")

@@ -117,6 +117,14 @@ enum TestMedia {
         return process
     }
 
+    /// Ends a background peer. SIGKILL, because a child of the test runner may inherit a
+    /// signal mask that blocks SIGTERM.
+    static func stop(_ process: Process?) {
+        guard let process else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     /// ffmpeg CLI's own decode of an input to 16 kHz mono Float32: the reference.
     static func ffmpegAudio(_ input: String) throws -> [Float] {
         let data = try run("ffmpeg", ["-i", input, "-vn", "-ac", "1", "-ar", "16000", "-f", "f32le", "-"])
