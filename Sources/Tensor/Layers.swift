@@ -1,0 +1,169 @@
+// Layers: parameter holders with a forward function written once on `Var`, so the same
+// code trains (inputs on a tape) and infers (no tape, no bookkeeping).
+
+/// Anything that owns parameters.
+public protocol Layer {
+    var parameters: [Parameter] { get }
+}
+
+/// y = x Wᵀ + b, W: [out, in] (PyTorch layout).
+public final class Linear: Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(weight: Parameter, bias: Parameter?) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// PyTorch's default initialisation: U(−1/√in, 1/√in) for weight and bias.
+    public convenience init(_ name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true, rng: inout SeededRNG) {
+        let bound = 1 / Float(inFeatures).squareRoot()
+        let w = Tensor.randomUniform([outFeatures, inFeatures], low: -bound, high: bound, using: &rng)
+        let b = bias ? Parameter("\(name).bias", .randomUniform([outFeatures], low: -bound, high: bound, using: &rng)) : nil
+        self.init(weight: Parameter("\(name).weight", w), bias: b)
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func callAsFunction(_ x: Var, tape: Tape? = nil) -> Var {
+        let t = tape ?? x.tape
+        return linear(x, weight: weight.on(t), bias: bias?.on(t))
+    }
+}
+
+/// A lookup table of row vectors.
+public final class Embedding: Layer {
+    public let weight: Parameter
+
+    public init(weight: Parameter) { self.weight = weight }
+
+    public convenience init(_ name: String, count: Int, dimension: Int, rng: inout SeededRNG) {
+        self.init(weight: Parameter("\(name).weight", .randomNormal([count, dimension], using: &rng)))
+    }
+
+    public var parameters: [Parameter] { [weight] }
+
+    /// Rows for `ids`, shaped `shape + [dimension]` (default: [ids.count, dimension]).
+    public func callAsFunction(_ ids: [Int], shape: [Int]? = nil, tape: Tape?) -> Var {
+        let rows = gather(weight.on(tape), rows: ids)
+        guard let shape else { return rows }
+        return rows.reshaped(shape + [weight.value.shape[1]])
+    }
+}
+
+/// Layer normalisation over the last axis with learned scale and shift.
+public final class LayerNorm: Layer {
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let eps: Float
+
+    public init(gamma: Parameter, beta: Parameter, eps: Float) {
+        self.gamma = gamma
+        self.beta = beta
+        self.eps = eps
+    }
+
+    public convenience init(_ name: String, dimension: Int, eps: Float = 1e-5) {
+        self.init(gamma: Parameter("\(name).weight", .ones([dimension])),
+                  beta: Parameter("\(name).bias", .zeros([dimension])), eps: eps)
+    }
+
+    public var parameters: [Parameter] { [gamma, beta] }
+
+    public func callAsFunction(_ x: Var, tape: Tape? = nil) -> Var {
+        let t = tape ?? x.tape
+        return layerNorm(x, gamma: gamma.on(t), beta: beta.on(t), eps: eps)
+    }
+}
+
+/// One-layer unidirectional LSTM over padded batches (PyTorch gate order i, f, g, o and
+/// parameter layout). Steps beyond a sequence's length leave its state unchanged, so the
+/// final hidden state of each sequence is the one at its own last step.
+public final class LSTM: Layer {
+    public let weightIH: Parameter   // [4H, in]
+    public let weightHH: Parameter   // [4H, H]
+    public let biasIH: Parameter     // [4H]
+    public let biasHH: Parameter     // [4H]
+    public let hiddenSize: Int
+
+    public init(_ name: String, inputSize: Int, hiddenSize: Int, rng: inout SeededRNG) {
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        func u(_ s: [Int]) -> Tensor { .randomUniform(s, low: -bound, high: bound, using: &rng) }
+        self.hiddenSize = hiddenSize
+        weightIH = Parameter("\(name).weight_ih_l0", u([4 * hiddenSize, inputSize]))
+        weightHH = Parameter("\(name).weight_hh_l0", u([4 * hiddenSize, hiddenSize]))
+        biasIH = Parameter("\(name).bias_ih_l0", u([4 * hiddenSize]))
+        biasHH = Parameter("\(name).bias_hh_l0", u([4 * hiddenSize]))
+    }
+
+    public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
+
+    /// Runs over `x` [B, T, in] with true `lengths` (each in 1...T; 0 gives a zero state).
+    /// Returns the last hidden state of each sequence, [B, H], and all hidden states
+    /// [B, T, H] (zero after a sequence's end).
+    public func callAsFunction(_ x: Var, lengths: [Int], tape: Tape? = nil) -> (last: Var, outputs: Var) {
+        let t = tape ?? x.tape
+        precondition(x.shape.count == 3, "LSTM input must be [batch, time, features], got \(x.shape)")
+        let (B, T) = (x.shape[0], x.shape[1])
+        precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T }, "LSTM lengths \(lengths) for batch \(B), time \(T)")
+        let H = hiddenSize
+        // Input projection for all steps in one product: [B, T, 4H].
+        let xw = linear(x, weight: weightIH.on(t), bias: biasIH.on(t))
+        let whh = weightHH.on(t), bhh = biasHH.on(t)
+        var h = Var(.zeros([B, H])), c = Var(.zeros([B, H]))
+        var outputs: [Var] = []
+        for step in 0..<T {
+            let active = lengths.map { step < $0 ? Float(1) : 0 }
+            let gates = xw.slice(axis: 1, start: step, length: 1).reshaped([B, 4 * H]) + linear(h, weight: whh, bias: bhh)
+            let i = gates.slice(axis: 1, start: 0, length: H).sigmoid()
+            let f = gates.slice(axis: 1, start: H, length: H).sigmoid()
+            let g = gates.slice(axis: 1, start: 2 * H, length: H).tanh()
+            let o = gates.slice(axis: 1, start: 3 * H, length: H).sigmoid()
+            let cNew = f * c + i * g
+            let hNew = o * cNew.tanh()
+            if active.allSatisfy({ $0 == 1 }) {
+                c = cNew; h = hNew
+                outputs.append(h.reshaped([B, 1, H]))
+            } else {
+                let m = Var(Tensor(shape: [B, 1], data: active))
+                let keep = Var(Tensor(shape: [B, 1], data: active.map { 1 - $0 }))
+                c = m * cNew + keep * c
+                h = m * hNew + keep * h
+                outputs.append((m * hNew).reshaped([B, 1, H]))
+            }
+        }
+        let all = T > 0 ? concat(outputs, axis: 1) : Var(.zeros([B, 0, H]))
+        return (h, all)
+    }
+}
+
+/// BERT-style multi-head self-attention: Q, K, V projections, fused attention with a key
+/// padding mask, output projection.
+public final class MultiHeadSelfAttention: Layer {
+    public let query: Linear, key: Linear, value: Linear, output: Linear
+    public let heads: Int
+
+    public init(query: Linear, key: Linear, value: Linear, output: Linear, heads: Int) {
+        self.query = query; self.key = key; self.value = value; self.output = output
+        self.heads = heads
+    }
+
+    public convenience init(_ name: String, width: Int, heads: Int, rng: inout SeededRNG) {
+        self.init(query: Linear("\(name).query", inFeatures: width, outFeatures: width, rng: &rng),
+                  key: Linear("\(name).key", inFeatures: width, outFeatures: width, rng: &rng),
+                  value: Linear("\(name).value", inFeatures: width, outFeatures: width, rng: &rng),
+                  output: Linear("\(name).output", inFeatures: width, outFeatures: width, rng: &rng),
+                  heads: heads)
+    }
+
+    public var parameters: [Parameter] { query.parameters + key.parameters + value.parameters + output.parameters }
+
+    /// `x`: [B, L, width]; `mask`: [B, L], 1 for tokens and 0 for padding.
+    public func callAsFunction(_ x: Var, mask: Tensor?, tape: Tape? = nil) -> Var {
+        let t = tape ?? x.tape
+        let ctx = multiHeadAttention(query: query(x, tape: t), key: key(x, tape: t), value: value(x, tape: t),
+                                     heads: heads, keyMask: mask)
+        return output(ctx, tape: t)
+    }
+}
