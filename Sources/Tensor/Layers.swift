@@ -2,12 +2,12 @@
 // code trains (inputs on a tape) and infers (no tape, no bookkeeping).
 
 /// Anything that owns parameters.
-public protocol Layer {
+public protocol Layer: Sendable {
     var parameters: [Parameter] { get }
 }
 
 /// y = x Wᵀ + b, W: [out, in] (PyTorch layout).
-public final class Linear: Layer {
+public final class Linear: Layer, Sendable {
     public let weight: Parameter
     public let bias: Parameter?
 
@@ -33,7 +33,7 @@ public final class Linear: Layer {
 }
 
 /// A lookup table of row vectors.
-public final class Embedding: Layer {
+public final class Embedding: Layer, Sendable {
     public let weight: Parameter
 
     public init(weight: Parameter) { self.weight = weight }
@@ -53,7 +53,7 @@ public final class Embedding: Layer {
 }
 
 /// Layer normalisation over the last axis with learned scale and shift.
-public final class LayerNorm: Layer {
+public final class LayerNorm: Layer, Sendable {
     public let gamma: Parameter
     public let beta: Parameter
     public let eps: Float
@@ -80,7 +80,7 @@ public final class LayerNorm: Layer {
 /// One-layer unidirectional LSTM over padded batches (PyTorch gate order i, f, g, o and
 /// parameter layout). Steps beyond a sequence's length leave its state unchanged, so the
 /// final hidden state of each sequence is the one at its own last step.
-public final class LSTM: Layer {
+public final class LSTM: Layer, Sendable {
     public let weightIH: Parameter   // [4H, in]
     public let weightHH: Parameter   // [4H, H]
     public let biasIH: Parameter     // [4H]
@@ -140,7 +140,7 @@ public final class LSTM: Layer {
 
 /// BERT-style multi-head self-attention: Q, K, V projections, fused attention with a key
 /// padding mask, output projection.
-public final class MultiHeadSelfAttention: Layer {
+public final class MultiHeadSelfAttention: Layer, Sendable {
     public let query: Linear, key: Linear, value: Linear, output: Linear
     public let heads: Int
 

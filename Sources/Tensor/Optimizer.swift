@@ -41,24 +41,27 @@ public final class Adam {
         for group in groups {
             let lr = group.learningRate, wd = group.weightDecay
             for p in group.parameters {
-                guard let grad = p.grad else { continue }
+                guard p.grad != nil else { continue }
                 let key = ObjectIdentifier(p)
                 var mm = m[key] ?? [Float](repeating: 0, count: p.value.count)
                 var vv = v[key] ?? [Float](repeating: 0, count: p.value.count)
                 let (b1, b2, e, dec) = (beta1, beta2, eps, decoupled)
                 let stepSize = lr / bc1
                 let sqrtBc2 = bc2.squareRoot()
-                p.value.data.withUnsafeMutableBufferPointer { w in grad.data.withUnsafeBufferPointer { g in
-                    mm.withUnsafeMutableBufferPointer { pm in vv.withUnsafeMutableBufferPointer { pv in
-                        for i in 0..<w.count {
-                            var gi = g[i]
-                            if dec { w[i] -= lr * wd * w[i] } else if wd != 0 { gi += wd * w[i] }
-                            pm[i] = b1 * pm[i] + (1 - b1) * gi
-                            pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
-                            w[i] -= stepSize * pm[i] / (pv[i].squareRoot() / sqrtBc2 + e)
-                        }
+                p.update { value, grad in
+                    guard let grad else { return }
+                    value.data.withUnsafeMutableBufferPointer { w in grad.data.withUnsafeBufferPointer { g in
+                        mm.withUnsafeMutableBufferPointer { pm in vv.withUnsafeMutableBufferPointer { pv in
+                            for i in 0..<w.count {
+                                var gi = g[i]
+                                if dec { w[i] -= lr * wd * w[i] } else if wd != 0 { gi += wd * w[i] }
+                                pm[i] = b1 * pm[i] + (1 - b1) * gi
+                                pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
+                                w[i] -= stepSize * pm[i] / (pv[i].squareRoot() / sqrtBc2 + e)
+                            }
+                        } }
                     } }
-                } }
+                }
                 m[key] = mm; v[key] = vv
             }
         }

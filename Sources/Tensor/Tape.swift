@@ -1,3 +1,5 @@
+import Foundation
+
 // Reverse-mode automatic differentiation on a tape.
 //
 // A `Tape` records, for every differentiable result, the ids of its inputs and a closure
@@ -8,30 +10,51 @@
 //
 // A tape belongs to one training step on one task; it is deliberately not Sendable.
 
-/// A trainable tensor with its accumulated gradient.
-public final class Parameter {
+/// A trainable tensor with its accumulated gradient. Shared by reference between a model,
+/// tapes and an optimiser; a lock guards its two fields, so models built from parameters
+/// are Sendable (inference may run from any task). Reads return value copies (copy on write).
+public final class Parameter: @unchecked Sendable {
     public let name: String
-    public var value: Tensor
-    /// Sum of gradients from `Tape.backward` calls since the last `zeroGrad()`.
-    public var grad: Tensor?
+    private let lock = NSLock()
+    private var _value: Tensor
+    private var _grad: Tensor?
 
     public init(_ name: String, _ value: Tensor) {
         self.name = name
-        self.value = value
+        self._value = value
+    }
+
+    public var value: Tensor {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+
+    /// Sum of gradients from `Tape.backward` calls since the last `zeroGrad()`.
+    public var grad: Tensor? {
+        get { lock.withLock { _grad } }
+        set { lock.withLock { _grad = newValue } }
     }
 
     public func zeroGrad() { grad = nil }
 
+    /// Mutates value and gradient in place under the lock (used by optimisers).
+    public func update(_ body: (inout Tensor, Tensor?) -> Void) {
+        lock.withLock { body(&_value, _grad) }
+    }
+
     func accumulate(_ g: Tensor) {
-        if var acc = grad {
-            acc.data.withUnsafeMutableBufferPointer { a in
-                g.data.withUnsafeBufferPointer { b in
-                    for i in 0..<a.count { a[i] += b[i] }
+        lock.withLock {
+            if var acc = _grad {
+                _grad = nil
+                acc.data.withUnsafeMutableBufferPointer { a in
+                    g.data.withUnsafeBufferPointer { b in
+                        for i in 0..<a.count { a[i] += b[i] }
+                    }
                 }
+                _grad = acc
+            } else {
+                _grad = g
             }
-            grad = acc
-        } else {
-            grad = g
         }
     }
 }
