@@ -47,6 +47,7 @@ struct BenchEncoder: AsyncParsableCommand {
     }
 
     func run() throws {
+        OpenBLASKernels.preferAVX512()
         BLAS.setThreadCount(threads)
         let dir = Embed.modelDirectory(model)
         let encoder = try BertEncoder(directory: dir)

@@ -52,6 +52,7 @@ struct Embed: AsyncParsableCommand {
     }
 
     func run() throws {
+        OpenBLASKernels.preferAVX512()
         let dir = Self.modelDirectory(model)
         let encoder = try BertEncoder(directory: dir)
         let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
