@@ -81,12 +81,10 @@ extension Var {
     public func squared() -> Var { unary({ $0 * $0 }, derivative: { x, _ in 2 * x }) }
     public func sqrt() -> Var { unary({ $0.squareRoot() }, derivative: { _, y in 0.5 / y }) }
 
-    /// GELU in the exact erf form used by BERT: x · Φ(x).
+    /// GELU in the erf form used by BERT: x · Φ(x) (erf to 5e-7, vectorised).
     public func gelu() -> Var {
-        unary({ 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) },
-              derivative: { x, _ in
-                  0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.39894228040143268
-              })
+        let x = value
+        return makeResult(Kernels.gelu(x), [self]) { g in [Kernels.geluBackward(x, g)] }
     }
 }
 
@@ -401,7 +399,7 @@ extension Kernels {
         var m = -Float.infinity
         for j in 0..<n { m = max(m, p[j]) }
         var s: Float = 0
-        for j in 0..<n { let e = expf(p[j] - m); o[j] = e; s += e }
+        for j in 0..<n { let e = FastMath.exp(p[j] - m); o[j] = e; s += e }
         let inv = 1 / s
         for j in 0..<n { o[j] *= inv }
     }
