@@ -93,7 +93,7 @@ public final class BertEncoder: Layer, Sendable {
     }
 
     /// Last hidden states [B, L, H] of a padded batch. With `tape`, records for training;
-    /// `dropout` (hidden dropout, training only) uses `rng`.
+    /// `dropout` (hidden dropout, training only) uses `rng`. Precondition: `check(batch)` passes.
     public func callAsFunction(_ batch: TokenBatch, tape: Tape? = nil, dropout: Float = 0, rng: inout SeededRNG) -> Var {
         let (B, L) = (batch.batch, batch.length)
         precondition(L <= config.maxPositionEmbeddings, "sequence of \(L) tokens exceeds \(config.maxPositionEmbeddings) positions")
@@ -107,8 +107,19 @@ public final class BertEncoder: Layer, Sendable {
         return x
     }
 
+    /// Throws unless every id is in the vocabulary and the length fits the position table.
+    public func check(_ batch: TokenBatch) throws {
+        if batch.length > config.maxPositionEmbeddings {
+            throw TextError.batchDoesNotFit(reason: "\(batch.length) tokens exceed the model's \(config.maxPositionEmbeddings) positions; encode with maxLength ≤ \(config.maxPositionEmbeddings)")
+        }
+        if let bad = batch.ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+            throw TextError.batchDoesNotFit(reason: "token id \(bad) is outside the model's vocabulary of \(config.vocabSize); is vocab.txt from another model?")
+        }
+    }
+
     /// Inference: last hidden states without autodiff.
-    public func hiddenStates(_ batch: TokenBatch) -> Tensor {
+    public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
+        try check(batch)
         var rng = SeededRNG(seed: 0)
         return self(batch, rng: &rng).value
     }
@@ -128,7 +139,7 @@ public final class BertEncoder: Layer, Sendable {
     }
 
     /// Inference: pooled sentence vectors [B, H].
-    public func embed(_ batch: TokenBatch, pooling: Pooling) -> Tensor {
-        Self.pool(Var(hiddenStates(batch)), mask: batch.mask, pooling).value
+    public func embed(_ batch: TokenBatch, pooling: Pooling) throws -> Tensor {
+        Self.pool(Var(try hiddenStates(batch)), mask: batch.mask, pooling).value
     }
 }

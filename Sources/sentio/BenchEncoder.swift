@@ -59,18 +59,19 @@ struct BenchEncoder: AsyncParsableCommand {
         let batch = tokenizer.encodeBatch(texts, maxLength: maxLength)
 
         // Forward, batch 1: every sentence once per iteration.
-        for s in singles.prefix(4) { _ = encoder.hiddenStates(s) }
+        for s in singles.prefix(4) { _ = try encoder.hiddenStates(s) }
         var b1: [Double] = []
         for _ in 0..<iterations {
             for s in singles {
-                let t0 = Self.now(); _ = encoder.hiddenStates(s); b1.append(Self.now() - t0)
+                let t0 = Self.now(); _ = try encoder.hiddenStates(s); b1.append(Self.now() - t0)
             }
         }
         // Forward, batch 32.
-        _ = encoder.hiddenStates(batch)
+        _ = try encoder.hiddenStates(batch)
         var b32: [Double] = []
-        for _ in 0..<iterations { let t0 = Self.now(); _ = encoder.hiddenStates(batch); b32.append(Self.now() - t0) }
+        for _ in 0..<iterations { let t0 = Self.now(); _ = try encoder.hiddenStates(batch); b32.append(Self.now() - t0) }
         // Training step, batch 32: mean pooling, squared-norm loss, backward, AdamW.
+        try encoder.check(batch)
         let opt = Adam.adamW(groups: [ParameterGroup(encoder.parameters, learningRate: 1e-5, weightDecay: 0.01)])
         var train: [Double] = []
         for i in 0...min(iterations, 5) {

@@ -58,7 +58,7 @@ struct Embed: AsyncParsableCommand {
         let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
         let limit = min(maxLength ?? Self.defaultMaxLength(dir, encoder.config), encoder.config.maxPositionEmbeddings)
         let batch = tokenizer.encodeBatch([text], maxLength: limit)
-        let vector = encoder.embed(batch, pooling: Pooling(rawValue: pooling) ?? .mean)
+        let vector = try encoder.embed(batch, pooling: Pooling(rawValue: pooling) ?? .mean)
         var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(batch.length),"
         json += "\"untruncated_tokens\":\(batch.untruncatedCounts[0]),\"truncated\":\(batch.truncated[0]),"
         json += "\"dimension\":\(vector.count),\"embedding\":[\(vector.data.map { "\($0)" }.joined(separator: ","))]}"

@@ -54,7 +54,7 @@ struct BadInputTests {
         }
         // The encoder accepts them and gives finite vectors.
         if let enc = EncoderTests.encoder {
-            let v = enc.embed(tok.encodeBatch(["", "   "], maxLength: 16), pooling: .mean)
+            let v = try enc.embed(tok.encodeBatch(["", "   "], maxLength: 16), pooling: .mean)
             #expect(v.shape == [2, 384] && v.data.allSatisfy(\.isFinite))
         }
     }
@@ -118,6 +118,17 @@ struct BadInputTests {
             guard case let .truncated(_, tensor, _, _) = e else { Issue.record("expected truncated, got \(e)"); return }
             #expect(!tensor.isEmpty && e.description.contains(tensor))
         }
+    }
+
+    @Test("A batch longer than the position table or with ids outside the vocabulary is a typed error")
+    func batchDoesNotFit() throws {
+        let enc = try TinyBert.encoder()
+        let long = TokenBatch(ids: Array(repeating: 1, count: 9), mask: Array(repeating: 1, count: 9), batch: 1, length: 9)
+        #expect(throws: TextError.self) { try enc.hiddenStates(long) }
+        let badID = TokenBatch(ids: [1, 12, 2], mask: [1, 1, 1], batch: 1, length: 3)
+        #expect(throws: TextError.self) { try enc.embed(badID, pooling: .cls) }
+        do { _ = try enc.hiddenStates(badID) } catch { #expect("\(error)".contains("token id 12")) }
+        #expect(try enc.hiddenStates(TokenBatch(ids: [1, 11, 2], mask: [1, 1, 1], batch: 1, length: 3)).shape == [1, 3, 4])
     }
 
     @Test("A missing model directory or vocabulary is a typed error naming the path")
