@@ -161,9 +161,24 @@ public final class MultiHeadSelfAttention: Layer, Sendable {
 
     /// `x`: [B, L, width]; `mask`: [B, L], 1 for tokens and 0 for padding.
     public func callAsFunction(_ x: Var, mask: Tensor?, tape: Tape? = nil) -> Var {
+        attend(x, mask: mask, tape: tape, dropoutMask: nil)
+    }
+
+    /// Training: attention probabilities dropped with probability `dropout` (drawn from `rng`).
+    public func callAsFunction(_ x: Var, mask: Tensor?, tape: Tape? = nil, dropout: Float, rng: inout SeededRNG) -> Var {
+        guard dropout > 0 else { return attend(x, mask: mask, tape: tape, dropoutMask: nil) }
+        precondition(dropout < 1, "attention dropout \(dropout) outside [0, 1)")
+        let (B, L) = (x.shape[0], x.shape[1])
+        let keep = 1 / (1 - dropout)
+        var m = [Float](repeating: 0, count: B * heads * L * L)
+        for i in 0..<m.count { m[i] = rng.nextFloat() >= dropout ? keep : 0 }
+        return attend(x, mask: mask, tape: tape, dropoutMask: Tensor(shape: [B, heads, L, L], data: m))
+    }
+
+    func attend(_ x: Var, mask: Tensor?, tape: Tape?, dropoutMask: Tensor?) -> Var {
         let t = tape ?? x.tape
         let ctx = multiHeadAttention(query: query(x, tape: t), key: key(x, tape: t), value: value(x, tape: t),
-                                     heads: heads, keyMask: mask)
+                                     heads: heads, keyMask: mask, dropoutMask: dropoutMask)
         return output(ctx, tape: t)
     }
 }

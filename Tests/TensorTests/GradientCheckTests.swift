@@ -56,6 +56,12 @@ struct GradientCheckTests {
         ("masking", [randn([2, 4], seed: 51)], { x, _ in x[0].masked(by: Tensor(shape: [1, 4], data: [1, 0, 1, 1]), fill: -5) * x[0] }),
         ("multi-head attention with padding mask", [randn([2, 3, 4], seed: 52), randn([2, 3, 4], seed: 53), randn([2, 3, 4], seed: 54)],
          { x, _ in multiHeadAttention(query: x[0], key: x[1], value: x[2], heads: 2, keyMask: Tensor(shape: [2, 3], data: [1, 1, 1, 1, 1, 0])) }),
+        ("multi-head attention with padding mask and attention dropout", [randn([2, 3, 4], seed: 55), randn([2, 3, 4], seed: 56), randn([2, 3, 4], seed: 57)],
+         { x, _ in
+             var r = SeededRNG(seed: 9)
+             let drop = Tensor(shape: [2, 2, 3, 3], data: (0..<36).map { _ in r.nextFloat() < 0.3 ? 0 : 1 / 0.7 })
+             return multiHeadAttention(query: x[0], key: x[1], value: x[2], heads: 2, keyMask: Tensor(shape: [2, 3], data: [1, 1, 0, 1, 1, 1]), dropoutMask: drop)
+         }),
     ]
 
     @Test("Shape ops, reductions, products, softmax family, normalisation, masking", arguments: 0..<structural.count)
