@@ -99,42 +99,14 @@ public final class LSTM: Layer, Sendable {
 
     public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
 
-    /// Runs over `x` [B, T, in] with true `lengths` (each in 1...T; 0 gives a zero state).
+    /// Runs over `x` [B, T, in] with true `lengths` (each in 0...T; 0 gives a zero state).
     /// Returns the last hidden state of each sequence, [B, H], and all hidden states
-    /// [B, T, H] (zero after a sequence's end).
+    /// [B, T, H] (zero after a sequence's end). One fused tape node (see `lstmSequence`).
     public func callAsFunction(_ x: Var, lengths: [Int], tape: Tape? = nil) -> (last: Var, outputs: Var) {
         let t = tape ?? x.tape
-        precondition(x.shape.count == 3, "LSTM input must be [batch, time, features], got \(x.shape)")
-        let (B, T) = (x.shape[0], x.shape[1])
-        precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T }, "LSTM lengths \(lengths) for batch \(B), time \(T)")
-        let H = hiddenSize
-        // Input projection for all steps in one product: [B, T, 4H].
-        let xw = linear(x, weight: weightIH.on(t), bias: biasIH.on(t))
-        let whh = weightHH.on(t), bhh = biasHH.on(t)
-        var h = Var(.zeros([B, H])), c = Var(.zeros([B, H]))
-        var outputs: [Var] = []
-        for step in 0..<T {
-            let active = lengths.map { step < $0 ? Float(1) : 0 }
-            let gates = xw.slice(axis: 1, start: step, length: 1).reshaped([B, 4 * H]) + linear(h, weight: whh, bias: bhh)
-            let i = gates.slice(axis: 1, start: 0, length: H).sigmoid()
-            let f = gates.slice(axis: 1, start: H, length: H).sigmoid()
-            let g = gates.slice(axis: 1, start: 2 * H, length: H).tanh()
-            let o = gates.slice(axis: 1, start: 3 * H, length: H).sigmoid()
-            let cNew = f * c + i * g
-            let hNew = o * cNew.tanh()
-            if active.allSatisfy({ $0 == 1 }) {
-                c = cNew; h = hNew
-                outputs.append(h.reshaped([B, 1, H]))
-            } else {
-                let m = Var(Tensor(shape: [B, 1], data: active))
-                let keep = Var(Tensor(shape: [B, 1], data: active.map { 1 - $0 }))
-                c = m * cNew + keep * c
-                h = m * hNew + keep * h
-                outputs.append((m * hNew).reshaped([B, 1, H]))
-            }
-        }
-        let all = T > 0 ? concat(outputs, axis: 1) : Var(.zeros([B, 0, H]))
-        return (h, all)
+        let outputs = lstmSequence(x, weightIH: weightIH.on(t), weightHH: weightHH.on(t),
+                                   biasIH: biasIH.on(t), biasHH: biasHH.on(t), lengths: lengths)
+        return (lastSteps(outputs, lengths: lengths), outputs)
     }
 }
 

@@ -113,6 +113,10 @@ struct GradientCheckTests {
         let e2 = gradientError(inputs: [x], parameters: cell.parameters) { v, t in cell(v[0], lengths: lengths, tape: t).outputs }
         print("gradcheck LSTM all outputs, lengths [4,1,2]: \(e2)")
         #expect(e2 <= Self.tolerance, "LSTM outputs: \(e2)")
+        let e3 = gradientError(inputs: [x], parameters: cell.parameters) { v, t in cell(v[0], lengths: [3, 0, 4], tape: t).last }
+        print("gradcheck LSTM last states, lengths [3,0,4]: \(e3)")
+        #expect(e3 <= Self.tolerance, "LSTM with an empty sequence: \(e3)")
+        #expect(cell(Var(x), lengths: [3, 0, 4]).last.value.data[3..<6].allSatisfy { $0 == 0 })
         // Padding steps get no gradient: the input beyond a sequence's length does not matter.
         let tape = Tape()
         let xv = tape.input(x)
