@@ -4,12 +4,13 @@ import Tensor
 import Text
 
 /// `sentio bench encoder`: BERT encoder forward latency/throughput (batch 1 and 32) and one
-/// training step (forward + backward + AdamW), on sentences read from a file.
+/// training step (forward + backward + AdamW), on sentences read from a file; and an LSTM step.
 struct BenchEncoder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
         abstract: "Benchmark the text encoder: forward at batch 1 and 32, and one training step.",
         discussion: """
+        Also times forward + backward of an LSTM (batch 32, ≤ 500 steps of 74 features, hidden 32).
         Prints one JSON object with p50/p95 milliseconds and throughput. scripts/bench/encoder.py
         runs PyTorch on the same sentences with the same thread count and prints the ratios.
 
@@ -85,6 +86,20 @@ struct BenchEncoder: AsyncParsableCommand {
             opt.update()
             if i > 0 { train.append(Self.now() - t0) }
         }
+        // LSTM (the audio/vision branch): batch 32, up to 500 steps of 74 features, hidden 32,
+        // lengths spread over 100...500; forward + backward of the last states.
+        var lrng = SeededRNG(seed: 3)
+        let lstm = LSTM("bench", inputSize: 74, hiddenSize: 32, rng: &lrng)
+        let lx = Tensor.randomNormal([32, 500, 74], using: &lrng)
+        let lengths = (0..<32).map { 100 + ($0 * 397) % 401 }
+        var lstmTimes: [Double] = []
+        for i in 0...3 {
+            let t0 = Self.now()
+            let tape = Tape()
+            let out = lstm(tape.input(lx), lengths: lengths, tape: tape).last
+            tape.backward(out.sum())
+            if i > 0 { lstmTimes.append(Self.now() - t0) }
+        }
         // sgemm: OpenBLAS peak on a large product vs the encoder's own shapes.
         func gflops(m: Int, n: Int, k: Int, reps: Int) -> Double {
             var rng = SeededRNG(seed: 1)
@@ -112,6 +127,7 @@ struct BenchEncoder: AsyncParsableCommand {
         "forward_b32_p50_ms":\(ms(p50b32)),"forward_b32_p95_ms":\(ms(Self.percentile(b32, 0.95))),\
         "forward_b32_sentences_per_s":\(String(format: "%.1f", 32 / p50b32)),\
         "train_step_b32_p50_ms":\(ms(Self.percentile(train, 0.5))),\
+        "lstm_b32_t500_train_p50_ms":\(ms(Self.percentile(lstmTimes, 0.5))),\
         "sgemm_peak_gflops":\(String(format: "%.1f", peak)),"sgemm_qkv_shape_gflops":\(String(format: "%.1f", qkv)),\
         "sgemm_ffn_shape_gflops":\(String(format: "%.1f", ffn)),"forward_b32_effective_gflops":\(String(format: "%.1f", forwardFlops / p50b32 / 1e9))}
         """)
