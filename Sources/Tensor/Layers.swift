@@ -1,5 +1,6 @@
 // Layers: parameter holders with a forward function written once on `Var`, so the same
 // code trains (inputs on a tape) and infers (no tape, no bookkeeping).
+import Foundation
 
 /// Anything that owns parameters.
 public protocol Layer: Sendable {
@@ -152,5 +153,25 @@ public final class MultiHeadSelfAttention: Layer, Sendable {
         let ctx = multiHeadAttention(query: query(x, tape: t), key: key(x, tape: t), value: value(x, tape: t),
                                      heads: heads, keyMask: mask, dropoutMask: dropoutMask)
         return output(ctx, tape: t)
+    }
+}
+
+extension Layer {
+    /// Parameter values by name (PyTorch/transformers names, so a saved BERT is a loadable
+    /// Hugging Face checkpoint).
+    public var namedTensors: [String: Tensor] {
+        Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Writes all parameters as F32 safetensors.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        try SafetensorsFile.write(namedTensors, metadata: metadata, to: url)
+    }
+
+    /// Sets every parameter from the tensor of the same name; shapes must match. Nothing is
+    /// changed unless every parameter can be read.
+    public func load(_ file: SafetensorsFile) throws {
+        let values = try parameters.map { try file.tensor($0.name, shape: $0.value.shape) }
+        for (p, v) in zip(parameters, values) { p.value = v }
     }
 }

@@ -199,6 +199,20 @@ struct EncoderGradientTests {
         print("gradcheck tiny BERT encoder (all \(enc.parameters.count) tensors, 3 directions each): \(worst)")
     }
 
+    @Test("A saved encoder is a checkpoint that loads back to the same outputs")
+    func checkpoint() throws {
+        let enc = try TinyBert.encoder()
+        let batch = TokenBatch(ids: [1, 5, 7, 2, 1, 9, 2, 0], mask: [1, 1, 1, 1, 1, 1, 1, 0], batch: 2, length: 4)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-bert-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try enc.save(to: url)
+        let again = try BertEncoder(config: enc.config, weights: try SafetensorsFile(contentsOf: url))
+        #expect(try again.hiddenStates(batch) == (try enc.hiddenStates(batch)))
+        // Checkpoints with the "bert." prefix (bert-base-uncased's layout) load too.
+        let prefixed = try TinyBert.encoder(TinyBert.tensors(prefix: "bert."))
+        #expect(try prefixed.hiddenStates(batch) == (try enc.hiddenStates(batch)))
+    }
+
     @Test("AdamW steps with hidden and attention dropout lower the tiny BERT's loss")
     func trainingStep() throws {
         let enc = try TinyBert.encoder()
