@@ -48,26 +48,14 @@ struct Embed: AsyncParsableCommand {
         return URL(fileURLWithPath: defaultModel)
     }
 
-    /// max_seq_length of sentence_bert_config.json when present, else the position count.
-    static func defaultMaxLength(_ dir: URL, _ config: BertConfig) -> Int {
-        if let data = try? Data(contentsOf: dir.appendingPathComponent("sentence_bert_config.json")),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let n = obj["max_seq_length"] as? Int, n >= 2 {
-            return min(n, config.maxPositionEmbeddings)
-        }
-        return config.maxPositionEmbeddings
-    }
-
     func run() throws {
         OpenBLASKernels.preferAVX512()
         let dir = Self.modelDirectory(model)
-        let encoder = try BertEncoder(directory: dir)
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
-        let limit = min(maxLength ?? Self.defaultMaxLength(dir, encoder.config), encoder.config.maxPositionEmbeddings)
-        let batch = tokenizer.encodeBatch([text], maxLength: limit)
-        let vector = try encoder.embed(batch, pooling: Pooling(rawValue: pooling) ?? .mean)
-        var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(batch.length),"
-        json += "\"untruncated_tokens\":\(batch.untruncatedCounts[0]),\"truncated\":\(batch.truncated[0]),"
+        let textEncoder = try TextEncoder(directory: dir)
+        let result = try textEncoder.embed([text], pooling: Pooling(rawValue: pooling) ?? .mean, maxLength: maxLength)
+        let vector = result.vectors
+        var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(result.tokenCounts[0]),"
+        json += "\"untruncated_tokens\":\(result.untruncatedCounts[0]),\"truncated\":\(result.truncated[0]),"
         json += "\"dimension\":\(vector.count),\"embedding\":[\(vector.data.map { "\($0)" }.joined(separator: ","))]}"
         print(json)
     }

@@ -73,6 +73,13 @@ struct BadInputTests {
         #expect(!short.truncated && short.ids.count == 3)
         let batch = tok.encodeBatch([text, "ok"], maxLength: 128)
         #expect(batch.length == 128 && batch.truncated == [true, false])
+        // Through the encoder: 256 tokens (sentence_bert_config.json's max_seq_length), flagged.
+        let te = try TextEncoder(directory: Paths.model)
+        #expect(te.maxLength == 256)
+        let r = try te.embed([text, "ok"], pooling: .mean)
+        #expect(r.vectors.shape == [2, 384])
+        #expect(r.tokenCounts == [256, 3] && r.untruncatedCounts == [10_002, 3] && r.truncated == [true, false])
+        #expect(r.vectors.data.allSatisfy { $0.isFinite })
     }
 
     @Test("A config that is not BERT-family is a typed error naming the file and model type")
