@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Vision
+
+@Suite("OpenCV cascade detector")
+struct CascadeTests {
+    static let haar: CascadeClassifier? = try? CascadeClassifier(contentsOf: Assets.haar)
+    static let lbp: CascadeClassifier? = try? CascadeClassifier(contentsOf: Assets.lbp)
+    static let params = CascadeClassifier.Parameters(scaleFactor: 1.1, minNeighbors: 3, minSize: 40)
+
+    @Test("cascades of opencv-data load", .enabled(if: Assets.haveCascades))
+    func loads() throws {
+        let h = try #require(Self.haar)
+        let l = try CascadeClassifier(contentsOf: Assets.lbp)
+        #expect(h.featureType == .haar && h.stageCount == 25 && h.windowWidth == 24)
+        #expect(l.featureType == .lbp && l.windowWidth == 45 && l.stageCount > 5)
+    }
+
+    /// Fraction of reference boxes matched with IoU >= 0.8, and count of extra detections.
+    static func compare(_ ours: [[FaceBox]], _ ref: [[[Int]]]) -> (matched: Int, total: Int, extra: Int) {
+        var matched = 0, total = 0, extra = 0
+        for (o, r) in zip(ours, ref) {
+            total += r.count
+            for rb in r where o.contains(where: { $0.iou(FaceBox(rb)) >= 0.8 }) { matched += 1 }
+            extra += o.filter { ob in !r.contains { ob.iou(FaceBox($0)) >= 0.8 } }.count
+        }
+        return (matched, total, extra)
+    }
+
+    @Test("Haar detections match OpenCV on MOSI frames (IoU >= 0.8, no extra faces)",
+          .enabled(if: Assets.haveCascades && Assets.haveClip))
+    func haarMatches() throws {
+        let c = try #require(Self.haar), ref = try #require(Assets.reference)
+        let idx = [0, 5, 10]   // debug builds are slow: three full 480x360 frames
+        let ours = idx.map { i in c.detect(Assets.frames[i], parameters: Self.params).map(\.box) }
+        let r = Self.compare(ours, idx.map { ref.frames[$0].haar })
+        #expect(r.total > 0 && Float(r.matched) >= 0.95 * Float(r.total))
+        #expect(r.extra == 0)
+    }
+
+    @Test("LBP detections match OpenCV on MOSI frames (IoU >= 0.8, no extra faces)",
+          .enabled(if: Assets.haveCascades && Assets.haveClip))
+    func lbpMatches() throws {
+        let c = try #require(Self.lbp), ref = try #require(Assets.reference)
+        let idx = [0, 3, 6, 9, 12]
+        let ours = idx.map { c.detect(Assets.frames[$0], parameters: Self.params).map(\.box) }
+        let r = Self.compare(ours, idx.map { ref.frames[$0].lbp })
+        #expect(r.total == 5 && Float(r.matched) >= 0.95 * Float(r.total))
+        #expect(r.extra == 0)
+    }
+}
