@@ -69,3 +69,7 @@ func meanErrorOverIOD(_ p: [Point2], _ ref: [[Int]]) -> Float {
     for i in 0..<ref.count { s += hypotf(p[i].x - Float(ref[i][0]), p[i].y - Float(ref[i][1])) }
     return s / Float(ref.count) / iod
 }
+
+extension Array where Element == Int {
+    var box: FaceBox { FaceBox(x: self[0], y: self[1], width: self[2], height: self[3]) }
+}
