@@ -30,6 +30,7 @@ public struct CascadeClassifier: Sendable {
         var firstTree: Int, treeCount: Int
     }
     let treeNodeStart: [Int32], treeLeafStart: [Int32]
+    private(set) var cachedStumps: Stumps?
 
     /// Loads a cascade file (new `opencv-cascade-classifier` format with HAAR or LBP features).
     public init(contentsOf path: String) throws(VisionError) {
@@ -127,6 +128,8 @@ public struct CascadeClassifier: Sendable {
         self.stages = stages; self.rects = rects; self.weights = weights; self.lbpRects = lbpRects
         self.nodeFeature = nodeFeature; self.nodeLeft = nodeLeft; self.nodeRight = nodeRight; self.nodeThreshold = nodeThreshold
         self.subsets = subsets; self.leaves = leaves; self.treeNodeStart = treeNodeStart; self.treeLeafStart = treeLeafStart
+        self.cachedStumps = nil
+        self.cachedStumps = computeStumps()
     }
 
     public var stageCount: Int { stages.count }
@@ -191,22 +194,126 @@ public struct CascadeClassifier: Sendable {
             guard x1 >= x0, y1 >= y0 else { continue }
             let winW = Int((Float(windowWidth) * sc).rounded(.toNearestOrEven))
             let winH = Int((Float(windowHeight) * sc).rounded(.toNearestOrEven))
+            let hits: [(Int, Int)]
+            if featureType == .haar, let stumps = cachedStumps {
+                hits = scanHaarStumps(integral, stumps: stumps, x0: x0, x1: x1, y0: y0, y1: y1, step: step)
+            } else {
+                var h: [(Int, Int)] = []
+                var y = y0
+                while y <= y1 {
+                    var x = x0
+                    while x <= x1 {
+                        let result = featureType == .haar ? runHaar(integral, x, y) : runLBP(integral, x, y)
+                        if result > 0 { h.append((x, y)) }
+                        if result == 0 { x += step }
+                        x += step
+                    }
+                    y += step
+                }
+                hits = h
+            }
+            for (x, y) in hits {
+                out.append(FaceBox(x: Int((Float(x) * sc).rounded(.toNearestOrEven)), y: Int((Float(y) * sc).rounded(.toNearestOrEven)),
+                                   width: winW, height: winH))
+            }
+        }
+        return out
+    }
+
+    /// Flattened stumps of a cascade whose weak classifiers all have one node (all of opencv-data's Haar face cascades).
+    struct Stumps: Sendable {
+        var feature: [Int32], threshold: [Float], left: [Float], right: [Float]
+        var stageStart: [Int32], stageCount: [Int32], stageThreshold: [Double]
+    }
+
+    static func makeStumps(_ c: CascadeClassifier) -> Stumps? { c.computeStumps() }
+
+    func computeStumps() -> Stumps? {
+        guard featureType == .haar, treeNodeStart.count == nodeFeature.count else { return nil }
+        var s = Stumps(feature: nodeFeature, threshold: nodeThreshold, left: [], right: [], stageStart: [], stageCount: [], stageThreshold: [])
+        for t in 0..<treeNodeStart.count {
+            let l0 = Int(treeLeafStart[t])
+            // Stump: left/right are leaf indices 0 and -1 (values <= 0); leaf index = -idx.
+            let li = -Int(nodeLeft[t]), ri = -Int(nodeRight[t])
+            guard nodeLeft[t] <= 0, nodeRight[t] <= 0 else { return nil }
+            s.left.append(leaves[l0 + li]); s.right.append(leaves[l0 + ri])
+        }
+        for st in stages {
+            s.stageStart.append(Int32(st.firstTree)); s.stageCount.append(Int32(st.treeCount)); s.stageThreshold.append(Double(st.threshold))
+        }
+        return s
+    }
+
+    /// Evaluates all windows of one pyramid level for a stump cascade, with per-level corner offsets
+    /// precomputed (OpenCV's OptFeature). Same arithmetic as `runHaar`.
+    func scanHaarStumps(_ ii: IntegralImage, stumps st: Stumps, x0: Int, x1: Int, y0: Int, y1: Int, step: Int) -> [(Int, Int)] {
+        let stride = ii.width
+        let nt = st.feature.count
+        // Per stump: 12 corner offsets at this level's stride, and w0, w1, w2, threshold, left, right.
+        var ofs = [Int](repeating: 0, count: nt * 12)
+        var par = [Float](repeating: 0, count: nt * 6)
+        for t in 0..<nt {
+            let f = Int(st.feature[t])
+            for r in 0..<3 {
+                let o = 12 * f + 4 * r
+                let rx = Int(rects[o]), ry = Int(rects[o + 1]), rw = Int(rects[o + 2]), rh = Int(rects[o + 3])
+                let p = ry * stride + rx
+                ofs[12 * t + 4 * r] = p; ofs[12 * t + 4 * r + 1] = p + rw
+                ofs[12 * t + 4 * r + 2] = p + rh * stride; ofs[12 * t + 4 * r + 3] = p + rh * stride + rw
+            }
+            par[6 * t] = weights[3 * f]; par[6 * t + 1] = weights[3 * f + 1]; par[6 * t + 2] = weights[3 * f + 2]
+            par[6 * t + 3] = st.threshold[t]; par[6 * t + 4] = st.left[t]; par[6 * t + 5] = st.right[t]
+        }
+        let nw = windowWidth - 2, nh = windowHeight - 2
+        let n0 = stride + 1, n1 = n0 + nw, n2 = n0 + nh * stride, n3 = n2 + nw
+        let area = Double(nw * nh)
+        var hits: [(Int, Int)] = []
+        ii.sum.withUnsafeBufferPointer { sb in
+        ii.squares.withUnsafeBufferPointer { sqb in
+        ofs.withUnsafeBufferPointer { ofb in
+        par.withUnsafeBufferPointer { pb in
+        st.stageStart.withUnsafeBufferPointer { ss in
+        st.stageCount.withUnsafeBufferPointer { sc in
+        st.stageThreshold.withUnsafeBufferPointer { sth in
+            guard let s = sb.baseAddress, let sq = sqb.baseAddress, let of = ofb.baseAddress, let pp = pb.baseAddress else { return }
+            let nStages = ss.count
             var y = y0
             while y <= y1 {
                 var x = x0
                 while x <= x1 {
-                    let result = featureType == .haar ? runHaar(integral, x, y) : runLBP(integral, x, y)
-                    if result > 0 {
-                        out.append(FaceBox(x: Int((Float(x) * sc).rounded(.toNearestOrEven)), y: Int((Float(y) * sc).rounded(.toNearestOrEven)),
-                                           width: winW, height: winH))
+                    let w = s + (y &* stride &+ x), q = sq + (y &* stride &+ x)
+                    var result = 1
+                    let valsum = w[n0] &- w[n1] &- w[n2] &+ w[n3]
+                    let valsq = q[n0] &- q[n1] &- q[n2] &+ q[n3]
+                    var nfac = area * Double(valsq) - Double(valsum) * Double(valsum)
+                    if nfac <= 0 { result = -1 } else {
+                        nfac = nfac.squareRoot()
+                        let norm = Float(1 / nfac)
+                        if area * Double(norm) >= 0.1 { result = -1 } else {
+                            for si in 0..<nStages {
+                                var sum: Double = 0
+                                var t = Int(ss[si])
+                                let end = t &+ Int(sc[si])
+                                var o = of + 12 &* t, p = pp + 6 &* t
+                                while t < end {
+                                    var v = p[0] * Float(w[o[0]] &- w[o[1]] &- w[o[2]] &+ w[o[3]])
+                                    v += p[1] * Float(w[o[4]] &- w[o[5]] &- w[o[6]] &+ w[o[7]])
+                                    if p[2] != 0 { v += p[2] * Float(w[o[8]] &- w[o[9]] &- w[o[10]] &+ w[o[11]]) }
+                                    sum += Double(v * norm < p[3] ? p[4] : p[5])
+                                    t &+= 1; o += 12; p += 6
+                                }
+                                if sum < sth[si] { result = -si; break }
+                            }
+                        }
                     }
-                    if result == 0 { x += step }
-                    x += step
+                    if result > 0 { hits.append((x, y)) }
+                    if result == 0 { x &+= step }
+                    x &+= step
                 }
-                y += step
+                y &+= step
             }
-        }
-        return out
+        }}}}}}}
+        return hits
     }
 
     /// OpenCV's `runAt`: 1 if all stages pass, `-stage` when rejected at `stage`, -1 for a flat window.
