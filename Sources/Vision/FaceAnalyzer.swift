@@ -101,6 +101,11 @@ public struct FaceAnalyzer: Sendable {
         return d
     }
 
+    /// Analyses one RGB frame (converted to gray with OpenCV's BT.601 weights).
+    public mutating func analyze(frame image: RGBImage, timestamp: Double) -> FaceObservation {
+        analyze(frame: image.gray(), timestamp: timestamp)
+    }
+
     /// Analyses one frame. Frames must come in order; `timestamp` in seconds.
     public mutating func analyze(frame image: GrayImage, timestamp: Double) -> FaceObservation {
         let index = frameIndex
