@@ -52,4 +52,27 @@ struct CascadeTests {
         #expect(r.total == 5 && Float(r.matched) >= 0.95 * Float(r.total))
         #expect(r.extra == 0)
     }
+
+    @Test("photographs of scikit-image: same faces as OpenCV (none on the cat and the coffee), landmarks as dlib",
+          .enabled(if: Assets.havePhotos && Assets.haveCascades && Assets.haveDat))
+    func photos() throws {
+        let ref = try #require(Assets.reference?.photos)
+        let haar = try #require(Self.haar), lbp = try #require(Self.lbp)
+        #expect(ref.count == 4)
+        for ph in ref {
+            let img = try #require(Assets.decodePhoto(ph.name))
+            #expect(img.width == ph.width && img.height == ph.height)
+            // LBP is slow in debug builds: only on the astronaut.
+            for (c, boxes) in [(haar, ph.haar)] + (ph.name == "astronaut.png" ? [(lbp, ph.lbp)] : []) {
+                let ours = c.detect(img, parameters: Self.params).map(\.box)
+                let r = Self.compare([ours], [boxes])
+                #expect(r.matched == r.total && r.extra == 0, "\(ph.name): ours \(ours) vs \(boxes)")
+            }
+            if let b = ph.box, let lm = ph.landmarks {
+                let e = meanErrorOverIOD(try #require(Assets.predictor).predict(img, box: FaceBox(b)), lm)
+                print("\(ph.name): landmark error \(e) IOD")
+                #expect(e < 0.03, "\(ph.name): landmark error \(e) IOD")
+            }
+        }
+    }
 }

@@ -40,6 +40,23 @@ enum Assets {
         }
     }
 
+    /// Photographs of Debian's python3-skimage (scikit-image data), decoded to gray by the ffmpeg CLI.
+    static let photoDir = "/usr/lib/python3/dist-packages/skimage/data"
+    static var havePhotos: Bool { FileManager.default.fileExists(atPath: photoDir + "/astronaut.png") && ffmpeg != nil }
+
+    static func decodePhoto(_ name: String) -> GrayImage? {
+        guard let ffmpeg else { return nil }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-photo-\(UUID().uuidString).pgm")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ffmpeg)
+        p.arguments = ["-v", "error", "-y", "-i", photoDir + "/" + name, "-pix_fmt", "gray", "-f", "image2", out.path]
+        do { try p.run() } catch { return nil }
+        p.waitUntilExit()
+        guard let d = FileManager.default.contents(atPath: out.path) else { return nil }
+        return try? GrayImage(pgm: [UInt8](d), name: name)
+    }
+
     static let reference: Reference? = {
         guard let url = Bundle.module.url(forResource: "Fixtures/vision_reference", withExtension: "json"),
               let d = try? Data(contentsOf: url) else { return nil }
@@ -53,6 +70,8 @@ struct Reference: Decodable {
         var haar: [[Int]], lbp: [[Int]]
         var box: [Int]?, landmarks: [[Int]]?, box2: [Int]?, landmarks2: [[Int]]?
     }
+    struct Photo: Decodable { var name: String; var width: Int; var height: Int; var haar: [[Int]]; var lbp: [[Int]]; var box: [Int]?; var landmarks: [[Int]]? }
+    var photos: [Photo]?
     struct Pair: Decodable { var frames: [Int]; var width: Int; var height: Int; var haar: [[Int]]; var landmarks: [[[Int]]] }
     var frames: [Frame]
     var pair: Pair

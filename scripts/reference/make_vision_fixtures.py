@@ -25,6 +25,10 @@ HAAR = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
 LBP = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
 DAT = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 PARAMS = dict(scaleFactor=1.1, minNeighbors=3, minSize=(40, 40))
+# Real photographs shipped by Debian's python3-skimage (scikit-image data, permissive licences);
+# the tests read them from there when the package is installed.
+PHOTO_DIR = "/usr/lib/python3/dist-packages/skimage/data"
+PHOTOS = ["astronaut.png", "camera.png", "chelsea.png", "coffee.png"]
 
 
 def read_pgm(path):
@@ -41,6 +45,12 @@ def decode(tmp):
                     "-f", "image2", os.path.join(tmp, "%03d.pgm")], check=True)
     names = sorted(n for n in os.listdir(tmp) if n.endswith(".pgm"))
     return [read_pgm(os.path.join(tmp, n)) for n in names]
+
+
+def decode_photo(path, tmp):
+    out = os.path.join(tmp, os.path.basename(path) + ".pgm")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", path, "-pix_fmt", "gray", "-f", "image2", out], check=True)
+    return read_pgm(out)
 
 
 def detect(cascade, img):
@@ -87,10 +97,21 @@ def main():
                    "haar": [list(map(int, b)) for b in haar.detectMultiScale(pair, scaleFactor=1.1, minNeighbors=3, minSize=(30, 30))]}
     pair_boxes = out["pair"]["haar"]
     out["pair"]["landmarks"] = [landmarks(sp, pair, b) for b in pair_boxes]
+    out["photos"] = []
+    if os.path.isdir(PHOTO_DIR):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in PHOTOS:
+                img = decode_photo(os.path.join(PHOTO_DIR, name), tmp)
+                rec = {"name": name, "width": img.shape[1], "height": img.shape[0], "haar": detect(haar, img), "lbp": detect(lbp, img)}
+                if rec["haar"]:
+                    box = max(rec["haar"], key=lambda b: b[2] * b[3])
+                    rec["box"], rec["landmarks"] = box, landmarks(sp, img, box)
+                out["photos"].append(rec)
     with open(os.path.join(out_dir, "vision_reference.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
     print(f"{len(frames)} frames; haar per frame: {[len(r['haar']) for r in out['frames']]}; "
-          f"lbp: {[len(r['lbp']) for r in out['frames']]}; pair: {pair_boxes}", file=sys.stderr)
+          f"lbp: {[len(r['lbp']) for r in out['frames']]}; pair: {pair_boxes}; "
+          f"photos: {[(p['name'], p['haar'], p['lbp']) for p in out['photos']]}", file=sys.stderr)
 
 
 if __name__ == "__main__":
