@@ -226,8 +226,6 @@ public struct CascadeClassifier: Sendable {
         var stageStart: [Int32], stageCount: [Int32], stageThreshold: [Double]
     }
 
-    static func makeStumps(_ c: CascadeClassifier) -> Stumps? { c.computeStumps() }
-
     func computeStumps() -> Stumps? {
         guard featureType == .haar, treeNodeStart.count == nodeFeature.count else { return nil }
         var s = Stumps(feature: nodeFeature, threshold: nodeThreshold, left: [], right: [], stageStart: [], stageCount: [], stageThreshold: [])
