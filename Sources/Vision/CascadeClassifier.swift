@@ -6,8 +6,8 @@ import Foundation
 
 /// OpenCV's boosted cascade of Haar or LBP features, read from the cascade XML of `opencv-data`
 /// (`/usr/share/opencv4/haarcascades`, `/usr/share/opencv4/lbpcascades`), and its multi-scale
-/// sliding-window detector (`CascadeClassifier::detectMultiScale`: image pyramid with bilinear
-/// resize, step 2 below scale 2, variance normalisation of Haar windows, `groupRectangles`).
+/// sliding-window detector (`CascadeClassifier::detectMultiScale`: image pyramid with bit-exact
+/// bilinear resize, step 2 below scale 2, variance normalisation of Haar windows, `groupRectangles`).
 public struct CascadeClassifier: Sendable {
     public enum FeatureType: String, Sendable { case haar = "HAAR", lbp = "LBP" }
 
@@ -181,7 +181,7 @@ public struct CascadeClassifier: Sendable {
             let sw = Int((Double(image.width) / Double(sc)).rounded(.toNearestOrEven))
             let sh = Int((Double(image.height) / Double(sc)).rounded(.toNearestOrEven))
             guard sw > windowWidth, sh > windowHeight else { continue }
-            let scaled = image.resizedLinear(width: sw, height: sh, scale: Double(sc))
+            let scaled = image.resizedLinearExact(width: sw, height: sh)
             let integral = IntegralImage(scaled, squares: featureType == .haar)
             let step = sc >= 2 ? 1 : 2
             var x0 = 0, x1 = sw - windowWidth, y0 = 0, y1 = sh - windowHeight  // inclusive upper bounds

@@ -67,7 +67,7 @@ public struct FaceAnalyzer: Sendable {
         if image.width > configuration.maxDetectionWidth, configuration.maxDetectionWidth > 0 {
             factor = Float(image.width) / Float(configuration.maxDetectionWidth)
             let h = max(1, Int((Float(image.height) / factor).rounded()))
-            img = image.resizedLinear(width: configuration.maxDetectionWidth, height: h, scale: Double(factor))
+            img = image.resizedLinear(width: configuration.maxDetectionWidth, height: h)
         }
         var p = configuration.detection
         p.minSize = Int((Float(p.minSize) / factor).rounded(.up))

@@ -44,11 +44,13 @@ public struct GrayImage: Sendable, Equatable {
     }
 
     /// Bilinear resize with OpenCV's `INTER_LINEAR` fixed-point arithmetic (11-bit coefficients),
-    /// the kernel `CascadeClassifier` uses for its image pyramid. `scale` = source/destination.
-    public func resizedLinear(width dw: Int, height dh: Int, scale: Double) -> GrayImage {
+    /// the kernel `CascadeClassifier` uses for its image pyramid. As `cv::resize` with an explicit
+    /// destination size, the source/destination scale is taken per axis from the sizes.
+    public func resizedLinear(width dw: Int, height dh: Int) -> GrayImage {
         var out = GrayImage(width: dw, height: dh)
         guard dw > 0, dh > 0, width > 0, height > 0 else { return out }
         let one: Float = 2048
+        let scale = Double(width) / Double(dw), scaleY = Double(height) / Double(dh)
         var xofs = [Int](repeating: 0, count: dw)
         var alpha = [Int32](repeating: 0, count: dw * 2)
         for dx in 0..<dw {
@@ -62,7 +64,8 @@ public struct GrayImage: Sendable, Equatable {
             alpha[2 * dx + 1] = Int32((fx * one).rounded(.toNearestOrEven))
         }
         var row0 = [Int32](repeating: 0, count: dw), row1 = [Int32](repeating: 0, count: dw)
-        let vecWidth = (dw / 16) * 16
+        // OpenCV's vector path covers every column in practice (its tail also matches this formula).
+        let vecWidth = dw
         pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
                 func hresize(_ sy: Int, into row: inout [Int32]) {
@@ -76,7 +79,7 @@ public struct GrayImage: Sendable, Equatable {
                 }
                 var cached0 = -1, cached1 = -1
                 for dy in 0..<dh {
-                    var fy = Float((Double(dy) + 0.5) * scale - 0.5)
+                    var fy = Float((Double(dy) + 0.5) * scaleY - 0.5)
                     let sy = Int(fy.rounded(.down))
                     fy -= Float(sy)
                     let b0 = Int32(((1 - fy) * one).rounded(.toNearestOrEven))
@@ -96,6 +99,79 @@ public struct GrayImage: Sendable, Equatable {
                     for dx in vecWidth..<dw {
                         let v = (Int64(row0[dx]) * Int64(b0) + Int64(row1[dx]) * Int64(b1) + (1 << 21)) >> 22
                         dst[o + dx] = UInt8(clamping: v)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Bilinear resize with OpenCV's bit-exact `INTER_LINEAR_EXACT` (`resize_bitExact`): 8-bit
+    /// fixed-point coefficients, a 16-bit horizontal pass, rounding `>> 16` after the vertical pass;
+    /// the kernel OpenCV 4's `CascadeClassifier` uses for its image pyramid.
+    public func resizedLinearExact(width dw: Int, height dh: Int) -> GrayImage {
+        var out = GrayImage(width: dw, height: dh)
+        guard dw > 0, dh > 0, width > 0, height > 0 else { return out }
+        struct Axis { var ofs: [Int], c0: [UInt32], c1: [UInt32], minO: Int, maxO: Int }
+        func axis(src: Int, dst: Int) -> Axis {
+            let scale = 1.0 / (Double(dst) / Double(src))
+            var a = Axis(ofs: [Int](repeating: 0, count: dst), c0: [UInt32](repeating: 256, count: dst),
+                         c1: [UInt32](repeating: 0, count: dst), minO: 0, maxO: dst)
+            for v in 0..<dst {
+                let f = scale * (Double(v) + 0.5) - 0.5
+                let iv = Int(f.rounded(.down))
+                if iv >= 0 && src > 1 {
+                    if iv < src - 1 {
+                        a.ofs[v] = iv
+                        let c = UInt32(((f - Double(iv)) * 256).rounded(.toNearestOrEven))
+                        a.c1[v] = c; a.c0[v] = 256 - c
+                    } else {
+                        a.ofs[v] = src - 1
+                        a.maxO = min(a.maxO, v)
+                    }
+                } else {
+                    a.minO = max(a.minO, v + 1)
+                }
+            }
+            return a
+        }
+        let ax = axis(src: width, dst: dw), ay = axis(src: height, dst: dh)
+        let w = width
+        var row0 = [UInt32](repeating: 0, count: dw), row1 = row0
+        pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                func hresize(_ sy: Int, into row: inout [UInt32]) {
+                    let base = sy * w
+                    let first = UInt32(src[base]) << 8
+                    var dx = 0
+                    while dx < min(ax.minO, dw) { row[dx] = first; dx += 1 }
+                    while dx < ax.maxO {
+                        let o = base + ax.ofs[dx]
+                        row[dx] = min(65535, ax.c0[dx] * UInt32(src[o]) + ax.c1[dx] * UInt32(src[o + 1]))
+                        dx += 1
+                    }
+                    let last = UInt32(src[base + ax.ofs[dw - 1]]) << 8
+                    while dx < dw { row[dx] = last; dx += 1 }
+                }
+                var cached0 = -1, cached1 = -1
+                for dy in 0..<dh {
+                    let o = dy * dw
+                    if dy < ay.minO || dy >= ay.maxO {
+                        let sy = dy < ay.minO ? 0 : height - 1
+                        if cached0 != sy { hresize(sy, into: &row0); cached0 = sy }
+                        for dx in 0..<dw { dst[o + dx] = UInt8(clamping: (row0[dx] + 128) >> 8) }
+                        continue
+                    }
+                    let y0 = ay.ofs[dy], y1 = y0 + 1
+                    if cached0 != y0 {
+                        if cached1 == y0 { swap(&row0, &row1); cached0 = y0; cached1 = -1 }
+                        else { hresize(y0, into: &row0); cached0 = y0 }
+                    }
+                    if cached1 != y1 { hresize(y1, into: &row1); cached1 = y1 }
+                    let b0 = ay.c0[dy], b1 = ay.c1[dy]
+                    for dx in 0..<dw {
+                        let v = row0[dx] &* b0 &+ row1[dx] &* b1
+                        dst[o + dx] = UInt8(clamping: (v &+ 32768) >> 16)
                     }
                 }
             }

@@ -36,6 +36,10 @@ struct CascadeTests {
         let ious = zip(ours, ref.frames).map { o, f in o.first.map { $0.iou(FaceBox(f.haar[0])) } ?? 0 }
         print("haar: \(r.matched)/\(r.total) matched, \(r.extra) extra, IoU min \(ious.min() ?? 0) mean \(ious.reduce(0, +) / Float(ious.count))")
         #expect(r.total == 15)
+        // The pyramid (INTER_LINEAR_EXACT), the stage arithmetic and groupRectangles follow OpenCV bit for bit.
+        let exact = zip(ours, ref.frames).filter { o, f in Set(o.map { [$0.x, $0.y, $0.width, $0.height] }) == Set(f.haar) }.count
+        print("haar: \(exact)/15 frames with identical boxes")
+        #expect(exact == 15)
         #expect(r.total > 0 && Float(r.matched) >= 0.95 * Float(r.total))
         #expect(r.extra == 0)
     }
@@ -50,6 +54,8 @@ struct CascadeTests {
         let ious = zip(ours, idx).map { o, i in o.first.map { $0.iou(FaceBox(ref.frames[i].lbp[0])) } ?? 0 }
         print("lbp: \(r.matched)/\(r.total) matched, \(r.extra) extra, IoU min \(ious.min() ?? 0) mean \(ious.reduce(0, +) / Float(ious.count))")
         #expect(r.total == 5 && Float(r.matched) >= 0.95 * Float(r.total))
+        let exact = zip(ours, idx).filter { o, i in Set(o.map { [$0.x, $0.y, $0.width, $0.height] }) == Set(ref.frames[i].lbp) }.count
+        #expect(exact == 5)
         #expect(r.extra == 0)
     }
 
@@ -67,6 +73,7 @@ struct CascadeTests {
                 let ours = c.detect(img, parameters: Self.params).map(\.box)
                 let r = Self.compare([ours], [boxes])
                 #expect(r.matched == r.total && r.extra == 0, "\(ph.name): ours \(ours) vs \(boxes)")
+                #expect(Set(ours.map { [$0.x, $0.y, $0.width, $0.height] }) == Set(boxes), "\(ph.name): ours \(ours) vs \(boxes)")
             }
             if let b = ph.box, let lm = ph.landmarks {
                 let e = meanErrorOverIOD(try #require(Assets.predictor).predict(img, box: FaceBox(b)), lm)

@@ -80,6 +80,7 @@ struct FaceAnalyzerTests {
         let all = a.detectFaces(pair).map(\.box)
         let allFound = ref.pair.haar.allSatisfy { rb in all.contains { $0.iou(rb.box) >= 0.8 } }
         #expect(allFound && all.count == ref.pair.haar.count)
+        #expect(Set(all.map { [$0.x, $0.y, $0.width, $0.height] }) == Set(ref.pair.haar))
         // Landmarks on the reference box of the largest face match dlib.
         let li = ref.pair.haar.firstIndex(of: largest)!
         #expect(meanErrorOverIOD(a.predictor.predict(pair, box: largest.box), ref.pair.landmarks[li]) < 0.03)
