@@ -127,7 +127,7 @@ public struct FaceAnalyzer: Sendable {
         guard let face = found else { reset(); return .failed(frame: index, timestamp: timestamp) }
         previous = face.box
         let landmarks = predictor.predict(image, box: face.box)
-        let pose = HeadPoseEstimator.estimate(landmarks)
+        let pose = HeadPoseEstimator.estimate(landmarks, camera: HeadPoseEstimator.Camera(imageWidth: image.width, imageHeight: image.height))
         let desc = FaceDescriptors.compute(landmarks: landmarks, pose: pose, timestamp: timestamp, motion: &motion)
         let k = Float(configuration.detection.minNeighbors + 1)
         return FaceObservation(frame: index, timestamp: timestamp, success: true, confidence: Float(face.neighbors) / (Float(face.neighbors) + k),

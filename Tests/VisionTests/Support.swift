@@ -69,6 +69,7 @@ struct Reference: Decodable {
         var index: Int, width: Int, height: Int
         var haar: [[Int]], lbp: [[Int]]
         var box: [Int]?, landmarks: [[Int]]?, box2: [Int]?, landmarks2: [[Int]]?
+        var pose_pnp: [Float]?
     }
     struct Photo: Decodable { var name: String; var width: Int; var height: Int; var haar: [[Int]]; var lbp: [[Int]]; var box: [Int]?; var landmarks: [[Int]]? }
     var photos: [Photo]?

@@ -64,6 +64,32 @@ def landmarks(sp, img, box):
     return [[s.part(i).x, s.part(i).y] for i in range(s.num_parts)]
 
 
+# Sentio's generic 3-D mean face (Sources/Vision/HeadPose.swift), camera frame x right, y down, z away.
+POSE_IDX = [30, 8, 36, 45, 48, 54, 39, 42, 27, 33, 31, 35, 0, 16]
+POSE_MODEL = np.array([[0, 0, 0], [0, 330, 65], [-225, -170, 135], [225, -170, 135], [-150, 150, 125], [150, 150, 125],
+                       [-75, -165, 125], [75, -165, 125], [0, -170, 95], [0, 60, 60], [-50, 45, 75], [50, 45, 75],
+                       [-370, -120, 420], [370, -120, 420]], dtype=np.float64)
+
+
+def pose_reference(pts, w, h):
+    """cv2.solvePnP (iterative, perspective, OpenFace's default intrinsics fx = fy = 500*w/640, centre
+    (w/2, h/2)) on the same model points -> Euler Rx, Ry, Rz in the R = Rx*Ry*Rz convention."""
+    img = np.array([pts[i] for i in POSE_IDX], dtype=np.float64)
+    f = 500.0 * w / 640.0
+    K = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], dtype=np.float64)
+    # Start in front of the camera (frontal face, depth from the jaw width) so the iteration cannot
+    # settle on the mirrored solution behind the camera.
+    z = f * 740.0 / max(np.linalg.norm(img[12] - img[13]), 1.0)
+    c = img[0]
+    rvec0 = np.zeros((3, 1)); tvec0 = np.array([[(c[0] - w / 2) * z / f], [(c[1] - h / 2) * z / f], [z]])
+    ok, rvec, tvec = cv2.solvePnP(POSE_MODEL, img, K, None, rvec0, tvec0, useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
+    R, _ = cv2.Rodrigues(rvec)
+    ry = float(np.arcsin(np.clip(R[0, 2], -1, 1)))
+    rx = float(np.arctan2(-R[1, 2], R[2, 2]))
+    rz = float(np.arctan2(-R[0, 1], R[0, 0]))
+    return [rx, ry, rz]
+
+
 def main():
     haar = cv2.CascadeClassifier(HAAR)
     lbp = cv2.CascadeClassifier(LBP)
@@ -81,6 +107,7 @@ def main():
             box = max(hb, key=lambda b: b[2] * b[3])
             rec["box"] = box
             rec["landmarks"] = landmarks(sp, f, box)
+            rec["pose_pnp"] = pose_reference(rec["landmarks"], f.shape[1], f.shape[0])
             # Landmarks on a shifted and rescaled box too, so the regressor is checked off the detector's box.
             bx = [box[0] + box[2] // 10, box[1] - box[3] // 12, box[2] * 9 // 10, box[3] * 9 // 10]
             rec["box2"] = bx
