@@ -164,7 +164,17 @@ public struct ShapePredictor: Sendable {
                                 node = f[Int(i1[j])] - f[Int(i2[j])] > th[j] ? 2 * node + 1 : 2 * node + 2
                             }
                             let leaf = (Int(c.treeLeafStart[t]) + node - count) * dims
-                            for d in 0..<dims { s[d] += leaves[leaf + d] }
+                            // Element-wise Float adds, 8 lanes at a time (same results as the scalar loop).
+                            guard let sb = s.baseAddress, let lb = leaves.baseAddress else { continue }
+                            let sp = UnsafeMutableRawPointer(sb), lp = UnsafeRawPointer(lb + leaf)
+                            var d = 0
+                            while d + 8 <= dims {
+                                let a = sp.loadUnaligned(fromByteOffset: 4 * d, as: SIMD8<Float>.self)
+                                let b = lp.loadUnaligned(fromByteOffset: 4 * d, as: SIMD8<Float>.self)
+                                sp.storeBytes(of: a + b, toByteOffset: 4 * d, as: SIMD8<Float>.self)
+                                d += 8
+                            }
+                            while d < dims { s[d] += leaves[leaf + d]; d += 1 }
                         }
                     }}}}}
                 }
