@@ -197,6 +197,8 @@ public struct CascadeClassifier: Sendable {
             let hits: [(Int, Int)]
             if featureType == .haar, let stumps = cachedStumps {
                 hits = scanHaarStumps(integral, stumps: stumps, x0: x0, x1: x1, y0: y0, y1: y1, step: step)
+            } else if featureType == .lbp, let stumps = cachedStumps {
+                hits = scanLBPStumps(integral, stumps: stumps, x0: x0, x1: x1, y0: y0, y1: y1, step: step)
             } else {
                 var h: [(Int, Int)] = []
                 var y = y0
@@ -227,7 +229,7 @@ public struct CascadeClassifier: Sendable {
     }
 
     func computeStumps() -> Stumps? {
-        guard featureType == .haar, treeNodeStart.count == nodeFeature.count else { return nil }
+        guard treeNodeStart.count == nodeFeature.count else { return nil }
         var s = Stumps(feature: nodeFeature, threshold: nodeThreshold, left: [], right: [], stageStart: [], stageCount: [], stageThreshold: [])
         for t in 0..<treeNodeStart.count {
             let l0 = Int(treeLeafStart[t])
@@ -311,6 +313,67 @@ public struct CascadeClassifier: Sendable {
                 y &+= step
             }
         }}}}}}}
+        return hits
+    }
+
+    /// Evaluates all windows of one pyramid level for an LBP stump cascade (OpenCV's
+    /// `predictCategoricalStump`), with the 16 grid-corner offsets of every stump precomputed.
+    func scanLBPStumps(_ ii: IntegralImage, stumps st: Stumps, x0: Int, x1: Int, y0: Int, y1: Int, step: Int) -> [(Int, Int)] {
+        let stride = ii.width
+        let nt = st.feature.count
+        var ofs = [Int](repeating: 0, count: nt * 16)
+        for t in 0..<nt {
+            let f = Int(st.feature[t])
+            let rx = Int(lbpRects[4 * f]), ry = Int(lbpRects[4 * f + 1]), w = Int(lbpRects[4 * f + 2]), h = Int(lbpRects[4 * f + 3])
+            for j in 0..<4 { for i in 0..<4 { ofs[16 * t + 4 * j + i] = (ry + j * h) * stride + rx + i * w } }
+        }
+        var hits: [(Int, Int)] = []
+        ii.sum.withUnsafeBufferPointer { sb in
+        ofs.withUnsafeBufferPointer { ofb in
+        subsets.withUnsafeBufferPointer { subb in
+        st.left.withUnsafeBufferPointer { lf in
+        st.right.withUnsafeBufferPointer { rt in
+        st.stageStart.withUnsafeBufferPointer { ss in
+        st.stageCount.withUnsafeBufferPointer { sc in
+        st.stageThreshold.withUnsafeBufferPointer { sth in
+            guard let s = sb.baseAddress, let of = ofb.baseAddress, let sub = subb.baseAddress else { return }
+            let nStages = ss.count
+            var y = y0
+            while y <= y1 {
+                var x = x0
+                while x <= x1 {
+                    let w = s + (y &* stride &+ x)
+                    var result = 1
+                    for si in 0..<nStages {
+                        var sum: Double = 0
+                        var t = Int(ss[si])
+                        let end = t &+ Int(sc[si])
+                        while t < end {
+                            let o = of + 16 &* t
+                            @inline(__always) func cell(_ k: Int) -> Int32 { w[o[k]] &- w[o[k + 1]] &- w[o[k + 4]] &+ w[o[k + 5]] }
+                            let c = cell(5)
+                            var code = 0
+                            if cell(0) >= c { code |= 128 }
+                            if cell(1) >= c { code |= 64 }
+                            if cell(2) >= c { code |= 32 }
+                            if cell(6) >= c { code |= 16 }
+                            if cell(10) >= c { code |= 8 }
+                            if cell(9) >= c { code |= 4 }
+                            if cell(8) >= c { code |= 2 }
+                            if cell(4) >= c { code |= 1 }
+                            let bit = sub[8 &* t &+ (code >> 5)] & Int32(bitPattern: UInt32(1) << UInt32(code & 31))
+                            sum += Double(bit != 0 ? lf[t] : rt[t])
+                            t &+= 1
+                        }
+                        if sum < sth[si] { result = -si; break }
+                    }
+                    if result > 0 { hits.append((x, y)) }
+                    if result == 0 { x &+= step }
+                    x &+= step
+                }
+                y &+= step
+            }
+        }}}}}}}}
         return hits
     }
 
