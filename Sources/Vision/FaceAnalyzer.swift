@@ -22,10 +22,18 @@ public struct FaceObservation: Sendable, Equatable {
     }
 }
 
+/// The visual stage of the pipeline (DESIGN.md §7: one protocol per stage, injected through init):
+/// frames in decode order in, one OpenFace-style observation per frame out.
+public protocol FaceAnalyzing: Sendable {
+    mutating func analyze(frame: GrayImage, timestamp: Double) -> FaceObservation
+    /// Forgets tracking and motion state (new stream, seek, cut).
+    mutating func reset()
+}
+
 /// Per-frame face analysis: detection (OpenCV cascade), tracking, 68 landmarks (dlib ERT), head pose
 /// and descriptors. Feed frames in order; the analyzer keeps the previous face so that, while the
 /// face stays, only a local search around it runs instead of a full-frame detection.
-public struct FaceAnalyzer: Sendable {
+public struct FaceAnalyzer: FaceAnalyzing {
     public struct Configuration: Sendable {
         public var detection = CascadeClassifier.Parameters(scaleFactor: 1.1, minNeighbors: 3, minSize: 40)
         /// Frames wider than this are downscaled (bilinear) for detection only; landmarks use the full frame.
