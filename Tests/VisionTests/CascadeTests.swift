@@ -8,7 +8,7 @@ struct CascadeTests {
     static let lbp: CascadeClassifier? = try? CascadeClassifier(contentsOf: Assets.lbp)
     static let params = CascadeClassifier.Parameters(scaleFactor: 1.1, minNeighbors: 3, minSize: 40)
 
-    @Test("cascades of opencv-data load", .enabled(if: Assets.haveCascades))
+    @Test("cascades of opencv-data load", .enabled(if: Assets.haveCascades, "needs /usr/share/opencv4 cascades (opencv-data, scripts/setup)"))
     func loads() throws {
         let h = try #require(Self.haar)
         let l = try CascadeClassifier(contentsOf: Assets.lbp)
@@ -28,7 +28,7 @@ struct CascadeTests {
     }
 
     @Test("Haar detections match OpenCV on MOSI frames (IoU >= 0.8, no extra faces)",
-          .enabled(if: Assets.haveCascades && Assets.haveClip))
+          .enabled(if: Assets.haveCascades && Assets.haveClip, "needs opencv-data, ffmpeg and <repo>/../shared/data/media/mosi_Oz06ZWiO20M_6.mp4"))
     func haarMatches() throws {
         let c = try #require(Self.haar), ref = try #require(Assets.reference)
         let ours = Assets.frames.map { c.detect($0, parameters: Self.params).map(\.box) }
@@ -45,7 +45,7 @@ struct CascadeTests {
     }
 
     @Test("LBP detections match OpenCV on all MOSI frames (IoU >= 0.8, no extra faces)",
-          .enabled(if: Assets.haveCascades && Assets.haveClip))
+          .enabled(if: Assets.haveCascades && Assets.haveClip, "needs opencv-data, ffmpeg and <repo>/../shared/data/media/mosi_Oz06ZWiO20M_6.mp4"))
     func lbpMatches() throws {
         let c = try #require(Self.lbp), ref = try #require(Assets.reference)
         let idx = Array(0..<15)
@@ -60,7 +60,7 @@ struct CascadeTests {
     }
 
     @Test("photographs of scikit-image: same faces as OpenCV (none on the cat and the coffee), landmarks as dlib",
-          .enabled(if: Assets.havePhotos && Assets.haveCascades && Assets.haveDat))
+          .enabled(if: Assets.havePhotos && Assets.haveCascades && Assets.haveDat, "needs Debian python3-skimage (its data/astronaut.png), opencv-data, libdlib-data and ffmpeg"))
     func photos() throws {
         let ref = try #require(Assets.reference?.photos)
         let haar = try #require(Self.haar), lbp = try #require(Self.lbp)

@@ -14,7 +14,7 @@ struct FaceAnalyzerTests {
         return FaceAnalyzer(detector: try #require(haarModel), predictor: try #require(Assets.predictor), configuration: c)
     }
 
-    @Test("consecutive MOSI frames are tracked without full detection and keep the face", .enabled(if: ready))
+    @Test("consecutive MOSI frames are tracked without full detection and keep the face", .enabled(if: ready, "needs opencv-data, libdlib-data, ffmpeg and the shared MOSI clip"))
     func tracking() throws {
         var a = try Self.analyzer()
         let ref = try #require(Assets.reference)
@@ -29,7 +29,7 @@ struct FaceAnalyzerTests {
         #expect(rows[0].descriptors[12] == 0 && rows[1].descriptors[12] > 0)
     }
 
-    @Test("black frames, a 1x1 frame and a frame without a face give success 0", .enabled(if: ready))
+    @Test("black frames, a 1x1 frame and a frame without a face give success 0", .enabled(if: ready, "needs opencv-data, libdlib-data, ffmpeg and the shared MOSI clip"))
     func noFace() throws {
         var a = try Self.analyzer()
         let black = a.analyze(frame: GrayImage(width: 480, height: 360), timestamp: 0)
@@ -46,7 +46,7 @@ struct FaceAnalyzerTests {
         #expect(FaceFrameRow.csv(black).split(separator: ",").count == FaceFrameRow.columns.count)
     }
 
-    @Test("a face leaving and re-entering is lost, then detected again with motion reset", .enabled(if: ready))
+    @Test("a face leaving and re-entering is lost, then detected again with motion reset", .enabled(if: ready, "needs opencv-data, libdlib-data, ffmpeg and the shared MOSI clip"))
     func leaveAndReenter() throws {
         var a = try Self.analyzer()
         let f = Assets.frames
@@ -57,7 +57,7 @@ struct FaceAnalyzerTests {
         #expect(rows.map(\.frame) == [0, 1, 2, 3, 4])
     }
 
-    @Test("with two faces the largest is analysed and the row says two were found", .enabled(if: ready))
+    @Test("with two faces the largest is analysed and the row says two were found", .enabled(if: ready, "needs opencv-data, libdlib-data, ffmpeg and the shared MOSI clip"))
     func twoFaces() throws {
         let ref = try #require(Assets.reference)
         let l = Self.half(Assets.frames[ref.pair.frames[0]]), r = Self.half(Assets.frames[ref.pair.frames[1]])
@@ -97,7 +97,7 @@ struct FaceAnalyzerTests {
         return out
     }
 
-    @Test("a 4K frame is analysed with detection on a downscaled copy", .enabled(if: ready))
+    @Test("a 4K frame is analysed with detection on a downscaled copy", .enabled(if: ready, "needs opencv-data, libdlib-data, ffmpeg and the shared MOSI clip"))
     func fourK() throws {
         let ref = try #require(Assets.reference)
         let f = Assets.frames[0]
@@ -116,7 +116,7 @@ struct FaceAnalyzerTests {
         #expect(o.landmarks[30].x > Float(expected.x) && o.landmarks[30].x < Float(expected.x + expected.width))
     }
 
-    @Test("a truncated cascade file fails at load with an error naming the file", .enabled(if: Assets.haveCascades))
+    @Test("a truncated cascade file fails at load with an error naming the file", .enabled(if: Assets.haveCascades, "needs /usr/share/opencv4 cascades (opencv-data, scripts/setup)"))
     func truncatedCascade() throws {
         let d = try #require(FileManager.default.contents(atPath: Assets.haar))
         let cut = [UInt8](d.prefix(d.count / 2))

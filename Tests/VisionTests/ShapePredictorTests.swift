@@ -4,7 +4,7 @@ import Testing
 
 @Suite("dlib landmark regressor")
 struct ShapePredictorTests {
-    @Test("dlib's 68-point model loads from libdlib-data", .enabled(if: Assets.haveDat))
+    @Test("dlib's 68-point model loads from libdlib-data", .enabled(if: Assets.haveDat, "needs /usr/share/dlib/shape_predictor_68_face_landmarks.dat (libdlib-data)"))
     func loads() throws {
         let p = try #require(Assets.predictor)
         #expect(p.landmarkCount == 68)
@@ -14,7 +14,7 @@ struct ShapePredictorTests {
     }
 
     @Test("landmarks match dlib within 3% of the inter-ocular distance on MOSI frames",
-          .enabled(if: Assets.haveDat && Assets.haveClip))
+          .enabled(if: Assets.haveDat && Assets.haveClip, "needs libdlib-data, ffmpeg and the shared MOSI clip"))
     func matchesDlib() throws {
         let p = try #require(Assets.predictor)
         let ref = try #require(Assets.reference)
@@ -40,7 +40,7 @@ struct ShapePredictorTests {
         #expect(worst < 0.03)
     }
 
-    @Test("a truncated model file fails at load with an error naming the file", .enabled(if: Assets.haveDat))
+    @Test("a truncated model file fails at load with an error naming the file", .enabled(if: Assets.haveDat, "needs /usr/share/dlib/shape_predictor_68_face_landmarks.dat (libdlib-data)"))
     func truncated() throws {
         let h = try #require(FileHandle(forReadingAtPath: Assets.dat))
         let head = try #require(try h.read(upToCount: 200_000))
