@@ -10,10 +10,11 @@ enum Assets {
     static let dat = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
     static let haar = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
     static let lbp = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
+    static let alt2 = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml"
 
     static var haveClip: Bool { FileManager.default.fileExists(atPath: clip) && ffmpeg != nil }
     static var haveDat: Bool { FileManager.default.fileExists(atPath: dat) }
-    static var haveCascades: Bool { FileManager.default.fileExists(atPath: haar) && FileManager.default.fileExists(atPath: lbp) }
+    static var haveCascades: Bool { [haar, lbp, alt2].allSatisfy { FileManager.default.fileExists(atPath: $0) } }
 
     static let ffmpeg: String? = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -67,7 +68,7 @@ enum Assets {
 struct Reference: Decodable {
     struct Frame: Decodable {
         var index: Int, width: Int, height: Int
-        var haar: [[Int]], lbp: [[Int]]
+        var haar: [[Int]], lbp: [[Int]], alt2: [[Int]]?
         var box: [Int]?, landmarks: [[Int]]?, box2: [Int]?, landmarks2: [[Int]]?
         var pose_pnp: [Float]?
     }

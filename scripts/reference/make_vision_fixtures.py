@@ -23,6 +23,7 @@ clip = os.path.join(shared, "data", "media", "mosi_Oz06ZWiO20M_6.mp4")
 out_dir = os.path.join(repo, "Tests", "VisionTests", "Fixtures")
 HAAR = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
 LBP = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
+ALT2 = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml"  # 2-split trees instead of stumps
 DAT = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 PARAMS = dict(scaleFactor=1.1, minNeighbors=3, minSize=(40, 40))
 # Real photographs shipped by Debian's python3-skimage (scikit-image data, permissive licences);
@@ -93,6 +94,7 @@ def pose_reference(pts, w, h):
 def main():
     haar = cv2.CascadeClassifier(HAAR)
     lbp = cv2.CascadeClassifier(LBP)
+    alt2 = cv2.CascadeClassifier(ALT2)
     sp = dlib.shape_predictor(DAT)
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +104,7 @@ def main():
            "haar": os.path.basename(HAAR), "lbp": os.path.basename(LBP), "frames": []}
     for i, f in enumerate(frames):
         hb, lb = detect(haar, f), detect(lbp, f)
-        rec = {"index": i, "width": f.shape[1], "height": f.shape[0], "haar": hb, "lbp": lb}
+        rec = {"index": i, "width": f.shape[1], "height": f.shape[0], "haar": hb, "lbp": lb, "alt2": detect(alt2, f)}
         if hb:
             box = max(hb, key=lambda b: b[2] * b[3])
             rec["box"] = box
