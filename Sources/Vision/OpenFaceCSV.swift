@@ -4,6 +4,7 @@
 /// with OpenFace landmarks lands in Sentio's feature space.
 public enum OpenFaceCSV {
     /// Parses the CSV and returns one `FaceObservation` per row (box = landmark bounding box).
+    /// Motion descriptors follow each `face_id` separately (FaceLandmarkVidMulti writes several faces per frame).
     public static func observations(csv text: String, source: String = "<csv>") throws(VisionError) -> [FaceObservation] {
         var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         guard !lines.isEmpty else { throw .invalidCSV(source: source, reason: "empty") }
@@ -18,9 +19,9 @@ public enum OpenFaceCSV {
         for k in 0..<68 { xs.append(try need("x_\(k)")); ys.append(try need("y_\(k)")) }
         let rx = try need("pose_Rx"), ry = try need("pose_Ry"), rz = try need("pose_Rz")
         let ts = try need("timestamp")
-        let fr = col["frame"], sc = col["success"], cf = col["confidence"]
+        let fr = col["frame"], sc = col["success"], cf = col["confidence"], fid = col["face_id"]
         var out: [FaceObservation] = []
-        var motion = FaceDescriptors.Motion()
+        var motions: [String: FaceDescriptors.Motion] = [:]
         for (li, line) in lines.enumerated() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
             guard f.count >= header.count else { throw .invalidCSV(source: source, reason: "line \(li + 2) has \(f.count) of \(header.count) fields") }
@@ -31,7 +32,10 @@ public enum OpenFaceCSV {
             let t = Double(f[ts]) ?? 0
             let frame = fr.flatMap { Int(f[$0]) } ?? (li + 1)
             let success = sc.map { f[$0] == "1" } ?? true
-            if !success { motion = FaceDescriptors.Motion(); out.append(.failed(frame: frame, timestamp: t)); continue }
+            let face = fid.map { f[$0] } ?? "0"
+            if !success { motions[face] = nil; out.append(.failed(frame: frame, timestamp: t)); continue }
+            var motion = motions[face] ?? FaceDescriptors.Motion()
+            defer { motions[face] = motion }
             var pts = [Point2]()
             for k in 0..<68 { pts.append(Point2(try num(xs[k]), try num(ys[k]))) }
             let pose = HeadPose(rx: try num(rx), ry: try num(ry), rz: try num(rz))

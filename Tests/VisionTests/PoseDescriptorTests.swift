@@ -135,5 +135,13 @@ struct PoseDescriptorTests {
         // After the failed row, motion restarts from zero.
         #expect(obs[3].descriptors[12] == 0 && obs[1].descriptors[12] > 0)
         #expect(throws: VisionError.self) { try OpenFaceCSV.observations(csv: "frame, timestamp, x_0\n1, 0, 3\n", source: "bad.csv") }
+        // Two faces per frame (face_id 0 and 1): motion is tracked per face, so a still second face has zero motion.
+        let text = Self.openFaceCSV(fr, pose: poses)
+        var lines = text.split(separator: "\n").map(String.init)
+        let still = lines[1].replacingOccurrences(of: "1, 0, 0.000", with: "2, 1, 0.040")
+        lines.insert(still.replacingOccurrences(of: "2, 1, 0.040", with: "1, 1, 0.000"), at: 2)
+        lines.insert(still, at: 4)
+        let multi = try OpenFaceCSV.observations(csv: lines.joined(separator: "\n"), source: "multi.csv")
+        #expect(multi.count == 6 && multi[3].descriptors[12] == 0 && multi[2].descriptors[12] > 0)
     }
 }
