@@ -3,6 +3,15 @@
 /// pose_Rx, pose_Ry, pose_Rz`, the descriptors of `FaceDescriptors.names`, then `face_count, tracked`.
 /// Failed frames keep their row with success = 0 and zeros elsewhere (as OpenFace does).
 public enum FaceFrameRow {
+    /// Output formats of `sentio extract video --format`.
+    public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
+
+    /// The header line of a format (`nil` for JSON lines, which have none).
+    public static func header(_ format: Format) -> String? { format == .csv ? csvHeader : nil }
+
+    /// One output line (without newline) for an observation.
+    public static func line(_ o: FaceObservation, format: Format) -> String { format == .csv ? csv(o) : jsonLine(o) }
+
     public static var columns: [String] {
         ["frame", "timestamp", "success", "confidence", "face_x", "face_y", "face_w", "face_h"]
             + (0..<68).map { "x_\($0)" } + (0..<68).map { "y_\($0)" } + ["pose_Rx", "pose_Ry", "pose_Rz"]

@@ -141,5 +141,7 @@ struct FaceAnalyzerTests {
         let json = try JSONSerialization.jsonObject(with: Data(FaceFrameRow.jsonLine(o).utf8)) as? [String: Any]
         #expect((json?["x_0"] as? Double) == 12.35 || (json?["x_0"] as? Double) == 12.34)
         #expect((json?["face_count"] as? Int) == 2 && (json?["success"] as? Int) == 1 && json?.count == cols.count)
+        #expect(FaceFrameRow.header(.csv) == cols.joined(separator: ",") && FaceFrameRow.header(.jsonl) == nil)
+        #expect(FaceFrameRow.line(o, format: .csv) == FaceFrameRow.csv(o) && FaceFrameRow.line(o, format: .jsonl).hasPrefix("{\"frame\":7,"))
     }
 }
