@@ -18,6 +18,8 @@ public struct CascadeClassifier: Sendable {
     // Haar features: up to 3 rectangles (x, y, w, h) and weights each.
     let rects: [Int32]        // 12 per feature
     let weights: [Float]      // 3 per feature
+    let tilted: [Bool]        // per feature: rectangles rotated by 45 degrees (read from the tilted integral)
+    let hasTilted: Bool
     // LBP features: the rectangle of the top-left cell.
     let lbpRects: [Int32]     // 4 per feature
     // Weak classifiers (stumps or small trees), flattened.
@@ -93,13 +95,12 @@ public struct CascadeClassifier: Sendable {
             stages.append(Stage(threshold: thr - 1e-5, firstTree: first, treeCount: treeNodeStart.count - first))
         }
         guard !stages.isEmpty else { throw .invalidModel(file: file, reason: "no stages (truncated file?)") }
-        var rects: [Int32] = [], weights: [Float] = [], lbpRects: [Int32] = []
+        var rects: [Int32] = [], weights: [Float] = [], lbpRects: [Int32] = [], tilted: [Bool] = []
         let feats = top.child("features")?.children ?? []
         for (fi, f) in feats.enumerated() {
             if ft == .haar {
-                if (f.child("tilted").flatMap { Int($0.trimmedText) } ?? 0) != 0 {
-                    throw .invalidModel(file: file, reason: "feature \(fi) is tilted; tilted Haar features are not supported")
-                }
+                let isTilted = (f.child("tilted").flatMap { Int($0.trimmedText) } ?? 0) != 0
+                tilted.append(isTilted)
                 var r = [Int32](repeating: 0, count: 12), wt = [Float](repeating: 0, count: 3)
                 for (ri, rect) in (f.child("rects")?.children ?? []).prefix(3).enumerated() {
                     let v = rect.trimmedText.numbers
@@ -107,7 +108,10 @@ public struct CascadeClassifier: Sendable {
                           let wv = Float(v[4].hasSuffix(".") ? String(v[4].dropLast()) : String(v[4])) else {
                         throw .invalidModel(file: file, reason: "feature \(fi) rect \(ri) is malformed")
                     }
-                    guard x >= 0, y >= 0, rw >= 0, rh >= 0, Int(x + rw) <= w, Int(y + rh) <= h else {
+                    // A tilted rectangle spans x-h ... x+w horizontally and y ... y+w+h vertically.
+                    let fits = isTilted ? (x - rh >= 0 && Int(x + rw) <= w && Int(y + rw + rh) <= h)
+                                        : (Int(x + rw) <= w && Int(y + rh) <= h)
+                    guard x >= 0, y >= 0, rw >= 0, rh >= 0, fits else {
                         throw .invalidModel(file: file, reason: "feature \(fi) rect \(ri) leaves the \(w)x\(h) window")
                     }
                     r[4 * ri] = x; r[4 * ri + 1] = y; r[4 * ri + 2] = rw; r[4 * ri + 3] = rh; wt[ri] = wv
@@ -125,6 +129,7 @@ public struct CascadeClassifier: Sendable {
         for (k, f) in nodeFeature.enumerated() where f < 0 || Int(f) >= nf {
             throw .invalidModel(file: file, reason: "node \(k) refers to feature \(f) of \(nf) (truncated file?)")
         }
+        self.tilted = tilted; self.hasTilted = tilted.contains(true)
         self.stages = stages; self.rects = rects; self.weights = weights; self.lbpRects = lbpRects
         self.nodeFeature = nodeFeature; self.nodeLeft = nodeLeft; self.nodeRight = nodeRight; self.nodeThreshold = nodeThreshold
         self.subsets = subsets; self.leaves = leaves; self.treeNodeStart = treeNodeStart; self.treeLeafStart = treeLeafStart
@@ -182,7 +187,7 @@ public struct CascadeClassifier: Sendable {
             let sh = Int((Double(image.height) / Double(sc)).rounded(.toNearestOrEven))
             guard sw > windowWidth, sh > windowHeight else { continue }
             let scaled = image.resizedLinearExact(width: sw, height: sh)
-            let integral = IntegralImage(scaled, squares: featureType == .haar)
+            let integral = IntegralImage(scaled, squares: featureType == .haar, tilted: hasTilted)
             let step = sc >= 2 ? 1 : 2
             var x0 = 0, x1 = sw - windowWidth, y0 = 0, y1 = sh - windowHeight  // inclusive upper bounds
             if let r = region {
@@ -255,11 +260,8 @@ public struct CascadeClassifier: Sendable {
         for t in 0..<nt {
             let f = Int(st.feature[t])
             for r in 0..<3 {
-                let o = 12 * f + 4 * r
-                let rx = Int(rects[o]), ry = Int(rects[o + 1]), rw = Int(rects[o + 2]), rh = Int(rects[o + 3])
-                let p = ry * stride + rx
-                ofs[12 * t + 4 * r] = p; ofs[12 * t + 4 * r + 1] = p + rw
-                ofs[12 * t + 4 * r + 2] = p + rh * stride; ofs[12 * t + 4 * r + 3] = p + rh * stride + rw
+                let c = cornerOffsets(feature: f, rect: r, stride: stride, tiltedOffset: ii.tiltedOffset)
+                for k in 0..<4 { ofs[12 * t + 4 * r + k] = c[k] }
             }
             par[6 * t] = weights[3 * f]; par[6 * t + 1] = weights[3 * f + 1]; par[6 * t + 2] = weights[3 * f + 2]
             par[6 * t + 3] = st.threshold[t]; par[6 * t + 4] = st.left[t]; par[6 * t + 5] = st.right[t]
@@ -377,6 +379,19 @@ public struct CascadeClassifier: Sendable {
         return hits
     }
 
+    /// The four integral-image offsets (relative to the window origin) whose `p0 - p1 - p2 + p3` is the
+    /// sum of a feature rectangle: OpenCV's `CV_SUM_OFS`, or `CV_TILTED_OFS` into the tilted integral.
+    func cornerOffsets(feature f: Int, rect r: Int, stride: Int, tiltedOffset: Int) -> [Int] {
+        let o = 12 * f + 4 * r
+        let x = Int(rects[o]), y = Int(rects[o + 1]), w = Int(rects[o + 2]), h = Int(rects[o + 3])
+        if tilted[f] {
+            return [tiltedOffset + x + stride * y, tiltedOffset + x - h + stride * (y + h),
+                    tiltedOffset + x + w + stride * (y + w), tiltedOffset + x + w - h + stride * (y + w + h)]
+        }
+        let p = y * stride + x
+        return [p, p + w, p + h * stride, p + h * stride + w]
+    }
+
     /// OpenCV's `runAt`: 1 if all stages pass, `-stage` when rejected at `stage`, -1 for a flat window.
     func runHaar(_ ii: IntegralImage, _ x: Int, _ y: Int) -> Int {
         let stride = ii.width
@@ -400,9 +415,8 @@ public struct CascadeClassifier: Sendable {
             nodeThreshold.withUnsafeBufferPointer { nthr in
             leaves.withUnsafeBufferPointer { lv in
                 @inline(__always) func rectSum(_ o: Int) -> Int32 {
-                    let rx = Int(r[o]), ry = Int(r[o + 1]), rw = Int(r[o + 2]), rh = Int(r[o + 3])
-                    let p = base + ry * stride + rx
-                    return s[p] &- s[p + rw] &- s[p + rh * stride] &+ s[p + rh * stride + rw]
+                    let c = cornerOffsets(feature: o / 12, rect: (o % 12) / 4, stride: stride, tiltedOffset: ii.tiltedOffset)
+                    return s[base + c[0]] &- s[base + c[1]] &- s[base + c[2]] &+ s[base + c[3]]
                 }
                 @inline(__always) func feature(_ f: Int) -> Float {
                     var v = wt[3 * f] * Float(rectSum(12 * f)) + wt[3 * f + 1] * Float(rectSum(12 * f + 4))

@@ -219,15 +219,20 @@ public struct RGBImage: Sendable, Equatable {
 
 /// Integral image and integral of squares, `(width+1) x (height+1)`, first row and column zero.
 /// The squared sums wrap modulo 2^32 as OpenCV's `CV_32S` buffers do; differences over a window are exact.
+/// With `tilted`, OpenCV's 45°-rotated integral follows the plain one in `sum`, starting at
+/// `tiltedOffset`: T(X, Y) = Σ I(x, y) over y < Y, |x − X + 1| ≤ Y − 1 − y.
 public struct IntegralImage: Sendable {
     public let width: Int   // = image width + 1
     public let height: Int  // = image height + 1
     public var sum: [Int32]
     public var squares: [UInt32]
+    /// Index in `sum` where the tilted integral starts (0 when there is none).
+    public let tiltedOffset: Int
 
-    public init(_ image: GrayImage, squares withSquares: Bool = true) {
+    public init(_ image: GrayImage, squares withSquares: Bool = true, tilted withTilted: Bool = false) {
         width = image.width + 1; height = image.height + 1
-        sum = [Int32](repeating: 0, count: width * height)
+        tiltedOffset = withTilted ? width * height : 0
+        sum = [Int32](repeating: 0, count: width * height * (withTilted ? 2 : 1))
         squares = [UInt32](repeating: 0, count: withSquares ? width * height : 0)
         let w = width, iw = image.width
         image.pixels.withUnsafeBufferPointer { src in
@@ -255,6 +260,37 @@ public struct IntegralImage: Sendable {
                 }
             }
         }
+        if withTilted {
+            let t = IntegralImage.tiltedIntegral(image)
+            for i in 0..<t.count { sum[tiltedOffset + i] = t[i] }
+        }
+    }
+
+    /// The rotated summed-area table of Lienhart & Maydt, R(x, y) = Σ I over y' ≤ y, |x − x'| ≤ y − y',
+    /// by R(x,y) = R(x−1,y−1) + R(x+1,y−1) − R(x,y−2) + I(x,y) + I(x,y−1) on a padded row; T(X, Y) = R(X−1, Y−1).
+    static func tiltedIntegral(_ image: GrayImage) -> [Int32] {
+        let W = image.width, H = image.height, w1 = W + 1
+        var out = [Int32](repeating: 0, count: w1 * (H + 1))
+        guard W > 0, H > 0 else { return out }
+        let pad = H + 2, ew = W + 2 * pad
+        var r = [Int32](repeating: 0, count: ew * H)
+        image.pixels.withUnsafeBufferPointer { px in
+            @inline(__always) func I(_ x: Int, _ y: Int) -> Int32 { x >= 0 && x < W && y >= 0 ? Int32(px[y * W + x]) : 0 }
+            for y in 0..<H {
+                for xi in 0..<ew {
+                    let x = xi - pad
+                    var v = I(x, y) &+ I(x, y - 1)
+                    if y >= 1 {
+                        if xi > 0 { v &+= r[(y - 1) * ew + xi - 1] }
+                        if xi + 1 < ew { v &+= r[(y - 1) * ew + xi + 1] }
+                    }
+                    if y >= 2 { v &-= r[(y - 2) * ew + xi] }
+                    r[y * ew + xi] = v
+                }
+            }
+        }
+        for Y in 1...H { for X in 0...W { out[Y * w1 + X] = r[(Y - 1) * ew + (X - 1 + pad)] } }
+        return out
     }
 
     /// Sum of the pixels of the rectangle [x, x+w) x [y, y+h).

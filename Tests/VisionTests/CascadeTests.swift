@@ -71,6 +71,34 @@ struct CascadeTests {
         }
     }
 
+    @Test("cascades with 45-degree Haar features (smile, right eye) match OpenCV box for box",
+          .enabled(if: Assets.haveCascades && Assets.haveClip, "needs opencv-data, ffmpeg and the shared MOSI clip"))
+    func tiltedCascades() throws {
+        let ref = try #require(Assets.reference?.tilted)
+        #expect(ref.count == 2)
+        for (name, boxes) in ref {
+            let c = try CascadeClassifier(contentsOf: "/usr/share/opencv4/haarcascades/" + name)
+            #expect(c.hasTilted)
+            let ours = c.detect(Assets.frames[0], parameters: .init(scaleFactor: 1.1, minNeighbors: 3, minSize: 20))
+            #expect(Set(ours.map { [$0.box.x, $0.box.y, $0.box.width, $0.box.height] }) == Set(boxes), "\(name): \(ours.map(\.box))")
+            #expect(!boxes.isEmpty)
+        }
+    }
+
+    @Test("the tilted integral follows OpenCV's definition")
+    func tiltedIntegral() throws {
+        // T(X, Y) = sum of I(x, y) over y < Y and |x - X + 1| <= Y - 1 - y, by brute force on a small image.
+        var px = [UInt8](repeating: 0, count: 7 * 5)
+        for i in 0..<px.count { px[i] = UInt8((i * 37 + 11) % 251) }
+        let img = try GrayImage(width: 7, height: 5, pixels: px)
+        let t = IntegralImage.tiltedIntegral(img)
+        for Y in 0...5 { for X in 0...7 {
+            var s = 0
+            for y in 0..<Y { for x in 0..<7 where abs(x - X + 1) <= Y - 1 - y { s += Int(px[y * 7 + x]) } }
+            #expect(Int(t[Y * 8 + X]) == s, "T(\(X), \(Y))")
+        } }
+    }
+
     @Test("photographs of scikit-image: same faces as OpenCV (none on the cat and the coffee), landmarks as dlib",
           .enabled(if: Assets.havePhotos && Assets.haveCascades && Assets.haveDat, "needs Debian python3-skimage (its data/astronaut.png), opencv-data, libdlib-data and ffmpeg"))
     func photos() throws {

@@ -74,6 +74,7 @@ struct Reference: Decodable {
     }
     struct Photo: Decodable { var name: String; var width: Int; var height: Int; var haar: [[Int]]; var lbp: [[Int]]; var box: [Int]?; var landmarks: [[Int]]? }
     var photos: [Photo]?
+    var tilted: [String: [[Int]]]?
     struct Pair: Decodable { var frames: [Int]; var width: Int; var height: Int; var haar: [[Int]]; var landmarks: [[[Int]]] }
     var frames: [Frame]
     var pair: Pair

@@ -126,6 +126,12 @@ def main():
                    "haar": [list(map(int, b)) for b in haar.detectMultiScale(pair, scaleFactor=1.1, minNeighbors=3, minSize=(30, 30))]}
     pair_boxes = out["pair"]["haar"]
     out["pair"]["landmarks"] = [landmarks(sp, pair, b) for b in pair_boxes]
+    # Cascades with 45-degree (tilted) Haar features, on frame 0: smile (stumps) and right eye (2-split trees).
+    out["tilted"] = {}
+    for name in ["haarcascade_smile.xml", "haarcascade_righteye_2splits.xml"]:
+        c = cv2.CascadeClassifier("/usr/share/opencv4/haarcascades/" + name)
+        r = c.detectMultiScale(frames[0], scaleFactor=1.1, minNeighbors=3, minSize=(20, 20))
+        out["tilted"][name] = [list(map(int, b)) for b in r] if len(r) else []
     out["photos"] = []
     if os.path.isdir(PHOTO_DIR):
         with tempfile.TemporaryDirectory() as tmp:
