@@ -261,7 +261,7 @@ public struct CascadeClassifier: Sendable {
             let f = Int(st.feature[t])
             for r in 0..<3 {
                 let c = cornerOffsets(feature: f, rect: r, stride: stride, tiltedOffset: ii.tiltedOffset)
-                for k in 0..<4 { ofs[12 * t + 4 * r + k] = c[k] }
+                ofs[12 * t + 4 * r] = c.0; ofs[12 * t + 4 * r + 1] = c.1; ofs[12 * t + 4 * r + 2] = c.2; ofs[12 * t + 4 * r + 3] = c.3
             }
             par[6 * t] = weights[3 * f]; par[6 * t + 1] = weights[3 * f + 1]; par[6 * t + 2] = weights[3 * f + 2]
             par[6 * t + 3] = st.threshold[t]; par[6 * t + 4] = st.left[t]; par[6 * t + 5] = st.right[t]
@@ -381,15 +381,16 @@ public struct CascadeClassifier: Sendable {
 
     /// The four integral-image offsets (relative to the window origin) whose `p0 - p1 - p2 + p3` is the
     /// sum of a feature rectangle: OpenCV's `CV_SUM_OFS`, or `CV_TILTED_OFS` into the tilted integral.
-    func cornerOffsets(feature f: Int, rect r: Int, stride: Int, tiltedOffset: Int) -> [Int] {
+    @inline(__always)
+    func cornerOffsets(feature f: Int, rect r: Int, stride: Int, tiltedOffset: Int) -> (Int, Int, Int, Int) {
         let o = 12 * f + 4 * r
         let x = Int(rects[o]), y = Int(rects[o + 1]), w = Int(rects[o + 2]), h = Int(rects[o + 3])
         if tilted[f] {
-            return [tiltedOffset + x + stride * y, tiltedOffset + x - h + stride * (y + h),
-                    tiltedOffset + x + w + stride * (y + w), tiltedOffset + x + w - h + stride * (y + w + h)]
+            return (tiltedOffset + x + stride * y, tiltedOffset + x - h + stride * (y + h),
+                    tiltedOffset + x + w + stride * (y + w), tiltedOffset + x + w - h + stride * (y + w + h))
         }
         let p = y * stride + x
-        return [p, p + w, p + h * stride, p + h * stride + w]
+        return (p, p + w, p + h * stride, p + h * stride + w)
     }
 
     /// OpenCV's `runAt`: 1 if all stages pass, `-stage` when rejected at `stage`, -1 for a flat window.
@@ -416,7 +417,7 @@ public struct CascadeClassifier: Sendable {
             leaves.withUnsafeBufferPointer { lv in
                 @inline(__always) func rectSum(_ o: Int) -> Int32 {
                     let c = cornerOffsets(feature: o / 12, rect: (o % 12) / 4, stride: stride, tiltedOffset: ii.tiltedOffset)
-                    return s[base + c[0]] &- s[base + c[1]] &- s[base + c[2]] &+ s[base + c[3]]
+                    return s[base + c.0] &- s[base + c.1] &- s[base + c.2] &+ s[base + c.3]
                 }
                 @inline(__always) func feature(_ f: Int) -> Float {
                     var v = wt[3 * f] * Float(rectSum(12 * f)) + wt[3 * f + 1] * Float(rectSum(12 * f + 4))
