@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Vision", targets: ["Vision"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Text", targets: ["Text"]),
+        .library(name: "Transport", targets: ["Transport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,9 +35,10 @@ let package = Package(
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
+        .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [
-            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text",
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Transport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -44,7 +46,8 @@ let package = Package(
         // Tests mirror the targets.
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
-        .testTarget(name: "SentioCLITests", dependencies: ["sentio"]),
+        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
