@@ -90,6 +90,14 @@ public struct ModalityScore: Sendable, Codable, Equatable {
     }
 
     public static let absent = ModalityScore(present: false, score: nil)
+
+    enum CodingKeys: String, CodingKey { case present, score }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(present, forKey: .present)
+        try c.encode(score, forKey: .score)  // explicit null when absent
+    }
 }
 
 /// Per-modality scores (the model's unimodal heads T, A, V).
