@@ -13,29 +13,40 @@ public enum Schema {
         return encoder
     }
 
-    /// Decodes a payload, utterance or status, by its `type` field.
-    private struct Head: Decodable { var schema: String?; var type: String? }
+    /// Reads `schema` and `type`, then the message of that type, in one pass over the JSON.
+    private struct AnyPayload: Decodable {
+        var payload: Payload
+        enum Keys: String, CodingKey { case schema, type }
 
-    public static func decode(_ payload: some DataProtocol) throws(MessageError) -> Payload {
-        let data = Data(payload)
-        guard let head = try? JSONDecoder().decode(Head.self, from: data) else {
-            throw MessageError(reason: "the payload is not a JSON object")
-        }
-        guard head.schema == version else {
-            throw MessageError(reason: "schema is \(head.schema.map { "\"\($0)\"" } ?? "missing"), expected \"\(version)\"")
-        }
-        do {
-            switch head.type {
-            case "utterance": return .utterance(try JSONDecoder().decode(UtteranceMessage.self, from: data))
-            case "status": return .status(try JSONDecoder().decode(StatusMessage.self, from: data))
-            default: throw MessageError(reason: "type is \(head.type.map { "\"\($0)\"" } ?? "missing"), expected \"utterance\" or \"status\"")
+        init(from decoder: any Decoder) throws {
+            guard let c = try? decoder.container(keyedBy: Keys.self) else {
+                throw MessageError(reason: "the payload is not a JSON object")
             }
+            let schema = try? c.decodeIfPresent(String.self, forKey: .schema)
+            guard schema == version else {
+                throw MessageError(reason: "schema is \(schema.map { "\"\($0)\"" } ?? "missing"), expected \"\(version)\"")
+            }
+            let type = try? c.decodeIfPresent(String.self, forKey: .type)
+            switch type {
+            case "utterance": payload = .utterance(try UtteranceMessage(from: decoder))
+            case "status": payload = .status(try StatusMessage(from: decoder))
+            default: throw MessageError(reason: "type is \(type.map { "\"\($0)\"" } ?? "missing"), expected \"utterance\" or \"status\"")
+            }
+        }
+    }
+
+    /// Decodes a payload, utterance or status, by its `type` field.
+    public static func decode(_ payload: some DataProtocol) throws(MessageError) -> Payload {
+        do {
+            return try JSONDecoder().decode(AnyPayload.self, from: Data(payload)).payload
         } catch let error as MessageError {
             throw error
         } catch let DecodingError.keyNotFound(key, _) {
             throw MessageError(reason: "field \"\(key.stringValue)\" is missing")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw MessageError(reason: "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw MessageError(reason: "the payload is not JSON")
         } catch {
             throw MessageError(reason: "\(error)")
         }

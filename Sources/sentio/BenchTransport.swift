@@ -16,7 +16,8 @@ struct BenchTransport: AsyncParsableCommand {
         encoded and sent to just after it is received and decoded by an async consumer of \
         `Subscriber` (the path the daemon and `sentio subscribe` use). The first 5% are warm-up. \
         With --python, scripts/bench/transport_pyzmq.py does the same with pyzmq (json.dumps / \
-        send_multipart, a receiver thread with recv_multipart / json.loads) and both are printed.
+        send_multipart, a receiver thread with recv_multipart / json.loads) and all are printed. \
+        The "bytes" rows send pre-encoded payloads and skip decoding: the transport alone.
 
         --serve ENDPOINT instead publishes --messages utterance and status messages there for a \
         third-party subscriber (e.g. scripts/reference/pyzmq_subscriber.py) and exits.
@@ -69,8 +70,11 @@ struct BenchTransport: AsyncParsableCommand {
 
     func run() async throws {
         if let serve { return try await serveSamples(serve) }
-        var rows = [try await measureSentio()]
-        if let python { rows.append(try runPython(python)) }
+        var rows = [try await measureSentio(json: true), try await measureSentio(json: false)]
+        if let python {
+            rows.append(try runPython(python, bytes: false))
+            rows.append(try runPython(python, bytes: true))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -85,9 +89,11 @@ struct BenchTransport: AsyncParsableCommand {
                          r.endpoint.padding(toLength: 28, withPad: " ", startingAt: 0),
                          r.received, r.p50, r.p95, r.p99, r.max, r.mean))
         }
-        if rows.count == 2 {
-            print(String(format: "ratio pyzmq/Sentio: p50 %.2f, p95 %.2f, p99 %.2f",
-                         rows[1].p50 / rows[0].p50, rows[1].p95 / rows[0].p95, rows[1].p99 / rows[0].p99))
+        if rows.count == 4 {
+            for (name, s, p) in [("JSON", rows[0], rows[2]), ("bytes", rows[1], rows[3])] {
+                print(String(format: "ratio pyzmq/Sentio, %@: p50 %.2f, p95 %.2f, p99 %.2f", name,
+                             p.p50 / s.p50, p.p95 / s.p95, p.p99 / s.p99))
+            }
         }
     }
 
@@ -106,7 +112,9 @@ struct BenchTransport: AsyncParsableCommand {
         return message
     }
 
-    func measureSentio() async throws -> Row {
+    /// With `json`, each message is encoded before sending and decoded after receiving (the
+    /// daemon's path); without, pre-encoded bytes go through and arrival order gives the seq.
+    func measureSentio(json: Bool) async throws -> Row {
         let publisher = try Publisher(bind: endpoint, options: .init(highWaterMark: Int32(max(1000, messages))))
         defer { publisher.close() }
         let subscriber = try Subscriber(publisher.endpoint, topics: ["sentio.bench."],
@@ -119,6 +127,11 @@ struct BenchTransport: AsyncParsableCommand {
         let payloadBytes = try Schema.encoder().encode(template).count
         let sent = SendTimes(count: messages)
         let count = messages, interval = 1.0 / rate
+        let encoded: [[UInt8]] = json ? [] : try (0..<messages).map { index in
+            var message = template
+            message.seq = UInt64(index + 1)
+            return Array(try Schema.encoder().encode(message))
+        }
         // The sender runs on its own thread: pacing with sleeps must not hold a concurrency thread.
         let sender = Thread {
             let start = monotonicNanoseconds()
@@ -128,10 +141,14 @@ struct BenchTransport: AsyncParsableCommand {
                     let left = due - now
                     if left > 200_000 { usleep(UInt32(left / 2000)) }
                 }
-                var message = template
-                message.seq = UInt64(index + 1)
                 sent.record(index, monotonicNanoseconds())
-                _ = try? publisher.publish(message)
+                if json {
+                    var message = template
+                    message.seq = UInt64(index + 1)
+                    _ = try? publisher.publish(message)
+                } else {
+                    _ = try? publisher.send(topic: "sentio.bench.utterance", payload: encoded[index])
+                }
             }
         }
         sender.start()
@@ -139,15 +156,14 @@ struct BenchTransport: AsyncParsableCommand {
         latencies.reserveCapacity(messages)
         do {
             while latencies.count < messages, let message = try await subscriber.receive(timeout: .seconds(5)) {
-                let payload = try Schema.decode(message.payload)
+                let index = json ? Int(try Schema.decode(message.payload).seq) - 1 : latencies.count
                 let now = monotonicNanoseconds()
-                let index = Int(payload.seq) - 1
                 latencies.append(Double(Int64(bitPattern: now &- sent.time(index))) / 1e6)
             }
         } catch let error as TransportError where error.code == .timeout {
             Log.standardError("bench: \(messages - latencies.count) messages never arrived")
         }
-        return Self.row(client: "Sentio", endpoint: publisher.endpoint, sent: messages, latencies: latencies, payloadBytes: payloadBytes)
+        return Self.row(client: json ? "Sentio" : "Sentio bytes", endpoint: publisher.endpoint, sent: messages, latencies: latencies, payloadBytes: payloadBytes)
     }
 
     static func row(client: String, endpoint: String, sent: Int, latencies: [Double], payloadBytes: Int) -> Row {
@@ -161,7 +177,7 @@ struct BenchTransport: AsyncParsableCommand {
                    p50: percentile(0.5), p95: percentile(0.95), p99: percentile(0.99), max: measured.last ?? .nan, mean: mean)
     }
 
-    func runPython(_ python: String) throws -> Row {
+    func runPython(_ python: String, bytes: Bool) throws -> Row {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/bench/transport_pyzmq.py").path
         guard FileManager.default.fileExists(atPath: script) else { throw ValidationError("\(script) is missing") }
@@ -169,7 +185,7 @@ struct BenchTransport: AsyncParsableCommand {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let pyEndpoint = endpoint.hasPrefix("ipc://") ? endpoint + ".py" : endpoint
         process.arguments = [python, script, "--messages", "\(messages)", "--size", "\(size)", "--rate", "\(rate)",
-                             "--endpoint", pyEndpoint]
+                             "--endpoint", pyEndpoint] + (bytes ? ["--bytes"] : [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()
