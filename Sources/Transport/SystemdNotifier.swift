@@ -83,7 +83,7 @@ public struct SystemdNotifier: Sendable {
         // Abstract names are exactly their bytes; paths are NUL-terminated (the struct is zeroed).
         let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + path.count + (abstract ? 0 : 1)
 
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = openDatagramSocket()
         guard fd >= 0 else {
             throw TransportError(.notify, subject: "NOTIFY_SOCKET=\(socket)", reason: "socket(): \(String(cString: strerror(errno)))")
         }
@@ -100,4 +100,9 @@ public struct SystemdNotifier: Sendable {
             throw TransportError(.notify, subject: "NOTIFY_SOCKET=\(socket)", reason: "sendto(): \(String(cString: strerror(errno)))")
         }
     }
+}
+
+/// socket(2) for AF_UNIX datagrams (a free function: `SystemdNotifier.socket` shadows the name).
+private func openDatagramSocket() -> Int32 {
+    socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
 }

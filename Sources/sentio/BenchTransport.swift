@@ -14,7 +14,8 @@ struct BenchTransport: AsyncParsableCommand {
         has arrived, then sends --messages utterance messages of about --size bytes at --rate \
         per second from a sender thread. Latency is taken from just before the message is \
         encoded and sent to just after it is received and decoded by an async consumer of \
-        `Subscriber` (the path the daemon and `sentio subscribe` use). The first 5% are warm-up. \
+        `Subscriber` (the path the daemon and `sentio subscribe` use). A first round of 1000 \
+        messages is discarded, and the first 5% of each measured round. \
         With --python, scripts/bench/transport_pyzmq.py does the same with pyzmq (json.dumps / \
         send_multipart, a receiver thread with recv_multipart / json.loads) and all are printed. \
         The "bytes" rows send pre-encoded payloads and skip decoding: the transport alone.
@@ -70,7 +71,9 @@ struct BenchTransport: AsyncParsableCommand {
 
     func run() async throws {
         if let serve { return try await serveSamples(serve) }
-        var rows = [try await measureSentio(json: true), try await measureSentio(json: false)]
+        // Warm-up round, discarded: the first messages of a process pay for thread and pool start-up.
+        _ = try await measureSentio(json: true, count: min(messages, 1000))
+        var rows = [try await measureSentio(json: true, count: messages), try await measureSentio(json: false, count: messages)]
         if let python {
             rows.append(try runPython(python, bytes: false))
             rows.append(try runPython(python, bytes: true))
@@ -89,6 +92,9 @@ struct BenchTransport: AsyncParsableCommand {
                          r.endpoint.padding(toLength: 28, withPad: " ", startingAt: 0),
                          r.received, r.p50, r.p95, r.p99, r.max, r.mean))
         }
+        let codec = try Self.codecTimes(size: size)
+        print(String(format: "Sentio sentio.v1 codec per message (median of 2000): encode %.1f µs, decode %.1f µs",
+                     codec.encode, codec.decode))
         if rows.count == 4 {
             for (name, s, p) in [("JSON", rows[0], rows[2]), ("bytes", rows[1], rows[3])] {
                 print(String(format: "ratio pyzmq/Sentio, %@: p50 %.2f, p95 %.2f, p99 %.2f", name,
@@ -114,7 +120,7 @@ struct BenchTransport: AsyncParsableCommand {
 
     /// With `json`, each message is encoded before sending and decoded after receiving (the
     /// daemon's path); without, pre-encoded bytes go through and arrival order gives the seq.
-    func measureSentio(json: Bool) async throws -> Row {
+    func measureSentio(json: Bool, count messages: Int) async throws -> Row {
         let publisher = try Publisher(bind: endpoint, options: .init(highWaterMark: Int32(max(1000, messages))))
         defer { publisher.close() }
         let subscriber = try Subscriber(publisher.endpoint, topics: ["sentio.bench."],
@@ -164,6 +170,23 @@ struct BenchTransport: AsyncParsableCommand {
             Log.standardError("bench: \(messages - latencies.count) messages never arrived")
         }
         return Self.row(client: json ? "Sentio" : "Sentio bytes", endpoint: publisher.endpoint, sent: messages, latencies: latencies, payloadBytes: payloadBytes)
+    }
+
+    /// Median microseconds to encode and to decode one message of `size` bytes.
+    static func codecTimes(size: Int) throws -> (encode: Double, decode: Double) {
+        let message = try Self.message(seq: 1, size: size)
+        let data = try Schema.encoder().encode(message)
+        var encode: [Double] = [], decode: [Double] = []
+        for _ in 0..<2000 {
+            let t0 = monotonicNanoseconds()
+            _ = try Schema.encoder().encode(message)
+            let t1 = monotonicNanoseconds()
+            _ = try Schema.decode(data)
+            let t2 = monotonicNanoseconds()
+            encode.append(Double(t1 - t0) / 1e3)
+            decode.append(Double(t2 - t1) / 1e3)
+        }
+        return (encode.sorted()[1000], decode.sorted()[1000])
     }
 
     static func row(client: String, endpoint: String, sent: Int, latencies: [Double], payloadBytes: Int) -> Row {
