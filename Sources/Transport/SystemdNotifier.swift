@@ -52,6 +52,9 @@ public struct SystemdNotifier: Sendable {
         }
     }
 
+    /// How often to send `WATCHDOG=1`: half the timeout, as sd_watchdog_enabled(3) advises.
+    public var watchdogInterval: Duration? { watchdogTimeout.map { $0 / 2 } }
+
     /// A notifier for a given socket (`/run/…` path or `@abstract` name).
     public init(socket: String, watchdogTimeout: Duration? = nil) {
         self.socket = socket

@@ -178,3 +178,56 @@ final class Connector {
     func send(topic: String, payload: [UInt8]) throws { _ = try socket.send([Array(topic.utf8), payload], subject: "test") }
     func close() { socket.close() }
 }
+
+@Suite("A stream's channel")
+struct StreamChannelTests {
+    @Test("Utterances and heartbeats are numbered 1, 2, 3… each on their own topic, and the heartbeat counts utterances")
+    func numbering() async throws {
+        let publisher = try Loopback.publisher()
+        defer { publisher.close() }
+        let subscriber = try Subscriber(publisher.endpoint, topics: ["sentio.cam2."])
+        defer { subscriber.close() }
+        #expect(try await publisher.waitForSubscriber(for: "sentio.cam2.status", timeout: .seconds(5)))
+        let channel = StreamChannel(publisher: publisher, stream: try StreamName("cam2"))
+        try channel.publishStatus(.starting)
+        let modalities = Modalities(text: .absent, audio: .init(present: true, score: 0.5), vision: .absent)
+        for index in 0..<3 {
+            try channel.publishUtterance(start: Double(index), end: Double(index) + 1, text: nil, sentiment: 4, modalities: modalities,
+                                         model: "m", latencyMs: 1)
+        }
+        try channel.publishStatus(.running, counters: .init(dropped: 2))
+        var seen: [(String, UInt64)] = []
+        var last: StatusMessage?
+        for _ in 0..<5 {
+            let message = try #require(try await subscriber.receive(timeout: .seconds(5)))
+            let payload = try Schema.decode(message.payload)
+            seen.append((message.topic, payload.seq))
+            if case .status(let status) = payload { last = status }
+            if case .utterance(let utterance) = payload { #expect(utterance.sentiment == 3 && utterance.label == .positive) }
+        }
+        #expect(seen.map(\.0) == ["sentio.cam2.status"] + Array(repeating: "sentio.cam2.utterance", count: 3) + ["sentio.cam2.status"])
+        #expect(seen.map(\.1) == [1, 1, 2, 3, 2])
+        #expect(last?.counters == StatusMessage.Counters(utterances: 3, dropped: 2, reconnects: 0, rejected: 0))
+        #expect(last?.state == .running)
+    }
+
+    @Test("A message that is not two frames is counted as malformed and skipped")
+    func malformedFrames() async throws {
+        let subscriber = try Subscriber("tcp://127.0.0.1:*", options: .init(bind: true))
+        defer { subscriber.close() }
+        let publisher = try Connector(subscriber.endpoint)
+        defer { publisher.close() }
+        var ready = false
+        for _ in 0..<50 where !ready {
+            try publisher.send(topic: "probe", payload: [])
+            ready = (try? await subscriber.receive(timeout: .milliseconds(100))) != nil
+        }
+        while (try? await subscriber.receive(timeout: .milliseconds(100))) != nil {}
+        let before = subscriber.counters.malformed
+        _ = try publisher.socket.send([Array("a".utf8), [1], [2]], subject: "test")
+        _ = try publisher.socket.send([Array("alone".utf8)], subject: "test")
+        try publisher.send(topic: "good", payload: [3])
+        #expect(try await subscriber.receive(timeout: .seconds(5)) == Message(topic: "good", payload: [3]))
+        #expect(subscriber.counters.malformed == before + 2)
+    }
+}

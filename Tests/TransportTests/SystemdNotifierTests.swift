@@ -46,7 +46,7 @@ struct SystemdNotifierTests {
         let listener = try NotifyListener(path)
         let notifier = try #require(SystemdNotifier(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000",
                                                                   "WATCHDOG_PID": "\(getpid())"]))
-        #expect(notifier.watchdogTimeout == .seconds(30))
+        #expect(notifier.watchdogTimeout == .seconds(30) && notifier.watchdogInterval == .seconds(15))
         try notifier.notify([.ready, .status("publishing cam1\non tcp://*:5556")])
         #expect(listener.receive() == "READY=1\nSTATUS=publishing cam1 on tcp://*:5556\n")
         try notifier.notify(.watchdog)
