@@ -17,7 +17,7 @@ struct Subscribe: AsyncParsableCommand {
         Examples:
           sentio subscribe tcp://127.0.0.1:5556
           sentio subscribe tcp://10.0.0.5:5556 --topic sentio.cam1. --format table
-          sentio subscribe ipc:///run/sentio/cam1.sock --count 10 | jq .sentiment
+          sentio subscribe ipc:///run/sentio/cam1/publish.sock --count 10 | jq .sentiment
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
