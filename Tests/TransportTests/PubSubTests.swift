@@ -139,6 +139,25 @@ struct PubSubTests {
         #expect(try await subscriber.receive() == nil, "a closed subscriber returns nil")
     }
 
+    @Test("A consumer that falls behind loses new messages beyond the inbox capacity, counted, never unbounded memory")
+    func boundedInbox() async throws {
+        let publisher = try Loopback.publisher()
+        defer { publisher.close() }
+        let subscriber = try Subscriber(publisher.endpoint, options: .init(capacity: 10))
+        defer { subscriber.close() }
+        #expect(try await publisher.waitForSubscriber(timeout: .seconds(5)))
+        for index in 0..<100 { try publisher.send(topic: "t", payload: [UInt8(index)]) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(5))
+        while subscriber.counters.received + subscriber.counters.dropped < 100 && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(subscriber.counters.received == 10 && subscriber.counters.dropped == 90)
+        var kept: [UInt8] = []
+        while let message = try? await subscriber.receive(timeout: .milliseconds(100)) { kept += message.payload }
+        #expect(kept == Array(0..<10), "the oldest messages are kept, in order")
+    }
+
     @Test("A waiting receive is cancelled with its task")
     func cancellation() async throws {
         let publisher = try Loopback.publisher()
