@@ -46,6 +46,13 @@ struct Subscribe: AsyncParsableCommand {
     }
 
     func run() async throws {
+        for topic in topics {
+            let levels = topic.split(separator: ".", omittingEmptySubsequences: false)
+            if levels.count == 2, levels[0] == "sentio", !levels[1].isEmpty {
+                Log.standardError("note: --topic \(topic) also matches streams whose name starts with \"\(levels[1])\" "
+                                  + "(e.g. \(topic)0.); use \(topic). for that stream alone")
+            }
+        }
         let subscriber = try Subscriber(endpoint, topics: topics)
         let signals = SignalCloser(subscriber: subscriber)
         defer { signals.cancel() }
