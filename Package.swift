@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Text", targets: ["Text"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Transport", targets: ["Transport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +37,10 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
         .target(name: "Pipeline", dependencies: ["Media"]),
+        .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [
-            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text",
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Transport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -46,8 +48,9 @@ let package = Package(
         // Tests mirror the targets.
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
-        .testTarget(name: "SentioCLITests", dependencies: ["sentio"]),
+        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
