@@ -15,6 +15,6 @@ struct Sentio: AsyncParsableCommand {
 struct Extract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Extract decoded media or features from an input.",
-        subcommands: [ExtractAudio.self]
+        subcommands: [ExtractAudio.self, ExtractVideo.self]
     )
 }

@@ -101,3 +101,24 @@ struct CLITests {
         #expect(result.stderr.contains("--raw"))
     }
 }
+
+extension CLITests {
+    @Test("extract video on the real MOSI clip at 5 fps: one OpenFace-style row per frame, the face found in nearly all")
+    func extractVideo() throws {
+        let clip = CLI.repo.deletingLastPathComponent().appendingPathComponent("shared/data/media/mosi_Oz06ZWiO20M_6.mp4").path
+        guard FileManager.default.fileExists(atPath: clip) else { return }
+        let result = try CLI.run(["extract", "video", clip, "--fps", "5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let header = lines.first?.split(separator: ",").map(String.init) ?? []
+        #expect(Array(header.prefix(8)) == ["frame", "timestamp", "success", "confidence", "face_x", "face_y", "face_w", "face_h"])
+        #expect(header.contains("x_67") && header.contains("y_0") && header.contains("pose_Rz"))
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 38, "7.5 s at 5 fps")
+        #expect(rows.allSatisfy { $0.count == header.count })
+        let found = rows.filter { $0[2] == "1" }.count
+        #expect(found >= 34, "face in \(found) of \(rows.count) frames")
+        // Timestamps step by 0.2 s.
+        for (i, row) in rows.enumerated() { #expect(abs((Double(row[1]) ?? -1) - Double(i) * 0.2) < 0.02) }
+    }
+}
