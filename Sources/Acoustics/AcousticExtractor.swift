@@ -1,0 +1,262 @@
+// COVAREP-compatible 74-column acoustic features at 100 frames/s from 16 kHz mono audio,
+// streaming (push samples, pull finished frames) and batch (the same engine run over a
+// whole buffer, so both give identical frames).
+import Foundation
+import DSP
+
+/// Streaming extractor. Push 16 kHz mono Float samples as they arrive; pull frames once
+/// their look-ahead is available; call `finish()` at the end of the stream.
+///
+/// Look-ahead: a frame at time t is released once the samples up to
+/// t + `lookAheadSeconds` have been pushed (or the stream finished).
+///
+/// COVAREP computes three statistics over the whole file (the F0 median that narrows the
+/// SRH search range, the spread of SRH values that picks the voicing threshold, the F0
+/// median of SEDREAMS). Here they are taken over a sliding window of
+/// `statsHistoryFrames` frames back and `statsLookAheadFrames` frames ahead of each SRH
+/// frame; for audio shorter than that window they equal COVAREP's whole-file values.
+public struct AcousticExtractor: Sendable {
+    public struct Configuration: Sendable {
+        /// Frames (10 ms) of past kept for the F0 range and voicing-threshold statistics.
+        public var statsHistoryFrames: Int = 3000
+        /// Frames (10 ms) of future waited for before an SRH frame is final.
+        public var statsLookAheadFrames: Int = 50
+        public init() {}
+    }
+
+    public static let sampleRate = 16000
+    public static let hop = 160
+
+    public let configuration: Configuration
+
+    // Input.
+    private var samples = SampleBuffer()
+    private var total = 0
+    private var finished = false
+
+    // SRH stage.
+    private let srh = SRHAnalyzer()
+    private var residual = ResidualOLA(length: 400, shift: 80, order: 12)
+    private var nextSRH = 0                          // next SRH frame j to analyse
+    private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
+    private var curveBase = 0
+    private var iter1: [(f0: Float, value: Float)] = []   // first-pass picks, frames [iter1Base, nextSRH)
+    private var iter1Base = 0
+
+    // Finalised SRH frames: F0, raw VUV, MCEP.
+    private var nextFinal = 0
+    private var finals: [SRHFrame] = []              // frames [finalBase, nextFinal)
+    private var finalBase = 0
+
+    // Output.
+    private var nextFeature = 0
+    private var ready: [AcousticFrame] = []
+
+    private let envelope = TrueEnvelope()
+    private let mcepFFT = RealFFT(count: 4096)
+
+    struct SRHFrame: Sendable {
+        var f0: Float
+        var vuv: Float
+        var mcep: [Float]
+    }
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Look-ahead in milliseconds: how far past a frame's centre the samples must reach
+    /// before the frame is released.
+    public var lookAheadMilliseconds: Double {
+        // SRH frame k−4 of feature k is centred 80.6 ms later than the feature; it needs
+        // 50 ms of residual plus the 25 ms LPC segment, plus the statistics look-ahead.
+        let samplesNeeded = 161 + 799 + 401 + 80 + configuration.statsLookAheadFrames * 160
+        return Double(samplesNeeded) / 16.0
+    }
+
+    /// Number of samples currently held in internal buffers (bounded by the look-ahead
+    /// and the statistics history, independent of the stream's length).
+    public var bufferedSampleCount: Int {
+        samples.data.count + residual.buffer.data.count
+            + curves.count * (SRHAnalyzer.f0Max - SRHAnalyzer.f0Min + 1)
+            + iter1.count * 2 + finals.count * 27 + ready.count * 75
+    }
+
+    /// Pushes 16 kHz mono samples. NaN and ±Inf become 0.
+    public mutating func push(_ x: [Float]) {
+        precondition(!finished, "push after finish")
+        samples.append(x.map { $0.isFinite ? $0 : 0 })
+        total += x.count
+        process()
+    }
+
+    /// Declares the end of the stream; the remaining frames become available.
+    public mutating func finish() {
+        finished = true
+        process()
+    }
+
+    /// Frames finished since the last pull, in time order.
+    public mutating func pull() -> [AcousticFrame] {
+        defer { ready.removeAll(keepingCapacity: true) }
+        return ready
+    }
+
+    /// Batch extraction: identical to pushing everything, finishing and pulling.
+    public static func extract(_ x: [Float], configuration: Configuration = Configuration()) -> [AcousticFrame] {
+        var e = AcousticExtractor(configuration: configuration)
+        e.push(x)
+        e.finish()
+        return e.pull()
+    }
+
+    /// Number of frames COVAREP produces for `sampleCount` samples (1-based samples 80:160:n).
+    public static func frameCount(sampleCount n: Int) -> Int { n >= 80 ? (n - 80) / 160 + 1 : 0 }
+
+    // MARK: - Engine
+
+    /// SRH frame j is centred at 0-based sample 799 + 160·j and exists iff 160·j ≤ n − 1599.
+    private func srhExists(_ j: Int) -> Bool { 160 * j <= total - 1599 }
+    private var srhCount: Int? { finished ? (total >= 1599 ? (total - 1599) / 160 + 1 : 0) : nil }
+
+    private mutating func process() {
+        residual.advance(samples, total: total)
+        let resFinal = finished ? Int.max : residual.finalLimit
+        // 1. SRH curves.
+        while srhExists(nextSRH) {
+            let c = 799 + 160 * nextSRH
+            if c + 799 > resFinal { break }
+            let curve = residual.buffer.withSlice(c - 799, SRHAnalyzer.frameLength) { srh.curve($0) }
+            curves.append(curve)
+            iter1.append(SRHAnalyzer.pick(curve, lo: SRHAnalyzer.f0Min, hi: SRHAnalyzer.f0Max))
+            nextSRH += 1
+        }
+        // 2. Finalise SRH frames whose statistics window is complete.
+        let la = configuration.statsLookAheadFrames
+        while nextFinal < nextSRH && (nextFinal + la < nextSRH || finished) {
+            finalizeSRH()
+        }
+        // 3. Emit feature frames.
+        emit()
+        trim()
+    }
+
+    private mutating func finalizeSRH() {
+        let j = nextFinal
+        let lo = max(iter1Base, j - configuration.statsHistoryFrames)
+        let hi = min(nextSRH - 1, j + configuration.statsLookAheadFrames)
+        var vals: [Float] = [], f0s: [Float] = []
+        var maxVal = -Float.infinity
+        for i in lo...hi {
+            let p = iter1[i - iter1Base]
+            vals.append(p.value)
+            maxVal = max(maxVal, p.value)
+            if p.value > 0.1 { f0s.append(p.f0) }
+        }
+        var f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
+        if maxVal > 0.1, !f0s.isEmpty {
+            let med = median(f0s)
+            let a = Int((0.5 * med).rounded(.toNearestOrAwayFromZero))
+            let b = Int((2 * med).rounded(.toNearestOrAwayFromZero))
+            if a > f0Min { f0Min = a }
+            if b < f0Max { f0Max = b }
+        }
+        let curve = curves[j - curveBase]
+        let pick = f0Min <= f0Max ? SRHAnalyzer.pick(curve, lo: f0Min, hi: f0Max) : (f0: Float(1), value: Float(0))
+        // Voicing threshold from the spread of SRH values in the window.
+        let threshold: Float = standardDeviation(vals) > 0.05 ? 0.085 : 0.07
+        let vuv: Float = pick.value > threshold ? 1 : 0
+        let mcep = computeMCEP(frame: j, f0: pick.f0)
+        finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep))
+        nextFinal += 1
+    }
+
+    /// sin_analysis frame (3 periods, Blackman, normalised by its sum, 4096-point DFT)
+    /// centred at 0-based sample 800 + 160·j, then true envelope of order round(fs/2/f0)
+    /// and its mel-warped cepstrum of order 24.
+    private func computeMCEP(frame j: Int, f0 rawF0: Float) -> [Float] {
+        // COVAREP's F0 is ≥ 50 Hz except in the degenerate case F0 = 1 (no positive SRH);
+        // there its 48001-sample window is replaced by the 50 Hz one.
+        let f0 = max(rawF0, 50)
+        let c = 800 + 160 * j
+        let winlen = Int((3 * 16000 / f0 / 2).rounded(.toNearestOrAwayFromZero)) * 2 + 1
+        let half = (winlen - 1) / 2
+        var w = Window.blackman(winlen)
+        var sum: Float = 0
+        for v in w { sum += v }
+        var seg = samples.slice(c - half, winlen)
+        for i in 0..<winlen { w[i] /= sum; seg[i] *= w[i] }
+        let (re, im) = mcepFFT.forward(seg)
+        var logMag = [Float](repeating: 0, count: re.count)
+        for k in 0..<re.count { logMag[k] = 0.5 * log(re[k] * re[k] + im[k] * im[k]) }
+        let order = Int((0.5 * 16000 / rawF0).rounded(.toNearestOrAwayFromZero))
+        let le = envelope.logEnvelope(logMag: logMag, order: order)
+        return envelope.warpedCepstrum(logEnvelope: le, order: 24)
+    }
+
+    private mutating func emit() {
+        let total = self.total
+        let featureCount = AcousticExtractor.frameCount(sampleCount: total)
+        while true {
+            let k = nextFeature
+            // Feature k: 1-based sample 80 + 160k; SRH frame j: 1-based 800 + 160j.
+            // F0/VUV interpolate frames k−5 and k−4 (half way).
+            if finished {
+                if k >= featureCount { break }
+            } else {
+                // Need frames up to k−4 final, or proof that k−4 will never exist… only at finish.
+                if k - 4 >= nextFinal { break }
+                if 79 + 160 * k > total - 1 { break }
+            }
+            var v = [Float](repeating: 0, count: AcousticFrame.columnCount)
+            let j0 = k - 5, j1 = k - 4
+            if j0 >= 0 && j1 < nextFinal {
+                let a = finals[j0 - finalBase], b = finals[j1 - finalBase]
+                v[0] = 0.5 * (a.f0 + b.f0)
+                v[1] = 0.5 * (a.vuv + b.vuv) >= 0.5 ? 1 : 0
+            }
+            // MCEP at its own frame times (0-based sample 800 + 160j) → feature at 79 + 160k.
+            let pos = Float(79 + 160 * k - 800) / 160
+            let m0 = Int(pos.rounded(.down)), t = pos - Float(m0)
+            if m0 >= 0 && m0 + 1 < nextFinal {
+                let a = finals[m0 - finalBase].mcep, b = finals[m0 + 1 - finalBase].mcep
+                for i in 0..<25 { v[11 + i] = a[i] + t * (b[i] - a[i]) }
+            }
+            for i in 0..<v.count where !v[i].isFinite { v[i] = 0 }
+            ready.append(AcousticFrame(time: Float(79 + 160 * k) / 16000, values: v))
+            nextFeature += 1
+        }
+    }
+
+    private mutating func trim() {
+        // SRH frames older than the next feature's first need (k−5) and the stats history.
+        let keepFinal = max(0, nextFeature - 6)
+        if keepFinal > finalBase { finals.removeFirst(min(keepFinal - finalBase, finals.count)); finalBase = keepFinal }
+        let keepCurve = nextFinal
+        if keepCurve > curveBase { curves.removeFirst(min(keepCurve - curveBase, curves.count)); curveBase = keepCurve }
+        let keepIter = max(0, nextFinal - configuration.statsHistoryFrames)
+        if keepIter > iter1Base { iter1.removeFirst(min(keepIter - iter1Base, iter1.count)); iter1Base = keepIter }
+        // Samples: next residual segment start, next MCEP window (≤ 480 before its centre).
+        let needSamples = min(residual.nextSegment * residual.shift, 800 + 160 * nextFinal - 480)
+        samples.drop(before: needSamples)
+        residual.buffer.drop(before: 799 + 160 * nextSRH - 799)
+    }
+}
+
+func median(_ x: [Float]) -> Float {
+    let s = x.sorted()
+    let n = s.count
+    if n == 0 { return .nan }
+    return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
+}
+
+func standardDeviation(_ x: [Float]) -> Float {
+    let n = x.count
+    if n < 2 { return 0 }
+    var m: Float = 0
+    for v in x { m += v }
+    m /= Float(n)
+    var s: Float = 0
+    for v in x { s += (v - m) * (v - m) }
+    return (s / Float(n - 1)).squareRoot()
+}

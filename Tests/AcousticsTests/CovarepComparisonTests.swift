@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Acoustics
+
+struct Comparison {
+    var name: String
+    var ours: [AcousticFrame]
+    var ref: NumericCSV
+
+    init(name: String, audio: URL, fixture: String) throws {
+        self.name = name
+        let x = try decode16k(audio)
+        ours = AcousticExtractor.extract(x)
+        ref = try NumericCSV(Paths.fixtures.appendingPathComponent(fixture))
+    }
+
+    var n: Int { min(ours.count, ref.rows.count) }
+    func oursColumn(_ i: Int) -> [Float] { ours.prefix(n).map { $0.values[i] } }
+    func refColumn(_ i: Int) -> [Float] { ref.rows.prefix(n).map { $0[i] } }
+
+    struct F0Report { var vuvAgreement: Float; var grossErrorRate: Float; var medianRelativeError: Float; var bothVoiced: Int }
+    func f0Report() -> F0Report {
+        let f0a = oursColumn(0), f0b = refColumn(0), va = oursColumn(1), vb = refColumn(1)
+        var agree = 0, gross = 0, both = 0
+        var rel: [Float] = []
+        for i in 0..<n {
+            if va[i] == vb[i] { agree += 1 }
+            if va[i] == 1 && vb[i] == 1 && f0b[i] > 0 {
+                both += 1
+                let r = abs(f0a[i] - f0b[i]) / f0b[i]
+                rel.append(r)
+                if r > 0.2 { gross += 1 }
+            }
+        }
+        return F0Report(vuvAgreement: Float(agree) / Float(max(n, 1)), grossErrorRate: Float(gross) / Float(max(both, 1)),
+                        medianRelativeError: Stats.median(rel), bothVoiced: both)
+    }
+
+    /// Correlation and MAE of column i over frames both call voiced (or all frames).
+    func columnStats(_ i: Int, voicedOnly: Bool) -> (corr: Float, mae: Float) {
+        var a: [Float] = [], b: [Float] = []
+        let oa = oursColumn(i), rb = refColumn(i), va = oursColumn(1), vb = refColumn(1)
+        for k in 0..<n where !voicedOnly || (va[k] == 1 && vb[k] == 1) { a.append(oa[k]); b.append(rb[k]) }
+        return (Stats.correlation(a, b), Stats.mae(a, b))
+    }
+
+    func table() -> String {
+        var s = "| column | corr (voiced) | MAE (voiced) | corr (all) | MAE (all) |\n| --- | --- | --- | --- | --- |\n"
+        for (i, name) in AcousticFrame.columnNames.enumerated() {
+            let v = columnStats(i, voicedOnly: true), a = columnStats(i, voicedOnly: false)
+            s += "| \(name) | \(f(v.corr)) | \(f(v.mae)) | \(f(a.corr)) | \(f(a.mae)) |\n"
+        }
+        return s
+    }
+    private func f(_ x: Float) -> String { String(format: "%.3f", Double(x)) }
+}
+
+@Suite("COVAREP reference comparison")
+struct CovarepComparisonTests {
+    static let mosiPresent = Paths.exists(Paths.mosiWav) && Paths.ffmpeg != nil
+
+    @Test("frame count and times match COVAREP on the MOSI utterance", .enabled(if: mosiPresent))
+    func frameLayout() throws {
+        let c = try Comparison(name: "mosi", audio: Paths.mosiWav, fixture: "covarep_mosi_03bSnISJMiM_1.csv")
+        #expect(c.ours.count == c.ref.rows.count)
+        #expect(c.ours.first.map { abs($0.time - 79.0 / 16000) < 1e-6 } == true)
+        #expect(AcousticFrame.columnNames == c.ref.header)
+    }
+
+    @Test("F0 and VUV match COVAREP on the MOSI utterance", .enabled(if: mosiPresent))
+    func f0Mosi() throws {
+        let c = try Comparison(name: "mosi", audio: Paths.mosiWav, fixture: "covarep_mosi_03bSnISJMiM_1.csv")
+        let r = c.f0Report()
+        print("MOSI F0: VUV agreement \(r.vuvAgreement), GPE \(r.grossErrorRate), median rel err \(r.medianRelativeError), both voiced \(r.bothVoiced)")
+        if ProcessInfo.processInfo.environment["SENTIO_PRINT_TABLE"] != nil { print(c.table()) }
+        #expect(r.vuvAgreement >= 0.95)
+        #expect(r.grossErrorRate <= 0.03)
+        #expect(r.medianRelativeError <= 0.02)
+    }
+}
