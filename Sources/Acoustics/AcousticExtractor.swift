@@ -21,6 +21,10 @@ public struct AcousticExtractor: Sendable {
         public var statsHistoryFrames: Int = 3000
         /// Frames (10 ms) of future waited for before an SRH frame is final.
         public var statsLookAheadFrames: Int = 50
+        /// Batch only: place MCEP frames as COVAREP_feature_extraction.m does, at
+        /// round(linspace(1, n, M)) instead of their analysis times (this stretches MCEP by
+        /// up to ±50 ms at the ends of a file; it needs the file length, so streams cannot).
+        public var covarepMCEPTiming = false
         public init() {}
     }
 
@@ -47,6 +51,7 @@ public struct AcousticExtractor: Sendable {
     private var nextFinal = 0
     private var finals: [SRHFrame] = []              // frames [finalBase, nextFinal)
     private var finalBase = 0
+    private var keepAllFinals = false
 
     // Output.
     private var nextFeature = 0
@@ -105,9 +110,12 @@ public struct AcousticExtractor: Sendable {
     /// Batch extraction: identical to pushing everything, finishing and pulling.
     public static func extract(_ x: [Float], configuration: Configuration = Configuration()) -> [AcousticFrame] {
         var e = AcousticExtractor(configuration: configuration)
+        e.keepAllFinals = configuration.covarepMCEPTiming
         e.push(x)
         e.finish()
-        return e.pull()
+        var frames = e.pull()
+        if configuration.covarepMCEPTiming { e.remapMCEP(&frames) }
+        return frames
     }
 
     /// Number of frames COVAREP produces for `sampleCount` samples (1-based samples 80:160:n).
@@ -194,6 +202,26 @@ public struct AcousticExtractor: Sendable {
         return envelope.warpedCepstrum(logEnvelope: le, order: 24)
     }
 
+    /// MCEP_int(:,m) = interp1(round(linspace(1,n,M)), MCEP(:,m), 80:160:n).
+    private func remapMCEP(_ frames: inout [AcousticFrame]) {
+        let m = finals.count
+        guard m >= 2 else { return }
+        let n = Double(total)
+        let pos = (0..<m).map { (1 + Double($0) * (n - 1) / Double(m - 1)).rounded(.toNearestOrAwayFromZero) }
+        var seg = 0
+        for k in 0..<frames.count {
+            let s = Double(80 + 160 * k)
+            var vals = [Float](repeating: 0, count: 25)
+            if s >= pos[0] && s <= pos[m - 1] {
+                while seg < m - 2 && pos[seg + 1] < s { seg += 1 }
+                let t = Float((s - pos[seg]) / (pos[seg + 1] - pos[seg]))
+                let a = finals[seg].mcep, b = finals[seg + 1].mcep
+                for i in 0..<25 { vals[i] = a[i] + t * (b[i] - a[i]) }
+            }
+            for i in 0..<25 { frames[k].values[11 + i] = vals[i].isFinite ? vals[i] : 0 }
+        }
+    }
+
     private mutating func emit() {
         let total = self.total
         let featureCount = AcousticExtractor.frameCount(sampleCount: total)
@@ -230,7 +258,7 @@ public struct AcousticExtractor: Sendable {
 
     private mutating func trim() {
         // SRH frames older than the next feature's first need (k−5) and the stats history.
-        let keepFinal = max(0, nextFeature - 6)
+        let keepFinal = keepAllFinals ? 0 : max(0, nextFeature - 6)
         if keepFinal > finalBase { finals.removeFirst(min(keepFinal - finalBase, finals.count)); finalBase = keepFinal }
         let keepCurve = nextFinal
         if keepCurve > curveBase { curves.removeFirst(min(keepCurve - curveBase, curves.count)); curveBase = keepCurve }

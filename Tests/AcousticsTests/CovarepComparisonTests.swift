@@ -7,10 +7,12 @@ struct Comparison {
     var ours: [AcousticFrame]
     var ref: NumericCSV
 
-    init(name: String, audio: URL, fixture: String) throws {
+    init(name: String, audio: URL, fixture: String, covarepTiming: Bool = true) throws {
         self.name = name
         let x = try decode16k(audio)
-        ours = AcousticExtractor.extract(x)
+        var cfg = AcousticExtractor.Configuration()
+        cfg.covarepMCEPTiming = covarepTiming
+        ours = AcousticExtractor.extract(x, configuration: cfg)
         ref = try NumericCSV(Paths.fixtures.appendingPathComponent(fixture))
     }
 
@@ -77,4 +79,13 @@ struct CovarepComparisonTests {
         #expect(r.grossErrorRate <= 0.03)
         #expect(r.medianRelativeError <= 0.02)
     }
+}
+
+@Test("dump Sentio features of the MOSI utterance when SENTIO_DUMP is set",
+      .enabled(if: ProcessInfo.processInfo.environment["SENTIO_DUMP"] != nil && CovarepComparisonTests.mosiPresent))
+func dumpMosi() throws {
+    var cfg = AcousticExtractor.Configuration()
+    cfg.covarepMCEPTiming = true
+    let frames = AcousticExtractor.extract(try decode16k(Paths.mosiWav), configuration: cfg)
+    try AcousticFormat.csv.render(frames).write(toFile: ProcessInfo.processInfo.environment["SENTIO_DUMP"]!, atomically: true, encoding: .utf8)
 }

@@ -20,3 +20,9 @@ b, aa = scipy.signal.butter(2, 0.2)
 y = scipy.signal.lfilter(b, aa, sig(50))
 print("butter(2,0.2) b:", list(b), "a:", list(aa))
 print("lfilter y[10,25,49]:", y[10], y[25], y[49])
+# Well-conditioned LPC case: an AR(2) process driven by a deterministic pseudo-random sequence.
+e = ((np.arange(401) * 7919) % 101) / 101.0 - 0.5
+x2 = scipy.signal.lfilter([1], [1, -0.9, 0.5], e).astype(np.float32).astype(np.float64)
+r2 = np.array([np.dot(x2[: len(x2) - l], x2[l:]) for l in range(5)])
+a2 = scipy.linalg.solve_toeplitz(r2[:4], -r2[1:5])
+print("lpc AR2 order 4:", ", ".join(f"{v:.6f}" for v in np.concatenate([[1], a2])))

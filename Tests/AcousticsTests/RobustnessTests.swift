@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import Acoustics
+import DSP
+
+/// A voiced-like test signal: glottal-pulse-like harmonic series at `f0` with a 1/h
+/// spectral tilt and a slow vibrato-free envelope, plus a little noise.
+func harmonicSignal(f0: Float, seconds: Float, rate: Float = 16000, amplitude: Float = 0.3) -> [Float] {
+    let n = Int(seconds * rate)
+    var g = SystemRandomNumberGenerator()
+    let harmonics = Int(rate / 2 / f0) - 1
+    return (0..<n).map { i in
+        let t = Float(i) / rate
+        var s: Float = 0
+        for h in 1...harmonics { s += sin(2 * .pi * f0 * Float(h) * t + Float(h) * 0.3) / Float(h) }
+        return amplitude * s / 3 + 0.001 * Float.random(in: -1...1, using: &g)
+    }
+}
+
+func checkShape(_ frames: [AcousticFrame], samples: Int) {
+    #expect(frames.count == AcousticExtractor.frameCount(sampleCount: samples))
+    for (k, f) in frames.enumerated() {
+        #expect(f.values.count == 74)
+        #expect(f.values.allSatisfy { $0.isFinite })
+        #expect(abs(f.time - Float(79 + 160 * k) / 16000) < 1e-5)
+    }
+}
+
+func medianVoicedF0(_ frames: [AcousticFrame]) -> Float {
+    Stats.median(frames.filter { $0[.vuv] == 1 }.map { $0[.f0] })
+}
+
+@Suite("Bad input keeps output finite and of the right length")
+struct RobustnessTests {
+    @Test("two seconds of digital silence")
+    func silence() {
+        let x = [Float](repeating: 0, count: 32000)
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        #expect(f.allSatisfy { $0[.vuv] == 0 })
+    }
+
+    // COVAREP's LPC residual (Hanning-windowed LPC, no DC removal) is not DC-robust and
+    // Sentio follows it: a large offset leaves the output finite but mostly unvoiced.
+    @Test("a harmonic 120 Hz signal gives F0 120 Hz; a large DC offset stays finite")
+    func dcOffset() {
+        let x = harmonicSignal(f0: 120, seconds: 1.5)
+        let clean = AcousticExtractor.extract(x)
+        checkShape(clean, samples: x.count)
+        #expect(abs(medianVoicedF0(clean) - 120) <= 2)
+        let shifted = AcousticExtractor.extract(x.map { $0 + 0.4 })
+        checkShape(shifted, samples: x.count)
+    }
+
+    @Test("full-scale clipping keeps F0")
+    func clipping() {
+        let x = harmonicSignal(f0: 200, seconds: 1.5).map { min(1, max(-1, $0 * 20)) }
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        #expect(abs(medianVoicedF0(f) - 200) <= 3)
+    }
+
+    @Test("white noise is mostly unvoiced")
+    func whiteNoise() {
+        var g = SystemRandomNumberGenerator()
+        let x = (0..<24000).map { _ in Float.random(in: -0.5...0.5, using: &g) }
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        let voiced = f.filter { $0[.vuv] == 1 }.count
+        #expect(Float(voiced) / Float(f.count) < 0.3)
+    }
+
+    @Test("a 30 ms clip gives three zero-F0 frames")
+    func shortClip() {
+        let x = harmonicSignal(f0: 150, seconds: 0.03)
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        #expect(f.count == 3)
+        #expect(f.allSatisfy { $0[.f0] == 0 })
+        #expect(AcousticExtractor.extract([]).isEmpty)
+        #expect(AcousticExtractor.extract([0.1]).isEmpty)
+    }
+
+    @Test("NaN and infinite samples are treated as zeros")
+    func nonFinite() {
+        var x = harmonicSignal(f0: 150, seconds: 1.2)
+        for i in stride(from: 100, to: x.count, by: 997) { x[i] = .nan }
+        for i in stride(from: 300, to: x.count, by: 1999) { x[i] = .infinity; x[i + 1] = -.infinity }
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        #expect(abs(medianVoicedF0(f) - 150) <= 3)
+    }
+
+    @Test("8 kHz input upsampled to 16 kHz keeps F0")
+    func upsampled8k() {
+        let x8 = harmonicSignal(f0: 110, seconds: 1.5, rate: 8000)
+        let x = Resample.resample(x8, from: 8000, to: 16000)
+        #expect(x.count == 2 * x8.count)
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        #expect(abs(medianVoicedF0(f) - 110) <= 2)
+    }
+
+    @Test("a long stream keeps memory flat: internal buffers stay bounded")
+    func longStreamBounded() {
+        var e = AcousticExtractor()
+        let chunk = harmonicSignal(f0: 130, seconds: 0.5)   // reused: 0.5 s per push
+        var pulled = 0
+        var maxEarly = 0, maxLate = 0
+        let pushes = 40                                     // 20 s: past the look-ahead many times over
+        for p in 0..<pushes {
+            e.push(chunk)
+            pulled += e.pull().count
+            if p < pushes / 2 { maxEarly = max(maxEarly, e.bufferedSampleCount) } else { maxLate = max(maxLate, e.bufferedSampleCount) }
+        }
+        // Memory is set by the look-ahead (and the small per-frame statistics history),
+        // not by the stream length: the second half holds no more than the first.
+        #expect(maxLate <= maxEarly + 4000)
+        #expect(maxLate < 200_000)
+        e.finish()
+        pulled += e.pull().count
+        #expect(pulled == AcousticExtractor.frameCount(sampleCount: pushes * chunk.count))
+    }
+
+    @Test("streaming in uneven chunks gives the same frames as batch")
+    func streamingEqualsBatch() throws {
+        let x: [Float]
+        if CovarepComparisonTests.mosiPresent { x = try decode16k(Paths.mosiWav) } else { x = harmonicSignal(f0: 140, seconds: 2) }
+        let batch = AcousticExtractor.extract(x)
+        var e = AcousticExtractor()
+        var out: [AcousticFrame] = []
+        var i = 0, step = 1
+        let sizes = [1, 37, 160, 999, 4097, 80, 12000]
+        while i < x.count {
+            let n = min(sizes[step % sizes.count], x.count - i)
+            e.push(Array(x[i..<(i + n)]))
+            out += e.pull()
+            i += n; step += 1
+        }
+        e.finish()
+        out += e.pull()
+        #expect(out == batch)
+        #expect(e.lookAheadMilliseconds < 700)
+    }
+
+    @Test("CSV and JSONL rows have the COVAREP header and 75 fields")
+    func formatting() {
+        let f = AcousticExtractor.extract(harmonicSignal(f0: 120, seconds: 0.5))
+        let csv = AcousticFormat.csv.render(f).split(separator: "\n")
+        #expect(csv[0].hasPrefix("time,F0,VUV,NAQ,QOQ,H1H2,PSP,MDQ,peakSlope,Rd,Rd_conf,creak,MCEP_0,"))
+        #expect(csv[0].hasSuffix("HMPDD_11,HMPDD_12"))
+        #expect(csv.count == f.count + 1)
+        #expect(csv.dropFirst().allSatisfy { $0.split(separator: ",").count == 75 })
+        let jl = AcousticFormat.jsonl.render(f).split(separator: "\n")
+        #expect(jl.count == f.count)
+        let obj = try? JSONSerialization.jsonObject(with: Data(jl[10].utf8)) as? [String: Double]
+        #expect(obj?.count == 75)
+        #expect(obj?["HMPDD_12"] != nil)
+    }
+}
