@@ -57,6 +57,7 @@ public struct AcousticExtractor: Sendable {
     private var nextFeature = 0
     private var ready: [AcousticFrame] = []
 
+    private var peakSlope = PeakSlopeStage()
     private let envelope = TrueEnvelope()
     private let mcepFFT = RealFFT(count: 4096)
 
@@ -129,6 +130,7 @@ public struct AcousticExtractor: Sendable {
 
     private mutating func process() {
         residual.advance(samples, total: total)
+        peakSlope.advance(samples, total: total, finished: finished)
         let resFinal = finished ? Int.max : residual.finalLimit
         // 1. SRH curves.
         while srhExists(nextSRH) {
@@ -196,10 +198,23 @@ public struct AcousticExtractor: Sendable {
         for i in 0..<winlen { w[i] /= sum; seg[i] *= w[i] }
         let (re, im) = mcepFFT.forward(seg)
         var logMag = [Float](repeating: 0, count: re.count)
-        for k in 0..<re.count { logMag[k] = 0.5 * log(re[k] * re[k] + im[k] * im[k]) }
+        // log|S| without squaring (Float squares underflow on the empty band of
+        // upsampled 8 kHz audio, where MATLAB's doubles still hold ~1e−12 magnitudes).
+        for k in 0..<re.count {
+            let a = abs(re[k]), b = abs(im[k])
+            let hi = max(a, b), lo = min(a, b)
+            logMag[k] = hi > 0 ? log(hi) + 0.5 * log1p((lo / hi) * (lo / hi)) : -.infinity
+        }
         let order = Int((0.5 * 16000 / rawF0).rounded(.toNearestOrAwayFromZero))
+        // A bin that cancels to exactly 0 in Float (the Nyquist bin of upsampled 8 kHz
+        // audio) is ~1e−10 in MATLAB's doubles; take its neighbour's level instead of −∞.
+        for k in 0..<logMag.count where logMag[k] == -.infinity {
+            let nb = k > 0 ? logMag[k - 1] : (logMag.count > 1 ? logMag[1] : 0)
+            logMag[k] = nb.isFinite ? nb : log(Float.leastNormalMagnitude)
+        }
         let le = envelope.logEnvelope(logMag: logMag, order: order)
-        return envelope.warpedCepstrum(logEnvelope: le, order: 24)
+        let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
+        return out
     }
 
     /// MCEP_int(:,m) = interp1(round(linspace(1,n,M)), MCEP(:,m), 80:160:n).
@@ -243,6 +258,13 @@ public struct AcousticExtractor: Sendable {
                 v[0] = 0.5 * (a.f0 + b.f0)
                 v[1] = 0.5 * (a.vuv + b.vuv) >= 0.5 ? 1 : 0
             }
+            // peakSlope frame m at 0-based 320 + 160m (COVAREP: (round((start+finish)/2)−1)/fs),
+            // feature k half way between frames k−2 and k−1.
+            if k >= 2 {
+                if k - 1 < peakSlope.nextFrame {
+                    v[7] = 0.5 * (peakSlope.slopes[k - 2] + peakSlope.slopes[k - 1])
+                } else if !finished { break }
+            }
             // MCEP at its own frame times (0-based sample 800 + 160j) → feature at 79 + 160k.
             let pos = Float(79 + 160 * k - 800) / 160
             let m0 = Int(pos.rounded(.down)), t = pos - Float(m0)
@@ -265,7 +287,9 @@ public struct AcousticExtractor: Sendable {
         let keepIter = max(0, nextFinal - configuration.statsHistoryFrames)
         if keepIter > iter1Base { iter1.removeFirst(min(keepIter - iter1Base, iter1.count)); iter1Base = keepIter }
         // Samples: next residual segment start, next MCEP window (≤ 480 before its centre).
-        let needSamples = min(residual.nextSegment * residual.shift, 800 + 160 * nextFinal - 480)
+        let needSamples = min(residual.nextSegment * residual.shift, 800 + 160 * nextFinal - 480,
+                              peakSlope.oldestSampleNeeded)
+        peakSlope.slopes.drop(before: nextFeature - 3)
         samples.drop(before: needSamples)
         residual.buffer.drop(before: 799 + 160 * nextSRH - 799)
     }

@@ -1,15 +1,18 @@
 // Linear prediction by the autocorrelation method and Levinson–Durbin recursion.
+// The autocorrelation sums and the recursion run in Double on purpose: band-limited
+// speech (8 kHz telephone audio upsampled to 16 kHz) makes the normal equations
+// ill-conditioned, and a Float32 recursion then gives a visibly different residual from
+// MATLAB/Octave. Inputs and outputs stay Float32; the cost is O(N·p + p²) per frame.
 import Foundation
 
 public enum LPC {
-    /// Biased autocorrelation r[0...order] of `x` (no normalisation; LPC coefficients
-    /// do not depend on it).
-    public static func autocorrelation(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Float] {
+    /// Biased autocorrelation r[0...order] of `x` (unnormalised; LPC does not depend on it).
+    public static func autocorrelation(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Double] {
         let n = x.count
-        var r = [Float](repeating: 0, count: order + 1)
+        var r = [Double](repeating: 0, count: order + 1)
         for lag in 0...order where lag < n {
-            var s: Float = 0
-            for i in 0..<(n - lag) { s += x[i] * x[i + lag] }
+            var s: Double = 0
+            for i in 0..<(n - lag) { s += Double(x[i]) * Double(x[i + lag]) }
             r[lag] = s
         }
         return r
@@ -17,13 +20,13 @@ public enum LPC {
 
     /// Levinson–Durbin: prediction polynomial a = [1, a1, …, a_order] from autocorrelation
     /// r[0...order], and the final prediction error. r[0] == 0 gives [1, 0, …] (as Octave's lpc).
-    public static func levinson(_ r: [Float], order: Int) -> (a: [Float], error: Float) {
-        var a = [Float](repeating: 0, count: order + 1)
+    public static func levinson(_ r: [Double], order: Int) -> (a: [Double], error: Double) {
+        var a = [Double](repeating: 0, count: order + 1)
         a[0] = 1
-        guard r.count > order, r[0] > 0, r[0].isFinite else { return (a, 0) }
+        guard order >= 1, r.count > order, r[0] > 0, r[0].isFinite else { return (a, 0) }
         var err = r[0]
-        var tmp = [Float](repeating: 0, count: order + 1)
-        for i in 1...max(order, 1) where i <= order {
+        var tmp = a
+        for i in 1...order {
             var acc = r[i]
             for j in 1..<i { acc += a[j] * r[i - j] }
             let k = -acc / err
@@ -43,6 +46,6 @@ public enum LPC {
     }
 
     public static func coefficients(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Float] {
-        levinson(autocorrelation(x, order: order), order: order).a
+        levinson(autocorrelation(x, order: order), order: order).a.map { Float($0) }
     }
 }

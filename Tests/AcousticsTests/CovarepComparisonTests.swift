@@ -12,6 +12,7 @@ struct Comparison {
         let x = try decode16k(audio)
         var cfg = AcousticExtractor.Configuration()
         cfg.covarepMCEPTiming = covarepTiming
+        if let la = ProcessInfo.processInfo.environment["SENTIO_LOOKAHEAD_FRAMES"].flatMap(Int.init) { cfg.statsLookAheadFrames = la }
         ours = AcousticExtractor.extract(x, configuration: cfg)
         ref = try NumericCSV(Paths.fixtures.appendingPathComponent(fixture))
     }
@@ -69,15 +70,40 @@ struct CovarepComparisonTests {
         #expect(AcousticFrame.columnNames == c.ref.header)
     }
 
-    @Test("F0 and VUV match COVAREP on the MOSI utterance", .enabled(if: mosiPresent))
-    func f0Mosi() throws {
-        let c = try Comparison(name: "mosi", audio: Paths.mosiWav, fixture: "covarep_mosi_03bSnISJMiM_1.csv")
-        let r = c.f0Report()
-        print("MOSI F0: VUV agreement \(r.vuvAgreement), GPE \(r.grossErrorRate), median rel err \(r.medianRelativeError), both voiced \(r.bothVoiced)")
-        if ProcessInfo.processInfo.environment["SENTIO_PRINT_TABLE"] != nil { print(c.table()) }
-        #expect(r.vuvAgreement >= 0.95)
-        #expect(r.grossErrorRate <= 0.03)
-        #expect(r.medianRelativeError <= 0.02)
+    static let inputs: [(name: String, audio: URL, fixture: String)] = [
+        ("MOSI 03bSnISJMiM_1 (16 kHz)", Paths.mosiWav, "covarep_mosi_03bSnISJMiM_1.csv"),
+        ("asterisk vm-intro (8 kHz, upsampled)", Paths.asteriskSounds.appendingPathComponent("vm-intro.wav"), "covarep_ast_vm-intro.csv"),
+        ("asterisk conf-onlyperson (8 kHz, upsampled)", Paths.asteriskSounds.appendingPathComponent("conf-onlyperson.wav"), "covarep_ast_conf-onlyperson.csv"),
+    ]
+    static let allPresent = Paths.ffmpeg != nil && inputs.allSatisfy { Paths.exists($0.audio) }
+
+    /// Loads every input once (all tests of the suite share it).
+    static let comparisons: [Comparison] = inputs.compactMap { try? Comparison(name: $0.name, audio: $0.audio, fixture: $0.fixture) }
+
+    @Test("F0 and VUV match COVAREP on real speech", .enabled(if: allPresent))
+    func f0() throws {
+        #expect(Self.comparisons.count == Self.inputs.count)
+        for c in Self.comparisons {
+            let r = c.f0Report()
+            print("\(c.name) F0: VUV agreement \(r.vuvAgreement), GPE \(r.grossErrorRate), median rel err \(r.medianRelativeError), both voiced \(r.bothVoiced)")
+            if ProcessInfo.processInfo.environment["SENTIO_PRINT_TABLE"] != nil { print(c.table()) }
+            #expect(r.vuvAgreement >= 0.95, "\(c.name)")
+            #expect(r.grossErrorRate <= 0.03, "\(c.name)")
+            #expect(r.medianRelativeError <= 0.02, "\(c.name)")
+            #expect(c.ours.count == c.ref.rows.count, "\(c.name)")
+        }
+    }
+
+    @Test("MCEP_0–24 and peakSlope follow COVAREP on real speech", .enabled(if: allPresent))
+    func spectralColumns() throws {
+        for c in Self.comparisons {
+            for i in 11...35 {
+                let s = c.columnStats(i, voicedOnly: false)
+                #expect(s.corr >= 0.95, "\(c.name) \(AcousticFrame.columnNames[i]) corr \(s.corr)")
+            }
+            let ps = c.columnStats(AcousticFrame.Column.peakSlope.rawValue, voicedOnly: false)
+            #expect(ps.corr >= 0.999 && ps.mae < 1e-3, "\(c.name) peakSlope \(ps)")
+        }
     }
 }
 
@@ -86,6 +112,7 @@ struct CovarepComparisonTests {
 func dumpMosi() throws {
     var cfg = AcousticExtractor.Configuration()
     cfg.covarepMCEPTiming = true
-    let frames = AcousticExtractor.extract(try decode16k(Paths.mosiWav), configuration: cfg)
+    let input = ProcessInfo.processInfo.environment["SENTIO_DUMP_INPUT"].map { URL(fileURLWithPath: $0) } ?? Paths.mosiWav
+    let frames = AcousticExtractor.extract(try decode16k(input), configuration: cfg)
     try AcousticFormat.csv.render(frames).write(toFile: ProcessInfo.processInfo.environment["SENTIO_DUMP"]!, atomically: true, encoding: .utf8)
 }
