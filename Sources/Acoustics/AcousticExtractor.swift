@@ -25,6 +25,12 @@ public struct AcousticExtractor: Sendable {
         /// round(linspace(1, n, M)) instead of their analysis times (this stretches MCEP by
         /// up to ±50 ms at the ends of a file; it needs the file length, so streams cannot).
         public var covarepMCEPTiming = false
+        /// Glottal columns (NAQ, QOQ, H1H2, PSP, MDQ) are computed on blocks of this many
+        /// output frames, each analysed with `glottalMarginSamples` of context on both sides;
+        /// the per-file statistics of COVAREP (polarity, F0 median, SEDREAMS GCI ratio) are
+        /// those of the block's analysis window.
+        public var glottalBlockFrames = 100
+        public var glottalMarginSamples = 8000
         public init() {}
     }
 
@@ -53,6 +59,10 @@ public struct AcousticExtractor: Sendable {
     private var finalBase = 0
     private var keepAllFinals = false
 
+    // Glottal blocks.
+    private var nextGlottalBlock = 0
+    private var glottal: [Int: [Float]] = [:]        // feature k → NAQ, QOQ, H1H2, PSP, MDQ
+
     // Output.
     private var nextFeature = 0
     private var ready: [AcousticFrame] = []
@@ -74,10 +84,14 @@ public struct AcousticExtractor: Sendable {
     /// Look-ahead in milliseconds: how far past a frame's centre the samples must reach
     /// before the frame is released.
     public var lookAheadMilliseconds: Double {
-        // SRH frame k−4 of feature k is centred 80.6 ms later than the feature; it needs
-        // 50 ms of residual plus the 25 ms LPC segment, plus the statistics look-ahead.
-        let samplesNeeded = 161 + 799 + 401 + 80 + configuration.statsLookAheadFrames * 160
-        return Double(samplesNeeded) / 16.0
+        // SRH path: SRH frame k−4 of feature k is centred 721 samples later, needs 799 more
+        // of residual, the 401-sample LPC segment after it, and the statistics look-ahead.
+        let la = configuration.statsLookAheadFrames * 160
+        let srhPath = 721 + 799 + 401 + 80 + la
+        // Glottal path: the first frame of a block waits for the block, its margin, and the
+        // SRH decisions at the end of the margin.
+        let glottalPath = configuration.glottalBlockFrames * 160 + configuration.glottalMarginSamples + 160 + srhPath
+        return Double(max(srhPath, glottalPath)) / 16.0
     }
 
     /// Number of samples currently held in internal buffers (bounded by the look-ahead
@@ -146,9 +160,71 @@ public struct AcousticExtractor: Sendable {
         while nextFinal < nextSRH && (nextFinal + la < nextSRH || finished) {
             finalizeSRH()
         }
-        // 3. Emit feature frames.
+        // 3. Glottal blocks.
+        while glottalBlockReady(nextGlottalBlock) { runGlottalBlock(nextGlottalBlock); nextGlottalBlock += 1 }
+        // 4. Emit feature frames.
         emit()
         trim()
+    }
+
+    private func glottalRange(_ b: Int) -> (a0: Int, a1: Int, k0: Int, k1: Int) {
+        let f = configuration.glottalBlockFrames, m = configuration.glottalMarginSamples
+        let k0 = b * f, k1 = (b + 1) * f
+        return (max(0, 160 * k0 + 79 - m), min(total, 160 * k1 + 79 + m), k0, k1)
+    }
+
+    private func glottalBlockReady(_ b: Int) -> Bool {
+        let r = glottalRange(b)
+        if finished { return r.k0 < AcousticExtractor.frameCount(sampleCount: total) }
+        let end = 160 * r.k1 + 79 + configuration.glottalMarginSamples
+        if total < end { return false }
+        // SRH frames up to the end of the analysis window must be final (1-based 800 + 160j ≥ end).
+        let jNeeded = max(0, (end - 800) / 160 + 1)
+        return nextFinal > jNeeded
+    }
+
+    /// COVAREP's VUV_int at 1-based sample number p (linear interpolation of the SRH
+    /// decisions placed at 800 + 160j, NaN → 0).
+    private func vuvInterpolated(_ p: Int) -> Float {
+        let lastJ = nextFinal - 1
+        let pos = Float(p - 800) / 160
+        if pos < 0 || pos > Float(lastJ) { return 0 }
+        let j0 = Int(pos.rounded(.down))
+        let t = pos - Float(j0)
+        let a = finals[j0 - finalBase].vuv
+        let b = j0 + 1 <= lastJ ? finals[j0 + 1 - finalBase].vuv : a
+        return a + t * (b - a)
+    }
+
+    private mutating func runGlottalBlock(_ b: Int) {
+        let r = glottalRange(b)
+        // F0 median over the SRH frames of the analysis window (50 < F0 < 500, voiced).
+        var f0s: [Float] = []
+        for j in max(finalBase, 0)..<nextFinal {
+            let c = 800 + 160 * j
+            if c < r.a0 || c > r.a1 { continue }
+            let fr = finals[j - finalBase]
+            if fr.vuv == 1 && fr.f0 > 50 && fr.f0 < 500 { f0s.append(fr.f0) }
+        }
+        var values: [[Float]] = Array(repeating: [Float](repeating: 0, count: 5), count: max(0, r.k1 - r.k0))
+        if !f0s.isEmpty && r.a1 > r.a0 {
+            let x = samples.slice(r.a0, r.a1 - r.a0)
+            let g = Glottal.analyze(x, a0: r.a0, f0med: median(f0s), vuvAt: { self.vuvInterpolated($0) })
+            let series = [g.naq, g.qoq, g.h1h2, g.psp, g.mdq]
+            for (c, ser) in series.enumerated() where ser.count >= 1 {
+                var seg = 0
+                for k in r.k0..<r.k1 {
+                    let fp = Double(80 + 160 * k)
+                    guard fp >= ser[0].0 && fp <= ser[ser.count - 1].0 else { continue }
+                    if ser.count == 1 { values[k - r.k0][c] = ser[0].1; continue }
+                    while seg < ser.count - 2 && ser[seg + 1].0 < fp { seg += 1 }
+                    let t = Float((fp - ser[seg].0) / (ser[seg + 1].0 - ser[seg].0))
+                    let v = ser[seg].1 + t * (ser[seg + 1].1 - ser[seg].1)
+                    values[k - r.k0][c] = v.isFinite ? v : 0
+                }
+            }
+        }
+        for k in r.k0..<r.k1 { glottal[k] = values[k - r.k0] }
     }
 
     private mutating func finalizeSRH() {
@@ -247,6 +323,7 @@ public struct AcousticExtractor: Sendable {
             if finished {
                 if k >= featureCount { break }
             } else {
+                if k / configuration.glottalBlockFrames >= nextGlottalBlock { break }
                 // Need frames up to k−4 final, or proof that k−4 will never exist… only at finish.
                 if k - 4 >= nextFinal { break }
                 if 79 + 160 * k > total - 1 { break }
@@ -257,6 +334,9 @@ public struct AcousticExtractor: Sendable {
                 let a = finals[j0 - finalBase], b = finals[j1 - finalBase]
                 v[0] = 0.5 * (a.f0 + b.f0)
                 v[1] = 0.5 * (a.vuv + b.vuv) >= 0.5 ? 1 : 0
+            }
+            if let gv = glottal.removeValue(forKey: k) {
+                v[2] = gv[0]; v[3] = gv[1]; v[4] = gv[2]; v[5] = gv[3]; v[6] = gv[4]
             }
             // peakSlope frame m at 0-based 320 + 160m (COVAREP: (round((start+finish)/2)−1)/fs),
             // feature k half way between frames k−2 and k−1.
@@ -280,7 +360,8 @@ public struct AcousticExtractor: Sendable {
 
     private mutating func trim() {
         // SRH frames older than the next feature's first need (k−5) and the stats history.
-        let keepFinal = keepAllFinals ? 0 : max(0, nextFeature - 6)
+        let nextGlottalStart = glottalRange(nextGlottalBlock).a0
+        let keepFinal = keepAllFinals ? 0 : max(0, min(nextFeature - 6, (nextGlottalStart - 800) / 160 - 2))
         if keepFinal > finalBase { finals.removeFirst(min(keepFinal - finalBase, finals.count)); finalBase = keepFinal }
         let keepCurve = nextFinal
         if keepCurve > curveBase { curves.removeFirst(min(keepCurve - curveBase, curves.count)); curveBase = keepCurve }
@@ -288,7 +369,7 @@ public struct AcousticExtractor: Sendable {
         if keepIter > iter1Base { iter1.removeFirst(min(keepIter - iter1Base, iter1.count)); iter1Base = keepIter }
         // Samples: next residual segment start, next MCEP window (≤ 480 before its centre).
         let needSamples = min(residual.nextSegment * residual.shift, 800 + 160 * nextFinal - 480,
-                              peakSlope.oldestSampleNeeded)
+                              peakSlope.oldestSampleNeeded, nextGlottalStart)
         peakSlope.slopes.drop(before: nextFeature - 3)
         samples.drop(before: needSamples)
         residual.buffer.drop(before: 799 + 160 * nextSRH - 799)

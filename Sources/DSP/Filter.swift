@@ -64,3 +64,63 @@ public enum Filter {
         return y
     }
 }
+
+/// Double-precision IIR filtering for high-order, narrow-band designs (elliptic
+/// high-passes at 30–500 Hz at 16 kHz) whose transfer-function form is unstable in Float.
+public enum FilterD {
+    /// `filter(b, a, x, zi)` (direct form II transposed).
+    public static func apply(b: [Double], a: [Double], _ x: [Double], zi: [Double]? = nil) -> [Double] {
+        let a0 = a[0]
+        let n = max(a.count, b.count)
+        var bb = b.map { $0 / a0 }, aa = a.map { $0 / a0 }
+        bb += [Double](repeating: 0, count: n - bb.count)
+        aa += [Double](repeating: 0, count: n - aa.count)
+        var z = zi ?? [Double](repeating: 0, count: n - 1)
+        z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
+        var y = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
+            if n > 1 {
+                for j in 1..<(n - 1) { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
+                z[n - 2] = bb[n - 1] * xi - aa[n - 1] * yi
+            }
+            y[i] = yi
+        }
+        return y
+    }
+
+    /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end
+    /// and steady-state initial conditions scaled by the first sample of each pass.
+    /// Inputs not longer than 3·(n−1) are returned filtered forward and backward without padding.
+    public static func filtfilt(b: [Double], a: [Double], _ x: [Double]) -> [Double] {
+        let n = max(b.count, a.count)
+        let lrefl = 3 * (n - 1)
+        var bb = b, aa = a
+        bb += [Double](repeating: 0, count: n - bb.count)
+        aa += [Double](repeating: 0, count: n - aa.count)
+        let sb = bb.reduce(0, +), sa = aa.reduce(0, +)
+        let kdc = sb / sa
+        var si = [Double](repeating: 0, count: n)
+        if kdc.isFinite {
+            var acc = 0.0
+            for i in stride(from: n - 1, through: 0, by: -1) { acc += bb[i] - kdc * aa[i]; si[i] = acc }
+        }
+        si.removeFirst()
+        let lx = x.count
+        guard lx > lrefl else {
+            var y = apply(b: bb, a: aa, x)
+            y.reverse(); y = apply(b: bb, a: aa, y); y.reverse()
+            return y
+        }
+        var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
+        for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x[0] - x[i]) }
+        v.append(contentsOf: x)
+        for i in 1...lrefl { v.append(2 * x[lx - 1] - x[lx - 1 - i]) }
+        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
+        v.reverse()
+        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
+        v.reverse()
+        return Array(v[lrefl..<(lrefl + lx)])
+    }
+}

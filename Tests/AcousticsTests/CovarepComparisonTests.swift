@@ -101,6 +101,9 @@ struct CovarepComparisonTests {
                 let s = c.columnStats(i, voicedOnly: false)
                 #expect(s.corr >= 0.95, "\(c.name) \(AcousticFrame.columnNames[i]) corr \(s.corr)")
             }
+            if ProcessInfo.processInfo.environment["SENTIO_PRINT_TABLE"] != nil {
+                for i in 2...6 { print(c.name, AcousticFrame.columnNames[i], c.columnStats(i, voicedOnly: true), c.columnStats(i, voicedOnly: false)) }
+            }
             let ps = c.columnStats(AcousticFrame.Column.peakSlope.rawValue, voicedOnly: false)
             #expect(ps.corr >= 0.999 && ps.mae < 1e-3, "\(c.name) peakSlope \(ps)")
         }
