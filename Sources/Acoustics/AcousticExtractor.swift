@@ -31,6 +31,9 @@ public struct AcousticExtractor: Sendable {
         /// those of the block's analysis window.
         public var glottalBlockFrames = 100
         public var glottalMarginSamples = 8000
+        /// Earlier blocks whose polarity moments, GCI ratios and F0 values are pooled with
+        /// the current block's (COVAREP pools them over the whole file).
+        public var glottalHistoryBlocks = 30
         public init() {}
     }
 
@@ -62,6 +65,8 @@ public struct AcousticExtractor: Sendable {
     // Glottal blocks.
     private var nextGlottalBlock = 0
     private var glottal: [Int: [Float]] = [:]        // feature k → NAQ, QOQ, H1H2, PSP, MDQ
+    private var glottalHistory: [Glottal.History] = []   // last `glottalHistoryBlocks` blocks
+    private var voicedF0: [(j: Int, f0: Float)] = []     // voiced SRH F0 in (50, 500) Hz, recent frames
 
     // Output.
     private var nextFeature = 0
@@ -198,18 +203,21 @@ public struct AcousticExtractor: Sendable {
 
     private mutating func runGlottalBlock(_ b: Int) {
         let r = glottalRange(b)
-        // F0 median over the SRH frames of the analysis window (50 < F0 < 500, voiced).
-        var f0s: [Float] = []
-        for j in max(finalBase, 0)..<nextFinal {
-            let c = 800 + 160 * j
-            if c < r.a0 || c > r.a1 { continue }
-            let fr = finals[j - finalBase]
-            if fr.vuv == 1 && fr.f0 > 50 && fr.f0 < 500 { f0s.append(fr.f0) }
-        }
+        // F0 median over voiced SRH frames (50 < F0 < 500) from the history to the end of
+        // the analysis window.
+        // Up to the SRH frame that the block waited for (the same bound in batch and stream).
+        let jLimit = max(0, (160 * r.k1 + 79 + configuration.glottalMarginSamples - 800) / 160 + 1)
+        let f0s = voicedF0.filter { $0.j <= jLimit }.map(\.f0)
         var values: [[Float]] = Array(repeating: [Float](repeating: 0, count: 5), count: max(0, r.k1 - r.k0))
         if !f0s.isEmpty && r.a1 > r.a0 {
             let x = samples.slice(r.a0, r.a1 - r.a0)
-            let g = Glottal.analyze(x, a0: r.a0, f0med: median(f0s), vuvAt: { self.vuvInterpolated($0) })
+            var pooled = Glottal.History()
+            for h in glottalHistory { pooled.hp = pooled.hp + h.hp; pooled.plain = pooled.plain + h.plain; pooled.ratios += h.ratios; pooled.resMax = max(pooled.resMax, h.resMax) }
+            let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
+            let (g, mine) = Glottal.analyze(x, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
+                                            vuvAt: { self.vuvInterpolated($0) })
+            glottalHistory.append(mine)
+            if glottalHistory.count > configuration.glottalHistoryBlocks { glottalHistory.removeFirst() }
             let series = [g.naq, g.qoq, g.h1h2, g.psp, g.mdq]
             for (c, ser) in series.enumerated() where ser.count >= 1 {
                 var seg = 0
@@ -254,6 +262,9 @@ public struct AcousticExtractor: Sendable {
         let vuv: Float = pick.value > threshold ? 1 : 0
         let mcep = computeMCEP(frame: j, f0: pick.f0)
         finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep))
+        if vuv == 1 && pick.f0 > 50 && pick.f0 < 500 { voicedF0.append((j, pick.f0)) }
+        let oldest = j - configuration.glottalHistoryBlocks * configuration.glottalBlockFrames
+        while let first = voicedF0.first, first.j < oldest { voicedF0.removeFirst() }
         nextFinal += 1
     }
 

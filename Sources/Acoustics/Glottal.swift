@@ -58,13 +58,39 @@ enum Glottal {
         return m2 > 0 ? m3 / pow(m2, 1.5) : 0
     }
 
-    /// polarity_reskew.m: +1 or −1 (0 or NaN, which COVAREP would propagate, become +1).
-    static func polarity(_ x: [Float]) -> Float {
-        guard x.count > 401 + 27 else { return 1 }
+    /// Raw moments (n, Σr, Σr², Σr³) of a residual, so that skewness can be pooled over blocks.
+    struct Moments: Sendable {
+        var n = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        mutating func add(_ x: ArraySlice<Float>) {
+            for v in x { let d = Double(v.isFinite ? v : 0); n += 1; s1 += d; s2 += d * d; s3 += d * d * d }
+        }
+        static func + (a: Moments, b: Moments) -> Moments { Moments(n: a.n + b.n, s1: a.s1 + b.s1, s2: a.s2 + b.s2, s3: a.s3 + b.s3) }
+        /// Biased skewness as MATLAB's skewness(x).
+        var skewness: Double {
+            guard n > 2 else { return 0 }
+            let m = s1 / n
+            let m2 = s2 / n - m * m
+            let m3 = s3 / n - 3 * m * s2 / n + 2 * m * m * m
+            return m2 > 0 ? m3 / pow(m2, 1.5) : 0
+        }
+    }
+
+    /// The two residuals of polarity_reskew.m (LPC of the 480 Hz high-passed signal applied
+    /// to the signal, and the plain LP residual), as moments over `range`.
+    static func polarityMoments(_ x: [Float], range: Range<Int>) -> (hp: Moments, plain: Moments) {
+        guard x.count > 401 + 27 else { return (Moments(), Moments()) }
         let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
         let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
         let res2 = lpcResidual(x, order: 18)
-        let d = skewness(res2) - skewness(res1)
+        var a = Moments(), b = Moments()
+        let r = range.clamped(to: 0..<x.count)
+        a.add(res1[r]); b.add(res2[r])
+        return (a, b)
+    }
+
+    /// sign(skewness(plain) − skewness(hp)); 0 or NaN (which COVAREP would propagate) give +1.
+    static func polarity(hp: Moments, plain: Moments) -> Float {
+        let d = plain.skewness - hp.skewness
         return d < 0 ? -1 : 1
     }
 
@@ -79,7 +105,8 @@ enum Glottal {
     }
 
     /// gci_sedreams.m on polarity-corrected x: 1-based GCI sample numbers.
-    static func sedreams(_ x: [Float], res resIn: [Float], f0mean: Float) -> [Int] {
+    static func sedreams(_ x: [Float], res resIn: [Float], f0mean: Float, priorRatios: [(value: Float, ratio: Float)] = [],
+                         priorMax: Float = 0, ownRange: Range<Int>? = nil, ratios: inout [(value: Float, ratio: Float)]) -> [Int] {
         let n = x.count
         let t0 = Int((Float(fs) / f0mean).rounded(.toNearestOrAwayFromZero))
         let halfL = Int((1.7 * Float(t0) / 2).rounded(.toNearestOrAwayFromZero))
@@ -107,18 +134,25 @@ enum Glottal {
         guard count > 0 else { return [] }
         var mx: Float = 0
         for v in resIn { mx = max(mx, abs(v.isFinite ? v : 0)) }
+        mx = max(mx, priorMax)
         guard mx > 0 else { return [] }
         let res = resIn.map { ($0.isFinite ? $0 : 0) / mx }
         var rel: [Float] = []
+        var own: [(value: Float, ratio: Float)] = []
         for (i, r) in res.enumerated() where r > 0.4 {
             let p = i + 1
             var best = 0, bestD = Int.max
             for k in 0..<minis.count { let d = abs(minis[k] - p); if d < bestD { bestD = d; best = k } }
             guard best < maxis.count else { continue }
             let interv = maxis[best] - minis[best]
-            rel.append(Float(p - minis[best]) / Float(interv))
+            let rp = Float(p - minis[best]) / Float(interv)
+            rel.append(rp)
+            if ownRange?.contains(i) ?? true { own.append((r * mx, rp)) }
         }
-        let ratio = rel.isEmpty ? 0 : median(rel)
+        ratios = own
+        // Earlier blocks' positions count when they pass the same 0.4·max threshold.
+        let pooled = priorRatios.filter { $0.value > 0.4 * mx }.map(\.ratio) + rel
+        let ratio = pooled.isEmpty ? 0 : median(pooled)
         var gci: [Int] = []
         for k in 0..<count {
             let interv = Float(maxis[k] - minis[k])
@@ -355,21 +389,42 @@ enum Glottal {
 
     /// Runs the chain on block samples `x` (0-based absolute start `a0`). `vuvAt(p)` is
     /// COVAREP's VUV_int at absolute 1-based sample number p; `f0med` its F0 median.
-    static func analyze(_ xIn: [Float], a0: Int, f0med: Float, vuvAt: (Int) -> Float) -> GlottalMeasures {
+    /// Pooled statistics carried from earlier blocks.
+    struct History: Sendable {
+        var hp = Moments(), plain = Moments()
+        /// (normalised-by-nothing residual peak value, relative position) pairs of SEDREAMS.
+        var ratios: [(value: Float, ratio: Float)] = []
+        var resMax: Float = 0
+    }
+
+    /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
+    /// statistics are returned for pooling into later blocks.
+    static func analyze(_ xIn: [Float], a0: Int, own: Range<Int>, f0med: Float, history: History,
+                        vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
         var out = GlottalMeasures()
-        guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return out }
-        let pol = polarity(xIn)
+        var mine = History()
+        guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return (out, mine) }
+        let (hpOwn, plainOwn) = polarityMoments(xIn, range: own)
+        let (hpAll, plainAll) = polarityMoments(xIn, range: 0..<xIn.count)
+        mine.hp = hpOwn; mine.plain = plainOwn
+        let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
         let x = pol == 1 ? xIn : xIn.map { -$0 }
         let res = lpcResidual(x, order: 18)
-        let gci1 = sedreams(x, res: res, f0mean: f0med)
+        var ratios: [(value: Float, ratio: Float)] = []
+        let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
+                            ownRange: own, ratios: &ratios)
+        let ownR = own.clamped(to: 0..<res.count)
+        mine.resMax = res[ownR].reduce(Float(0)) { max($0, abs($1.isFinite ? $1 : 0)) }
+        // Ratios of this block's own range, for later blocks (positions are 1-based).
+        mine.ratios = ratios
         // GCI = round(((gci−1)/fs)·fs) = gci − 1; drop < 1 and unvoiced; unique.
         var gci = gci1.map { $0 - 1 }.filter { $0 >= 1 && vuvAt(a0 + $0) >= 0.5 }
         gci = Array(Set(gci)).sorted()
-        guard gci.count >= 2 else { return out }
+        guard gci.count >= 2 else { return (out, mine) }
         let (g, gd) = iaifGCI(x, gci: gci)
         let offset = Double(a0)
         vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset)
         mdq(res, gci: gci, into: &out, offset: offset)
-        return out
+        return (out, mine)
     }
 }

@@ -12,6 +12,8 @@ struct Comparison {
         let x = try decode16k(audio)
         var cfg = AcousticExtractor.Configuration()
         cfg.covarepMCEPTiming = covarepTiming
+        if let b = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_BLOCK"].flatMap(Int.init) { cfg.glottalBlockFrames = b }
+        if let m = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_MARGIN"].flatMap(Int.init) { cfg.glottalMarginSamples = m }
         if let la = ProcessInfo.processInfo.environment["SENTIO_LOOKAHEAD_FRAMES"].flatMap(Int.init) { cfg.statsLookAheadFrames = la }
         ours = AcousticExtractor.extract(x, configuration: cfg)
         ref = try NumericCSV(Paths.fixtures.appendingPathComponent(fixture))
@@ -104,8 +106,29 @@ struct CovarepComparisonTests {
             if ProcessInfo.processInfo.environment["SENTIO_PRINT_TABLE"] != nil {
                 for i in 2...6 { print(c.name, AcousticFrame.columnNames[i], c.columnStats(i, voicedOnly: true), c.columnStats(i, voicedOnly: false)) }
             }
+            // Glottal columns with the default streaming blocks (1 s + 0.5 s margins).
+            let isMosi = c.name.hasPrefix("MOSI")
+            for (col, minCorr) in [(2, 0.85), (3, 0.9), (4, 0.85), (5, 0.8), (6, isMosi ? 0.6 : 0.85)] {
+                let s = c.columnStats(col, voicedOnly: true)
+                #expect(s.corr >= Float(minCorr), "\(c.name) \(AcousticFrame.columnNames[col]) corr \(s.corr)")
+            }
             let ps = c.columnStats(AcousticFrame.Column.peakSlope.rawValue, voicedOnly: false)
             #expect(ps.corr >= 0.999 && ps.mae < 1e-3, "\(c.name) peakSlope \(ps)")
+        }
+    }
+}
+
+@Test("with whole-file glottal blocks the glottal columns reproduce COVAREP closely",
+      .enabled(if: CovarepComparisonTests.allPresent))
+func wholeFileGlottal() throws {
+    var cfg = AcousticExtractor.Configuration()
+    cfg.glottalBlockFrames = 100_000
+    for input in CovarepComparisonTests.inputs {
+        var c = try Comparison(name: input.name, audio: input.audio, fixture: input.fixture)
+        c.ours = AcousticExtractor.extract(try decode16k(input.audio), configuration: cfg)
+        for col in 2...6 {
+            let s = c.columnStats(col, voicedOnly: true)
+            #expect(s.corr >= (col == 4 ? 0.9 : 0.97), "\(c.name) \(AcousticFrame.columnNames[col]) corr \(s.corr)")
         }
     }
 }
