@@ -77,15 +77,17 @@ enum Glottal {
 
     /// The two residuals of polarity_reskew.m (LPC of the 480 Hz high-passed signal applied
     /// to the signal, and the plain LP residual), as moments over `range`.
-    static func polarityMoments(_ x: [Float], range: Range<Int>) -> (hp: Moments, plain: Moments) {
-        guard x.count > 401 + 27 else { return (Moments(), Moments()) }
+    static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> [(hp: Moments, plain: Moments)] {
+        guard x.count > 401 + 27 else { return ranges.map { _ in (Moments(), Moments()) } }
         let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
         let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
         let res2 = lpcResidual(x, order: 18)
-        var a = Moments(), b = Moments()
-        let r = range.clamped(to: 0..<x.count)
-        a.add(res1[r]); b.add(res2[r])
-        return (a, b)
+        return ranges.map { range in
+            var a = Moments(), b = Moments()
+            let r = range.clamped(to: 0..<x.count)
+            a.add(res1[r]); b.add(res2[r])
+            return (a, b)
+        }
     }
 
     /// sign(skewness(plain) − skewness(hp)); 0 or NaN (which COVAREP would propagate) give +1.
@@ -237,13 +239,17 @@ enum Glottal {
             for i in 1..<(x.count - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { k.append(i + 1); v.append(x[i]) }
         }
         while true {
-            var remove = Set<Int>()
+            var remove = [Bool](repeating: false, count: k.count)
+            var any = false
             for j in 0..<max(0, k.count - 1) where Float(k[j + 1] - k[j]) <= w {
-                remove.insert(v[j] >= v[j + 1] ? j + 1 : j)
+                remove[v[j] >= v[j + 1] ? j + 1 : j] = true
+                any = true
             }
-            if remove.isEmpty { break }
-            k = k.enumerated().filter { !remove.contains($0.offset) }.map(\.element)
-            v = v.enumerated().filter { !remove.contains($0.offset) }.map(\.element)
+            if !any { break }
+            var nk: [Int] = [], nv: [Float] = []
+            nk.reserveCapacity(k.count); nv.reserveCapacity(k.count)
+            for j in 0..<k.count where !remove[j] { nk.append(k[j]); nv.append(v[j]) }
+            k = nk; v = nv
         }
         return (k, v)
     }
@@ -321,11 +327,11 @@ enum Glottal {
                 let w = Window.hamming(fStop - fStart + 1)
                 var fr = [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
+                // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
+                // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
                 let mag = h1h2FFT.magnitude(fr)
-                // Full 16000-point spectrum in dB (mirror of the half spectrum).
-                var spec = [Float](repeating: 0, count: 16000)
-                for k in 0..<16000 { spec[k] = 20 * log10(mag[k <= 8000 ? k : 16000 - k]) }
-                let (hk, hv) = findPeaksSeparated(spec, width: f0 / 2)
+                var (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
+                hv = hv.map { 20 * log10($0) }
                 let harmNum = Int((5000 / f0).rounded(.down))
                 if hk.count >= 5 && harmNum >= 2 {
                     func nearest(_ h: Int) -> Int {
@@ -404,8 +410,8 @@ enum Glottal {
         var out = GlottalMeasures()
         var mine = History()
         guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return (out, mine) }
-        let (hpOwn, plainOwn) = polarityMoments(xIn, range: own)
-        let (hpAll, plainAll) = polarityMoments(xIn, range: 0..<xIn.count)
+        let pm = polarityMoments(xIn, ranges: [own, 0..<xIn.count])
+        let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
         mine.hp = hpOwn; mine.plain = plainOwn
         let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
         let x = pol == 1 ? xIn : xIn.map { -$0 }

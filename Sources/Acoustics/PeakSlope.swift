@@ -60,14 +60,27 @@ struct PeakSlopeStage: Sendable {
             if end > total { 
                 if !(finished && 160 * b < total) { break }
             } else if !finished && end - 1 + bank.reach >= total { break }
+            // Contiguous copy of the block and its reach (zeros outside the signal).
+            let lo = 160 * b - bank.reach, hi = min(end, total) + bank.reach
+            var local = [Float](repeating: 0, count: hi - lo)
+            for i in max(lo, 0)..<min(hi, total) { local[i - lo] = x[i] }
+            let count = min(end, total) - 160 * b
             var m = [Float](repeating: 0, count: bank.taps.count)
-            for band in 0..<bank.taps.count {
-                var mx: Float = 0
-                for i in (160 * b)..<min(end, total) {
-                    let v = abs(bank.value(band: band, at: i, x, total: total))
-                    if v > mx { mx = v }
+            local.withUnsafeBufferPointer { xp in
+                for band in 0..<bank.taps.count {
+                    bank.taps[band].withUnsafeBufferPointer { h in
+                        var mx: Float = 0
+                        let nh = h.count
+                        for t in 0..<count {
+                            let c = bank.reach + t
+                            var acc = h[0] * xp[c]
+                            for n in 1..<nh { acc += h[n] * (xp[c - n] + xp[c + n]) }
+                            let v = abs(acc)
+                            if v > mx { mx = v }
+                        }
+                        m[band] = mx
+                    }
                 }
-                m[band] = mx
             }
             blockMax.append(m)
             nextBlock += 1

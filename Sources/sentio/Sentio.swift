@@ -7,7 +7,7 @@ struct Sentio: AsyncParsableCommand {
         commandName: "sentio",
         abstract: "Live multimodal sentiment analysis: decode, extract features, analyze, publish.",
         version: "0.1.0",
-        subcommands: [Extract.self]
+        subcommands: [Extract.self, BenchAcoustics.self]
     )
 }
 
