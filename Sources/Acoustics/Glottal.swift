@@ -77,17 +77,19 @@ enum Glottal {
 
     /// The two residuals of polarity_reskew.m (LPC of the 480 Hz high-passed signal applied
     /// to the signal, and the plain LP residual), as moments over `range`.
-    static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> [(hp: Moments, plain: Moments)] {
-        guard x.count > 401 + 27 else { return ranges.map { _ in (Moments(), Moments()) } }
+    /// Also returns the plain residual, which is the SEDREAMS/MDQ residual up to the sign.
+    static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> (moments: [(hp: Moments, plain: Moments)], plain: [Float]) {
+        let res2 = lpcResidual(x, order: 18)
+        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, res2) }
         let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
         let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
-        let res2 = lpcResidual(x, order: 18)
-        return ranges.map { range in
+        let m = ranges.map { range in
             var a = Moments(), b = Moments()
             let r = range.clamped(to: 0..<x.count)
             a.add(res1[r]); b.add(res2[r])
             return (a, b)
         }
+        return (m, res2)
     }
 
     /// sign(skewness(plain) − skewness(hp)); 0 or NaN (which COVAREP would propagate) give +1.
@@ -369,21 +371,28 @@ enum Glottal {
         let G = Array(Set(gci.map { $0 + 1 })).sorted()
         let len = res.count
         guard G.count >= 2 else { return }
-        var buf = SampleBuffer()
-        buf.append(res.map { $0.isFinite ? $0 : 0 })
+        let reach = mdqBank.reach
+        var padded = [Float](repeating: 0, count: len + 2 * reach)
+        for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
         for n in 0..<G.count {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
             let sl = Int((0.2 * Float(t0)).rounded(.toNearestOrAwayFromZero))
             var m: Float = 0
             if G[n] - t0 > 0 && G[n] + t0 <= len {
                 var dist: Float = 0
-                for band in 0..<5 {
-                    var bi = 1, bv = -Float.infinity
-                    for (i, p) in ((G[n] - sl)...(G[n] + sl)).enumerated() {
-                        let v = mdqBank.value(band: band, at: p - 1, buf, total: len)
-                        if v > bv { bv = v; bi = i + 1 }
+                padded.withUnsafeBufferPointer { xp in
+                    for band in 0..<5 {
+                        mdqBank.taps[band].withUnsafeBufferPointer { h in
+                            var bi = 1, bv = -Float.infinity
+                            for (i, p) in ((G[n] - sl)...(G[n] + sl)).enumerated() {
+                                let c = reach + p - 1
+                                var acc = h[0] * xp[c]
+                                for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
+                                if acc > bv { bv = acc; bi = i + 1 }
+                            }
+                            dist += Float(abs(sl - bi))
+                        }
                     }
-                    dist += Float(abs(sl - bi))
                 }
                 m = dist / 5 / Float(t0)
             }
@@ -410,12 +419,13 @@ enum Glottal {
         var out = GlottalMeasures()
         var mine = History()
         guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return (out, mine) }
-        let pm = polarityMoments(xIn, ranges: [own, 0..<xIn.count])
+        let (pm, plainRes) = polarityMoments(xIn, ranges: [own, 0..<xIn.count])
         let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
         mine.hp = hpOwn; mine.plain = plainOwn
         let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
         let x = pol == 1 ? xIn : xIn.map { -$0 }
-        let res = lpcResidual(x, order: 18)
+        // LP residual of −x is −(residual of x): no second pass.
+        let res = pol == 1 ? plainRes : plainRes.map { -$0 }
         var ratios: [(value: Float, ratio: Float)] = []
         let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
                             ownRange: own, ratios: &ratios)

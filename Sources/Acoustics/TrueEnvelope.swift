@@ -13,6 +13,22 @@ struct TrueEnvelope: Sendable {
     let warpIndex: [Int]
     let warpFrac: [Float]
 
+    /// cos(2π j k / N) for j in 0...tableOrder, k in 0...N/2 (row-major), so that the
+    /// low-quefrency cepstrum and the envelope are matrix–vector products instead of two
+    /// full FFTs per iteration. Orders above `tableOrder` use the FFT path.
+    static let tableOrder = 240
+    /// Built once per process (N = 4096).
+    static let sharedTable: [Float] = {
+        let n = 4096, hh = n / 2
+        var tab = [Float](repeating: 0, count: (tableOrder + 1) * (hh + 1))
+        for j in 0...tableOrder {
+            for k in 0...hh {
+                tab[j * (hh + 1) + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+            }
+        }
+        return tab
+    }()
+
     init(dftLength: Int = 4096, sampleRate: Float = 16000) {
         self.dftLength = dftLength
         fft = RealFFT(count: dftLength)
@@ -72,6 +88,9 @@ struct TrueEnvelope: Sendable {
         let dblim = Float(log(pow(10.0, 2.0 / 20.0)))
         var cc = [Float](repeating: 0, count: order + 1)
         var lv = [Float](repeating: 0, count: h + 1)
+        if order <= TrueEnvelope.tableOrder && n == 4096 {
+            return iterateWithTable(a: a, a0: a0, order: order, win: win, dblim: dblim)
+        }
         for _ in 0..<200 {
             let cca = cepstrum(a)
             var ei: Float = 0, eo: Float = 0
@@ -91,6 +110,85 @@ struct TrueEnvelope: Sendable {
                 if d > maxDiff { maxDiff = d }
             }
             if maxDiff <= dblim || !maxDiff.isFinite { break }
+        }
+        return lv
+    }
+
+    /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
+    /// comes from Parseval (total energy minus the low quefrencies), in Double.
+    private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
+        let n = dftLength, h = n / 2, w = h + 1
+        var a = aIn
+        var cc = [Float](repeating: 0, count: order + 1)
+        var ccp = [Float](repeating: 0, count: order + 1)
+        var cca = [Float](repeating: 0, count: order + 1)
+        var lv = [Float](repeating: 0, count: w)
+        let invN = 1 / Float(n)
+        TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+            for _ in 0..<200 {
+                // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order.
+                a.withUnsafeBufferPointer { ap in
+                    for j in 0...order {
+                        let row = tab.baseAddress! + j * w
+                        var acc = SIMD8<Float>(repeating: 0)
+                        var k = 1
+                        while k + 8 <= h {
+                            let av = UnsafeRawPointer(ap.baseAddress! + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let cv = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc += av * cv
+                            k += 8
+                        }
+                        var sum = acc.sum()
+                        while k < h { sum += ap[k] * row[k]; k += 1 }
+                        let sign: Float = j % 2 == 0 ? 1 : -1
+                        cca[j] = (ap[0] + sign * ap[h] + 2 * sum) * invN
+                    }
+                }
+                // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
+                var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
+                var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
+                var even: Double = 0, odd: Double = 0, sq: Double = 0
+                var k = 1
+                while k + 1 < h {
+                    let v1 = Double(a[k]), v2 = Double(a[k + 1])
+                    odd += v1; even += v2; sq += v1 * v1 + v2 * v2
+                    k += 2
+                }
+                while k < h { let v = Double(a[k]); if k % 2 == 0 { even += v } else { odd += v }; sq += v * v; k += 1 }
+                alt += 2 * even - 2 * odd
+                energy += 2 * sq
+                let ccaH = alt / Double(n)
+                let total = energy / Double(n)
+                var low: Double = 0
+                for j in 1...order { low += Double(cca[j]) * Double(cca[j]) }
+                let c0 = Double(cca[0])
+                // Σ_{j=order+1}^{h−1} (2 cca_j)² = 4·((total − c0² − c_h²)/2 − Σ_{j=1}^{order} cca_j²)
+                let eo2 = max(0, 4 * ((total - c0 * c0 - ccaH * ccaH) / 2 - low))
+                ccp[0] = cca[0]
+                for j in 1...order { ccp[j] = 2 * cca[j] }
+                var ei2: Double = 0
+                for j in 0...order { ei2 += Double(ccp[j]) * Double(ccp[j]) }
+                let ei = Float(ei2.squareRoot()), eo = Float(eo2.squareRoot())
+                let lambda = (ei + eo) / ei
+                for j in 0...order { cc[j] = lambda * win[j] * (ccp[j] - cc[j]) + cc[j] }
+                // lv[k] = Σ_j cc_j cos(2πjk/N)
+                lv.withUnsafeMutableBufferPointer { lp in
+                    let c = cc[0]
+                    for k in 0..<w { lp[k] = c }
+                    for j in 1...order {
+                        let row = tab.baseAddress! + j * w
+                        let cj = cc[j]
+                        for k in 0..<w { lp[k] += cj * row[k] }
+                    }
+                }
+                var maxDiff = -Float.infinity
+                for k in 0...h {
+                    if lv[k] > a[k] { a[k] = lv[k] }
+                    let d = a0[k] - lv[k]
+                    if d > maxDiff { maxDiff = d }
+                }
+                if maxDiff <= dblim || !maxDiff.isFinite { break }
+            }
         }
         return lv
     }

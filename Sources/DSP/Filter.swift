@@ -24,15 +24,21 @@ public enum Filter {
 
     /// FIR `filter(b, 1, x)`.
     public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>) -> [Float] {
-        var y = [Float](repeating: 0, count: x.count)
-        let nb = b.count
-        for i in 0..<x.count {
-            var s: Float = 0
-            let jmax = min(nb - 1, i)
-            for j in 0...jmax { s += b[j] * x[i - j] }
-            y[i] = s
+        let n = x.count, nb = b.count
+        guard n > 0, nb > 0 else { return [Float](repeating: 0, count: n) }
+        return [Float](unsafeUninitializedCapacity: n) { y, count in
+            b.withUnsafeBufferPointer { bp in
+                // y = Σ_j b[j]·x[i−j], accumulated tap by tap (vectorisable axpy).
+                for i in 0..<n { y[i] = bp[0] * x[i] }
+                if nb > 1 {
+                    for j in 1..<nb where j < n {
+                        let c = bp[j]
+                        for i in j..<n { y[i] += c * x[i - j] }
+                    }
+                }
+            }
+            count = n
         }
-        return y
     }
 
     /// Zero-phase filtering: forward, then backward, with odd reflection padding of
