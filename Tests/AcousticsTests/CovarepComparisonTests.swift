@@ -96,6 +96,43 @@ struct CovarepComparisonTests {
         }
     }
 
+    @Test("F0 and VUV agree with Praat (parselmouth) as a second opinion", .enabled(if: allPresent))
+    func praatSecondOpinion() throws {
+        for (c, input) in zip(Self.comparisons, Self.inputs) {
+            let praat = try NumericCSV(Paths.fixtures.appendingPathComponent(input.fixture.replacingOccurrences(of: "covarep_", with: "praat_")))
+            let pf0 = praat.column("F0") ?? []
+            let n = min(pf0.count, c.ours.count)
+            var agree = 0, both = 0, gross = 0
+            var rel: [Float] = []
+            var covAgree = 0, covBoth = 0, covGross = 0
+            let ref = c.refColumn(1), refF0 = c.refColumn(0)
+            for k in 0..<n {
+                let pv: Float = pf0[k] > 0 ? 1 : 0
+                let ov = c.ours[k][.vuv]
+                if pv == ov { agree += 1 }
+                if k < ref.count && pv == ref[k] { covAgree += 1 }
+                if k < ref.count && pv == 1 && ref[k] == 1 {
+                    covBoth += 1
+                    if abs(refF0[k] - pf0[k]) / pf0[k] > 0.2 { covGross += 1 }
+                }
+                if pv == 1 && ov == 1 {
+                    both += 1
+                    let r = abs(c.ours[k][.f0] - pf0[k]) / pf0[k]
+                    rel.append(r)
+                    if r > 0.2 { gross += 1 }
+                }
+            }
+            let a = Float(agree) / Float(n), g = Float(gross) / Float(max(both, 1)), m = Stats.median(rel)
+            let covG = Float(covGross) / Float(max(covBoth, 1))
+            print("\(c.name) vs Praat: VUV agreement \(a) (COVAREP vs Praat \(Float(covAgree) / Float(n))), GPE \(g) (COVAREP vs Praat \(covG)), median rel err \(m), both voiced \(both)")
+            // Praat's autocorrelation voicing differs from SRH's by design; F0 on shared voiced
+            // frames must still agree.
+            #expect(a >= 0.8, "\(c.name)")
+            #expect(g <= covG + 0.01, "\(c.name): no worse than COVAREP against Praat")
+            #expect(m <= 0.03, "\(c.name)")
+        }
+    }
+
     @Test("MCEP_0–24 and peakSlope follow COVAREP on real speech", .enabled(if: allPresent))
     func spectralColumns() throws {
         for c in Self.comparisons {
