@@ -11,7 +11,7 @@ struct Comparison {
         self.name = name
         let x = try decode16k(audio)
         var cfg = AcousticExtractor.Configuration()
-        cfg.covarepMCEPTiming = covarepTiming
+        cfg.covarepMCEPTiming = covarepTiming && ProcessInfo.processInfo.environment["SENTIO_TRUE_MCEP_TIMING"] == nil
         if let b = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_BLOCK"].flatMap(Int.init) { cfg.glottalBlockFrames = b }
         if let m = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_MARGIN"].flatMap(Int.init) { cfg.glottalMarginSamples = m }
         if let la = ProcessInfo.processInfo.environment["SENTIO_LOOKAHEAD_FRAMES"].flatMap(Int.init) { cfg.statsLookAheadFrames = la }
