@@ -149,14 +149,17 @@ enum Glottal {
             for k in 0..<minis.count { let d = abs(minis[k] - p); if d < bestD { bestD = d; best = k } }
             guard best < maxis.count else { continue }
             let interv = maxis[best] - minis[best]
+            guard interv != 0 else { continue }
             let rp = Float(p - minis[best]) / Float(interv)
+            guard rp.isFinite else { continue }
             rel.append(rp)
             if ownRange?.contains(i) ?? true { own.append((r * mx, rp)) }
         }
         ratios = own
         // Earlier blocks' positions count when they pass the same 0.4·max threshold.
         let pooled = priorRatios.filter { $0.value > 0.4 * mx }.map(\.ratio) + rel
-        let ratio = pooled.isEmpty ? 0 : median(pooled)
+        var ratio = pooled.isEmpty ? 0 : median(pooled)
+        if !ratio.isFinite { ratio = 0 }
         var gci: [Int] = []
         for k in 0..<count {
             let interv = Float(maxis[k] - minis[k])

@@ -149,6 +149,23 @@ struct RobustnessTests {
         #expect(e.lookAheadMilliseconds < 2200)
     }
 
+    @Test("a frame is released once the stated look-ahead has been pushed")
+    func lookAheadHonoured() {
+        let x = harmonicSignal(f0: 180, seconds: 4)
+        var e = AcousticExtractor()
+        let la = Int((e.lookAheadMilliseconds * 16).rounded(.up))
+        var released = 0, pushed = 0
+        while pushed < x.count {
+            let n = min(160, x.count - pushed)
+            e.push(Array(x[pushed..<(pushed + n)]))
+            pushed += n
+            released += e.pull().count
+            // Every frame whose centre + look-ahead lies inside the pushed samples is out.
+            let due = max(0, (pushed - 1 - la - 79) / 160 + 1)
+            #expect(released >= min(due, AcousticExtractor.frameCount(sampleCount: pushed)), "pushed \(pushed)")
+        }
+    }
+
     @Test("CSV and JSONL rows have the COVAREP header and 75 fields")
     func formatting() {
         let f = AcousticExtractor.extract(harmonicSignal(f0: 120, seconds: 0.5))
