@@ -29,8 +29,8 @@ public struct AcousticExtractor: Sendable {
         /// output frames, each analysed with `glottalMarginSamples` of context on both sides;
         /// the per-file statistics of COVAREP (polarity, F0 median, SEDREAMS GCI ratio) are
         /// those of the block's analysis window.
-        public var glottalBlockFrames = 100
-        public var glottalMarginSamples = 8000
+        public var glottalBlockFrames = 200
+        public var glottalMarginSamples = 16000
         /// Earlier blocks whose polarity moments, GCI ratios and F0 values are pooled with
         /// the current block's (COVAREP pools them over the whole file).
         public var glottalHistoryBlocks = 30

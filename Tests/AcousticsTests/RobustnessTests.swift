@@ -146,7 +146,7 @@ struct RobustnessTests {
         #expect(out.count == batch.count)
         let mismatches = zip(out, batch).filter { $0 != $1 }.count
         #expect(mismatches == 0)
-        #expect(e.lookAheadMilliseconds < 2200)
+        #expect(e.lookAheadMilliseconds < 3700)
     }
 
     @Test("a frame is released once the stated look-ahead has been pushed")
