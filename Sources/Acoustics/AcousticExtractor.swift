@@ -80,6 +80,9 @@ public struct AcousticExtractor: Sendable {
         var f0: Float
         var vuv: Float
         var mcep: [Float]
+        /// Rd and Rd_conf for polarity +1 and −1.
+        var rd: (Float, Float) = (0, 0)
+        var rdConf: (Float, Float) = (0, 0)
     }
 
     public init(configuration: Configuration = Configuration()) {
@@ -208,7 +211,7 @@ public struct AcousticExtractor: Sendable {
         // Up to the SRH frame that the block waited for (the same bound in batch and stream).
         let jLimit = max(0, (160 * r.k1 + 79 + configuration.glottalMarginSamples - 800) / 160 + 1)
         let f0s = voicedF0.filter { $0.j <= jLimit }.map(\.f0)
-        var values: [[Float]] = Array(repeating: [Float](repeating: 0, count: 5), count: max(0, r.k1 - r.k0))
+        var values: [[Float]] = Array(repeating: [0, 0, 0, 0, 0, 1], count: max(0, r.k1 - r.k0))
         if !f0s.isEmpty && r.a1 > r.a0 {
             let x = samples.slice(r.a0, r.a1 - r.a0)
             var pooled = Glottal.History()
@@ -216,6 +219,7 @@ public struct AcousticExtractor: Sendable {
             let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
             let (g, mine) = Glottal.analyze(x, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
                                             vuvAt: { self.vuvInterpolated($0) })
+            for i in 0..<values.count { values[i][5] = g.polarity }
             glottalHistory.append(mine)
             if glottalHistory.count > configuration.glottalHistoryBlocks { glottalHistory.removeFirst() }
             let series = [g.naq, g.qoq, g.h1h2, g.psp, g.mdq]
@@ -260,8 +264,8 @@ public struct AcousticExtractor: Sendable {
         // Voicing threshold from the spread of SRH values in the window.
         let threshold: Float = standardDeviation(vals) > 0.05 ? 0.085 : 0.07
         let vuv: Float = pick.value > threshold ? 1 : 0
-        let mcep = computeMCEP(frame: j, f0: pick.f0)
-        finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep))
+        let (mcep, rd, rdConf) = computeMCEP(frame: j, f0: pick.f0)
+        finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep, rd: rd, rdConf: rdConf))
         if vuv == 1 && pick.f0 > 50 && pick.f0 < 500 { voicedF0.append((j, pick.f0)) }
         let oldest = j - configuration.glottalHistoryBlocks * configuration.glottalBlockFrames
         while let first = voicedF0.first, first.j < oldest { voicedF0.removeFirst() }
@@ -271,7 +275,7 @@ public struct AcousticExtractor: Sendable {
     /// sin_analysis frame (3 periods, Blackman, normalised by its sum, 4096-point DFT)
     /// centred at 0-based sample 800 + 160·j, then true envelope of order round(fs/2/f0)
     /// and its mel-warped cepstrum of order 24.
-    private func computeMCEP(frame j: Int, f0 rawF0: Float) -> [Float] {
+    private func computeMCEP(frame j: Int, f0 rawF0: Float) -> (mcep: [Float], rd: (Float, Float), rdConf: (Float, Float)) {
         // COVAREP's F0 is ≥ 50 Hz except in the degenerate case F0 = 1 (no positive SRH);
         // there its 48001-sample window is replaced by the 50 Hz one.
         let f0 = max(rawF0, 50)
@@ -301,7 +305,9 @@ public struct AcousticExtractor: Sendable {
         }
         let le = envelope.logEnvelope(logMag: logMag, order: order)
         let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
-        return out
+        // Rd by mean squared phase on the same frame spectrum (rd_msp.m).
+        let rd = RdMSP.estimate(re: re, im: im, winlen: winlen, f0: Double(f0))
+        return (out, (rd.positive.rd, rd.negative.rd), (rd.positive.conf, rd.negative.conf))
     }
 
     /// MCEP_int(:,m) = interp1(round(linspace(1,n,M)), MCEP(:,m), 80:160:n).
@@ -345,9 +351,10 @@ public struct AcousticExtractor: Sendable {
                 let a = finals[j0 - finalBase], b = finals[j1 - finalBase]
                 v[0] = 0.5 * (a.f0 + b.f0)
                 v[1] = 0.5 * (a.vuv + b.vuv) >= 0.5 ? 1 : 0
-            }
-            if let gv = glottal.removeValue(forKey: k) {
-                v[2] = gv[0]; v[3] = gv[1]; v[4] = gv[2]; v[5] = gv[3]; v[6] = gv[4]
+                // Polarity of the glottal block this frame belongs to (index 5 of its values).
+                let negative = (glottal[k]?[5] ?? 1) < 0
+                v[8] = negative ? 0.5 * (a.rd.1 + b.rd.1) : 0.5 * (a.rd.0 + b.rd.0)
+                v[9] = negative ? 0.5 * (a.rdConf.1 + b.rdConf.1) : 0.5 * (a.rdConf.0 + b.rdConf.0)
             }
             // peakSlope frame m at 0-based 320 + 160m (COVAREP: (round((start+finish)/2)−1)/fs),
             // feature k half way between frames k−2 and k−1.
@@ -355,6 +362,9 @@ public struct AcousticExtractor: Sendable {
                 if k - 1 < peakSlope.nextFrame {
                     v[7] = 0.5 * (peakSlope.slopes[k - 2] + peakSlope.slopes[k - 1])
                 } else if !finished { break }
+            }
+            if let gv = glottal.removeValue(forKey: k) {
+                v[2] = gv[0]; v[3] = gv[1]; v[4] = gv[2]; v[5] = gv[3]; v[6] = gv[4]
             }
             // MCEP at its own frame times (0-based sample 800 + 160j) → feature at 79 + 160k.
             let pos = Float(79 + 160 * k - 800) / 160

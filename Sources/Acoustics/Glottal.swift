@@ -11,6 +11,8 @@ struct GlottalMeasures: Sendable {
     /// (position G + 1) and of MDQ (position G), as COVAREP interpolates them.
     var naq: [(Double, Float)] = [], qoq: [(Double, Float)] = [], h1h2: [(Double, Float)] = [], psp: [(Double, Float)] = []
     var mdq: [(Double, Float)] = []
+    /// Polarity applied to the block (+1 or −1).
+    var polarity: Float = 1
 }
 
 enum Glottal {
@@ -426,6 +428,7 @@ enum Glottal {
         let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
         mine.hp = hpOwn; mine.plain = plainOwn
         let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
+        out.polarity = pol
         let x = pol == 1 ? xIn : xIn.map { -$0 }
         // LP residual of −x is −(residual of x): no second pass.
         let res = pol == 1 ? plainRes : plainRes.map { -$0 }
