@@ -306,7 +306,8 @@ public struct AcousticExtractor: Sendable {
         let le = envelope.logEnvelope(logMag: logMag, order: order)
         let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
         // Rd by mean squared phase on the same frame spectrum (rd_msp.m).
-        let rd = RdMSP.estimate(re: re, im: im, winlen: winlen, f0: Double(f0))
+        let sins = RdMSP.sinusoids(re: re, im: im, winlen: winlen, f0: Double(f0))
+        let rd = RdMSP.estimate(sins: sins, f0: Double(f0))
         return (out, (rd.positive.rd, rd.negative.rd), (rd.positive.conf, rd.negative.conf))
     }
 

@@ -32,9 +32,11 @@ enum RdMSP {
         return q
     }
 
-    /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
-    /// `re`/`im` (bins 0…2048) of the normalised Blackman frame, window length `winlen`.
-    static func harmonicModel(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000) -> [ComplexD] {
+    /// COVAREP's `sins` of one frame (sin_analysis.m with fharmonic, spec_getsins_f0.m):
+    /// DC then harmonics 1…maxH; frequencies on the median-spacing grid, amplitudes and
+    /// phases from (quadratically interpolated) spectral peaks near each harmonic.
+    static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
+        -> (f: [Double], amp: [Double], ph: [Double]) {
         let dftlen = 4096, h = dftlen / 2
         // S·W: phase referenced to the window centre (delay2spec((winlen−1)/2)).
         let delay = Double(winlen - 1) / 2
@@ -46,7 +48,7 @@ enum RdMSP {
             S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
         }
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
-        guard maxH >= 1 else { return [] }
+        guard maxH >= 1 else { return ([], [], []) }
         let step = Double(dftlen) * f0 / fs
         var freqBins = (1...maxH).map { step * Double($0) }
         var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
@@ -63,10 +65,13 @@ enum RdMSP {
             }
         }
         if !pk.isEmpty {
+            var start = 0
             for j in 0..<maxH {
-                var best = 0, bd = Double.infinity
-                for (i, k) in pk.enumerated() { let d = Swift.abs(k - (1 + freqBins[j])); if d < bd { bd = d; best = i } }
-                if bd < step / 2 { freqBins[j] = pk[best] - 1; amps[j] = exp(pv[best]) }
+                // Peaks are sorted: the nearest one to 1 + bin is found by a forward scan.
+                let target = 1 + freqBins[j]
+                while start + 1 < pk.count && Swift.abs(pk[start + 1] - target) <= Swift.abs(pk[start] - target) { start += 1 }
+                let bd = Swift.abs(pk[start] - target)
+                if bd < step / 2 { freqBins[j] = pk[start] - 1; amps[j] = exp(pv[start]) }
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
@@ -96,6 +101,17 @@ enum RdMSP {
         let n = diffs.count
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
         f = (0..<f.count).map { mf0 * Double($0) }
+        return (f, amp, ph)
+    }
+
+    /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
+    /// `re`/`im` (bins 0…2048) of the normalised Blackman frame, window length `winlen`.
+    static func harmonicModel(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000) -> [ComplexD] {
+        harmonicModel(sins: sinusoids(re: re, im: im, winlen: winlen, f0: f0, fs: fs))
+    }
+
+    static func harmonicModel(sins: (f: [Double], amp: [Double], ph: [Double])) -> [ComplexD] {
+        let (f, amp, ph) = sins
         // sin2shm: harmonics ≤ 8 kHz; DC and last made real; DC := |M(2)|.
         var M: [ComplexD] = []
         for i in 0..<f.count where f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, ph[i])) * ComplexD(amp[i])) }
@@ -285,10 +301,10 @@ enum RdMSP {
     /// (Rd, Rd_conf) of one frame for both signal polarities (COVAREP analyses the
     /// polarity-corrected signal; a stream only knows the polarity later). Negating the
     /// signal negates the harmonic model except its DC, which is |M(2)|.
-    static func estimate(re: [Float], im: [Float], winlen: Int, f0: Double)
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double)
         -> (positive: (rd: Float, conf: Float), negative: (rd: Float, conf: Float)) {
         let nan = (rd: Float.nan, conf: Float.nan)
-        let M = harmonicModel(re: re, im: im, winlen: winlen, f0: f0)
+        let M = harmonicModel(sins: sins)
         guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (nan, nan) }
         let ctx = CostContext(L: M.count)
         var Mn = M.map { ComplexD(-$0.re, -$0.im) }
