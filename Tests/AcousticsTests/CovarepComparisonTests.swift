@@ -133,7 +133,7 @@ struct CovarepComparisonTests {
         }
     }
 
-    @Test("MCEP_0–24, peakSlope, glottal columns and Rd follow COVAREP on real speech", .enabled(if: allPresent))
+    @Test("MCEP, peakSlope, glottal columns, Rd and HMPD follow COVAREP on real speech", .enabled(if: allPresent))
     func spectralColumns() throws {
         for c in Self.comparisons {
             for i in 11...35 {
@@ -147,6 +147,22 @@ struct CovarepComparisonTests {
             for (col, minCorr) in [(2, 0.95), (3, 0.95), (4, 0.9), (5, 0.85), (6, 0.9), (8, 0.97), (9, 0.99)] {
                 let s = c.columnStats(col, voicedOnly: true)
                 #expect(s.corr >= Float(minCorr), "\(c.name) \(AcousticFrame.columnNames[col]) corr \(s.corr)")
+            }
+            // HMPD: bands 0–6 are identically 0 in COVAREP; 7–8 have almost no variance;
+            // 23–24 (near Nyquist) carry COVAREP's random phase fills.
+            for band in 0...24 {
+                let col = AcousticFrame.Column.hmpdm0.rawValue + band
+                let s = c.columnStats(col, voicedOnly: true)
+                switch band {
+                case 0...6: #expect(s.mae < 1e-6, "\(c.name) HMPDM_\(band) \(s)")
+                case 7...8: #expect(s.mae < 0.01, "\(c.name) HMPDM_\(band) \(s)")
+                case 9...21: #expect(s.corr >= 0.9, "\(c.name) HMPDM_\(band) \(s)")
+                default: #expect(s.corr >= 0.6, "\(c.name) HMPDM_\(band) \(s)")
+                }
+            }
+            for i in 0...12 {
+                let s = c.columnStats(AcousticFrame.Column.hmpdd0.rawValue + i, voicedOnly: true)
+                #expect(s.corr >= 0.8, "\(c.name) HMPDD_\(i) \(s)")
             }
             let ps = c.columnStats(AcousticFrame.Column.peakSlope.rawValue, voicedOnly: false)
             #expect(ps.corr >= 0.999 && ps.mae < 1e-3, "\(c.name) peakSlope \(ps)")
