@@ -80,9 +80,6 @@ public struct AcousticExtractor: Sendable {
         var f0: Float
         var vuv: Float
         var mcep: [Float]
-        /// Rd and Rd_conf for polarity +1 and −1.
-        var rd: (Float, Float) = (0, 0)
-        var rdConf: (Float, Float) = (0, 0)
         /// COVAREP sins of the frame (for HMPD) and the F0 it was analysed with.
         var sinF: [Double] = [], sinA: [Double] = [], sinP: [Double] = []
         var analysisF0: Double = 0
@@ -214,7 +211,9 @@ public struct AcousticExtractor: Sendable {
         // Up to the SRH frame that the block waited for (the same bound in batch and stream).
         let jLimit = max(0, (160 * r.k1 + 79 + configuration.glottalMarginSamples - 800) / 160 + 1)
         let f0s = voicedF0.filter { $0.j <= jLimit }.map(\.f0)
-        var values: [[Float]] = Array(repeating: [0, 0, 0, 0, 0, 1] + [Float](repeating: 0, count: 38), count: max(0, r.k1 - r.k0))
+        // Layout of `values`: NAQ, QOQ, H1H2, PSP, MDQ, polarity, HMPDM_0–24, HMPDD_0–12, Rd, Rd_conf.
+        var values: [[Float]] = Array(repeating: [0, 0, 0, 0, 0, 1] + [Float](repeating: 0, count: 40), count: max(0, r.k1 - r.k0))
+        var polarity: Float = 1
         if !f0s.isEmpty && r.a1 > r.a0 {
             let x = samples.slice(r.a0, r.a1 - r.a0)
             var pooled = Glottal.History()
@@ -222,32 +221,7 @@ public struct AcousticExtractor: Sendable {
             let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
             let (g, mine) = Glottal.analyze(x, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
                                             vuvAt: { self.vuvInterpolated($0) })
-            for i in 0..<values.count { values[i][5] = g.polarity }
-            // HMPD over the frames of the analysis window, with the block's polarity.
-            let jLo = max(finalBase, Int((Double(r.a0 - 800) / 160).rounded(.up)))
-            let jHi = min(nextFinal - 1, (r.a1 - 800) / 160)
-            if jHi - jLo + 1 > 72 {
-                let pe = (jLo...jHi).map { j -> [Double] in
-                    let fr = finals[j - finalBase]
-                    return HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(g.polarity))
-                }
-                if let (pdm, pdd) = HMPD.features(pe) {
-                    for k in r.k0..<r.k1 {
-                        let ja = k - 5, jb = k - 4
-                        guard ja >= jLo, jb <= jHi else { continue }
-                        let fa = ja - jLo, fb = jb - jLo
-                        for c in 0..<25 {
-                            let a = pdm[fa][c], b = pdm[fb][c]
-                            let b2 = a + Float(RdMSP.wrap(Double(b - a)))
-                            values[k - r.k0][6 + c] = Float(RdMSP.wrap(Double(a + (79.0 / 80.0) * (b2 - a) / 2)))
-                        }
-                        for c in 0..<13 {
-                            let a = pdd[fa][c], b = pdd[fb][c]
-                            values[k - r.k0][31 + c] = a + (79.0 / 80.0) * (b - a) / 2
-                        }
-                    }
-                }
-            }
+            polarity = g.polarity
             glottalHistory.append(mine)
             if glottalHistory.count > configuration.glottalHistoryBlocks { glottalHistory.removeFirst() }
             let series = [g.naq, g.qoq, g.h1h2, g.psp, g.mdq]
@@ -263,6 +237,50 @@ public struct AcousticExtractor: Sendable {
                     values[k - r.k0][c] = v.isFinite ? v : 0
                 }
             }
+        }
+        for i in 0..<values.count { values[i][5] = polarity }
+        // HMPD over the frames the block needs plus 30 frames each side (its time filters
+        // reach 24), at least 73 frames (Octave's filtfilt limit), reflecting at the ends.
+        let jLo0 = max(finalBase, 0, Int((Double(r.a0 - 800) / 160).rounded(.up)))
+        let jHi = min(nextFinal - 1, (r.a1 - 800) / 160, r.k1 - 4 + 30)
+        var jLo = max(jLo0, r.k0 - 5 - 30)
+        if jHi - jLo + 1 < 73 { jLo = max(jLo0, jHi - 72) }
+        if jHi - jLo + 1 > 72 {
+            let pe = (jLo...jHi).map { j -> [Double] in
+                let fr = finals[j - finalBase]
+                return HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
+            }
+            if let (pdm, pdd) = HMPD.features(pe) {
+                for k in r.k0..<r.k1 {
+                    let ja = k - 5, jb = k - 4
+                    guard ja >= jLo, jb <= jHi else { continue }
+                    let fa = ja - jLo, fb = jb - jLo
+                    for c in 0..<25 {
+                        let a = pdm[fa][c], b = pdm[fb][c]
+                        let b2 = a + Float(RdMSP.wrap(Double(b - a)))
+                        values[k - r.k0][6 + c] = Float(RdMSP.wrap(Double(a + (79.0 / 80.0) * (b2 - a) / 2)))
+                    }
+                    for c in 0..<13 {
+                        let a = pdd[fa][c], b = pdd[fb][c]
+                        values[k - r.k0][31 + c] = a + (79.0 / 80.0) * (b - a) / 2
+                    }
+                }
+            }
+        }
+        // Rd, Rd_conf of frames k0−5 … k1−4 with the block's polarity, half way between
+        // frames k−5 and k−4 (as F0).
+        var rd: [Int: (rd: Float, conf: Float)] = [:]
+        let rdLo = max(0, finalBase, r.k0 - 5), rdHi = min(nextFinal - 1, r.k1 - 4)
+        if rdLo <= rdHi {
+            for j in rdLo...rdHi {
+                let fr = finals[j - finalBase]
+                rd[j] = RdMSP.estimate(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
+            }
+        }
+        for k in r.k0..<r.k1 {
+            guard let a = rd[k - 5], let b = rd[k - 4] else { continue }
+            values[k - r.k0][44] = 0.5 * (a.rd + b.rd)
+            values[k - r.k0][45] = 0.5 * (a.conf + b.conf)
         }
         for k in r.k0..<r.k1 { glottal[k] = values[k - r.k0] }
     }
@@ -292,8 +310,8 @@ public struct AcousticExtractor: Sendable {
         // Voicing threshold from the spread of SRH values in the window.
         let threshold: Float = standardDeviation(vals) > 0.05 ? 0.085 : 0.07
         let vuv: Float = pick.value > threshold ? 1 : 0
-        let (mcep, rd, rdConf, sins, af0) = computeMCEP(frame: j, f0: pick.f0)
-        finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep, rd: rd, rdConf: rdConf,
+        let (mcep, sins, af0) = computeMCEP(frame: j, f0: pick.f0)
+        finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep,
                                sinF: sins.f, sinA: sins.amp, sinP: sins.ph, analysisF0: af0))
         if vuv == 1 && pick.f0 > 50 && pick.f0 < 500 { voicedF0.append((j, pick.f0)) }
         let oldest = j - configuration.glottalHistoryBlocks * configuration.glottalBlockFrames
@@ -305,7 +323,7 @@ public struct AcousticExtractor: Sendable {
     /// centred at 0-based sample 800 + 160·j, then true envelope of order round(fs/2/f0)
     /// and its mel-warped cepstrum of order 24.
     private func computeMCEP(frame j: Int, f0 rawF0: Float)
-        -> (mcep: [Float], rd: (Float, Float), rdConf: (Float, Float), sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double) {
+        -> (mcep: [Float], sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double) {
         // COVAREP's F0 is ≥ 50 Hz except in the degenerate case F0 = 1 (no positive SRH);
         // there its 48001-sample window is replaced by the 50 Hz one.
         let f0 = max(rawF0, 50)
@@ -336,9 +354,9 @@ public struct AcousticExtractor: Sendable {
         let le = envelope.logEnvelope(logMag: logMag, order: order)
         let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
         // Rd by mean squared phase on the same frame spectrum (rd_msp.m).
+        // COVAREP's sinusoids of the frame, kept for Rd and HMPD (which need the polarity).
         let sins = RdMSP.sinusoids(re: re, im: im, winlen: winlen, f0: Double(f0))
-        let rd = RdMSP.estimate(sins: sins, f0: Double(f0))
-        return (out, (rd.positive.rd, rd.negative.rd), (rd.positive.conf, rd.negative.conf), sins, Double(f0))
+        return (out, sins, Double(f0))
     }
 
     /// MCEP_int(:,m) = interp1(round(linspace(1,n,M)), MCEP(:,m), 80:160:n).
@@ -382,10 +400,6 @@ public struct AcousticExtractor: Sendable {
                 let a = finals[j0 - finalBase], b = finals[j1 - finalBase]
                 v[0] = 0.5 * (a.f0 + b.f0)
                 v[1] = 0.5 * (a.vuv + b.vuv) >= 0.5 ? 1 : 0
-                // Polarity of the glottal block this frame belongs to (index 5 of its values).
-                let negative = (glottal[k]?[5] ?? 1) < 0
-                v[8] = negative ? 0.5 * (a.rd.1 + b.rd.1) : 0.5 * (a.rd.0 + b.rd.0)
-                v[9] = negative ? 0.5 * (a.rdConf.1 + b.rdConf.1) : 0.5 * (a.rdConf.0 + b.rdConf.0)
             }
             // peakSlope frame m at 0-based 320 + 160m (COVAREP: (round((start+finish)/2)−1)/fs),
             // feature k half way between frames k−2 and k−1.
@@ -396,7 +410,10 @@ public struct AcousticExtractor: Sendable {
             }
             if let gv = glottal.removeValue(forKey: k) {
                 v[2] = gv[0]; v[3] = gv[1]; v[4] = gv[2]; v[5] = gv[3]; v[6] = gv[4]
-                if gv.count >= 44 { for c in 0..<38 { v[36 + c] = gv[6 + c] } }
+                if gv.count >= 46 {
+                    for c in 0..<38 { v[36 + c] = gv[6 + c] }
+                    v[8] = gv[44]; v[9] = gv[45]
+                }
             }
             // MCEP at its own frame times (0-based sample 800 + 160j) → feature at 79 + 160k.
             let pos = Float(79 + 160 * k - 800) / 160

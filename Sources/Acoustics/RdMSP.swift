@@ -298,20 +298,15 @@ enum RdMSP {
         return (x, fval)
     }
 
-    /// (Rd, Rd_conf) of one frame for both signal polarities (COVAREP analyses the
-    /// polarity-corrected signal; a stream only knows the polarity later). Negating the
-    /// signal negates the harmonic model except its DC, which is |M(2)|.
-    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double)
-        -> (positive: (rd: Float, conf: Float), negative: (rd: Float, conf: Float)) {
-        let nan = (rd: Float.nan, conf: Float.nan)
-        let M = harmonicModel(sins: sins)
-        guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (nan, nan) }
+    /// (Rd, Rd_conf) of one frame of the signal multiplied by `polarity` (COVAREP analyses
+    /// the polarity-corrected signal). Negating the signal negates the harmonic model
+    /// except its DC, which is |M(2)|.
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+        var M = harmonicModel(sins: sins)
+        guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
+        if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
         let ctx = CostContext(L: M.count)
-        var Mn = M.map { ComplexD(-$0.re, -$0.im) }
-        Mn[0] = M[0]
-        let rp = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
-        let rn = fminbnd({ cost(rd: $0, f0: f0, M: Mn, fs: 16000, ctx: ctx) }, 0.3, 2.5)
-        return ((Float(rp.x), Float(1 - rp.f.squareRoot() / Double.pi)),
-                (Float(rn.x), Float(1 - rn.f.squareRoot() / Double.pi)))
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
+        return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
 }

@@ -149,6 +149,15 @@ struct RobustnessTests {
         #expect(e.lookAheadMilliseconds < 3700)
     }
 
+    @Test("odd lengths around every internal boundary give finite frames of the right count",
+          arguments: [0, 1, 79, 80, 81, 239, 240, 481, 1598, 1599, 1600, 1759, 2001, 4097, 11_679, 16_000,
+                      32_079, 32_080, 35_000, 48_079, 48_080, 48_239, 64_159])
+    func boundaries(n: Int) {
+        let x = harmonicSignal(f0: 140, seconds: Float(n) / 16000 + 0.001).prefix(n)
+        let f = AcousticExtractor.extract(Array(x))
+        checkShape(f, samples: n)
+    }
+
     @Test("a frame is released once the stated look-ahead has been pushed")
     func lookAheadHonoured() {
         let x = harmonicSignal(f0: 180, seconds: 4)
