@@ -107,7 +107,11 @@ public struct AcousticExtractor: Sendable {
     public var bufferedSampleCount: Int {
         samples.data.count + residual.buffer.data.count
             + curves.count * (SRHAnalyzer.f0Max - SRHAnalyzer.f0Min + 1)
-            + iter1.count * 2 + finals.count * 27 + ready.count * 75
+            + iter1.count * 2 + ready.count * 75
+            + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count }
+            + glottal.count * 46 + voicedF0.count * 2
+            + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
+            + peakSlope.slopes.data.count
     }
 
     /// Pushes 16 kHz mono samples. NaN and ±Inf become 0.
@@ -139,6 +143,16 @@ public struct AcousticExtractor: Sendable {
         var frames = e.pull()
         if configuration.covarepMCEPTiming { e.remapMCEP(&frames) }
         return frames
+    }
+
+    /// Batch extraction from audio at another sample rate: resampled to 16 kHz first
+    /// (Kaiser-windowed sinc, DSP.Resample), then as `extract(_:)`.
+    public static func extract(_ x: [Float], sampleRate: Int, configuration: Configuration = Configuration()) throws -> [AcousticFrame] {
+        guard sampleRate > 0 else {
+            throw AcousticsError(input: "audio buffer", problem: "sample rate \(sampleRate) Hz is not positive")
+        }
+        let y = sampleRate == AcousticExtractor.sampleRate ? x : Resample.resample(x.map { $0.isFinite ? $0 : 0 }, from: sampleRate, to: AcousticExtractor.sampleRate)
+        return extract(y, configuration: configuration)
     }
 
     /// Number of frames COVAREP produces for `sampleCount` samples (1-based samples 80:160:n).

@@ -105,17 +105,31 @@ struct RobustnessTests {
         #expect(f.filter { $0[.vuv] == 1 }.count > f.count / 2)
     }
 
+    @Test("extracting 8 kHz audio through the sample-rate API resamples it to 16 kHz frames")
+    func sampleRateAPI() throws {
+        let x8 = harmonicSignal(f0: 150, seconds: 1.2, rate: 8000)
+        let f = try AcousticExtractor.extract(x8, sampleRate: 8000)
+        checkShape(f, samples: 2 * x8.count)
+        #expect(throws: AcousticsError.self) { try AcousticExtractor.extract(x8, sampleRate: 0) }
+    }
+
     @Test("a long stream keeps memory flat: internal buffers stay bounded")
     func longStreamBounded() {
-        var e = AcousticExtractor()
+        // Short statistics histories so that they saturate within the test (defaults: 30 s
+        // of SRH statistics, 30 glottal blocks = 60 s); memory is flat once they are full.
+        var cfg = AcousticExtractor.Configuration()
+        cfg.statsHistoryFrames = 300
+        cfg.glottalHistoryBlocks = 2
+        var e = AcousticExtractor(configuration: cfg)
         let chunk = harmonicSignal(f0: 130, seconds: 0.5)   // reused: 0.5 s per push
         var pulled = 0
         var maxEarly = 0, maxLate = 0
-        let pushes = 40                                     // 20 s: past the look-ahead many times over
+        let pushes = 60                                     // 30 s: past the look-ahead and histories
         for p in 0..<pushes {
             e.push(chunk)
             pulled += e.pull().count
-            if p < pushes / 2 { maxEarly = max(maxEarly, e.bufferedSampleCount) } else { maxLate = max(maxLate, e.bufferedSampleCount) }
+            if p < pushes / 3 { continue }                  // histories filling up
+            if p < 2 * pushes / 3 { maxEarly = max(maxEarly, e.bufferedSampleCount) } else { maxLate = max(maxLate, e.bufferedSampleCount) }
         }
         // Memory is set by the look-ahead (and the small per-frame statistics history),
         // not by the stream length: the second half holds no more than the first.
