@@ -224,6 +224,10 @@ public struct AcousticExtractor: Sendable {
         // the analysis window.
         // Up to the SRH frame that the block waited for (the same bound in batch and stream).
         let jLimit = max(0, (160 * r.k1 + 79 + configuration.glottalMarginSamples - 800) / 160 + 1)
+        // History: the glottal history span before the block (trimmed here, not when frames
+        // are finalised, so that batch and stream see the same frames).
+        let jOldest = r.k0 - 5 - configuration.glottalHistoryBlocks * configuration.glottalBlockFrames
+        while let first = voicedF0.first, first.j < jOldest { voicedF0.removeFirst() }
         let f0s = voicedF0.filter { $0.j <= jLimit }.map(\.f0)
         // Layout of `values`: NAQ, QOQ, H1H2, PSP, MDQ, polarity, HMPDM_0–24, HMPDD_0–12, Rd, Rd_conf.
         var values: [[Float]] = Array(repeating: [0, 0, 0, 0, 0, 1] + [Float](repeating: 0, count: 40), count: max(0, r.k1 - r.k0))
@@ -328,8 +332,6 @@ public struct AcousticExtractor: Sendable {
         finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep,
                                sinF: sins.f, sinA: sins.amp, sinP: sins.ph, analysisF0: af0))
         if vuv == 1 && pick.f0 > 50 && pick.f0 < 500 { voicedF0.append((j, pick.f0)) }
-        let oldest = j - configuration.glottalHistoryBlocks * configuration.glottalBlockFrames
-        while let first = voicedF0.first, first.j < oldest { voicedF0.removeFirst() }
         nextFinal += 1
     }
 

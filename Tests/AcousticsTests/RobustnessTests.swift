@@ -189,6 +189,38 @@ struct RobustnessTests {
         }
     }
 
+    @Test("streaming equals batch over 16 s of real speech (many glottal blocks, histories in use)",
+          .enabled(if: CovarepComparisonTests.allPresent))
+    func streamingEqualsBatchLong() throws {
+        var x: [Float] = []
+        let parts = try CovarepComparisonTests.inputs.map { try decode16k($0.audio) }
+        while x.count < 16 * 16000 { for p in parts { x += p } }
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalHistoryBlocks = 4
+        let batch = AcousticExtractor.extract(x, configuration: cfg)
+        var e = AcousticExtractor(configuration: cfg)
+        var out: [AcousticFrame] = []
+        var i = 0
+        while i < x.count {
+            let n = min(2731, x.count - i)
+            e.push(Array(x[i..<(i + n)]))
+            out += e.pull()
+            i += n
+        }
+        e.finish()
+        out += e.pull()
+        #expect(out.count == batch.count)
+        #expect(zip(out, batch).filter { $0 != $1 }.count == 0)
+        if let first = zip(out, batch).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+            let cols = (0..<74).filter { first.element.0.values[$0] != first.element.1.values[$0] }.map { AcousticFrame.columnNames[$0] }
+            print("first mismatch at frame \(first.offset) of \(batch.count): \(cols.prefix(12))")
+        }
+        // Glottal and HMPD columns are populated across the whole stream.
+        let late = batch.suffix(from: batch.count / 2).filter { $0[.vuv] == 1 }
+        #expect(late.filter { $0[.naq] != 0 }.count > late.count / 2)
+        #expect(late.filter { $0.values[AcousticFrame.Column.hmpdd0.rawValue] != 0 }.count > late.count / 2)
+    }
+
     @Test("CSV and JSONL rows have the COVAREP header and 75 fields")
     func formatting() {
         let f = AcousticExtractor.extract(harmonicSignal(f0: 120, seconds: 0.5))
