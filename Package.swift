@@ -31,8 +31,9 @@ let package = Package(
 
         // Stages.
         .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "DSP"),
-        .target(name: "Acoustics", dependencies: ["DSP"]),
+        // Numeric kernels are optimised even in debug builds so that the test suite stays fast.
+        .target(name: "DSP", swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),

@@ -1,0 +1,452 @@
+// Glottal-source columns of COVAREP_feature_extraction.m on one analysis block:
+// polarity (polarity_reskew.m), glottal closure instants (gci_sedreams.m), glottal flow
+// by IAIF at the GCIs (iaif_gci.m / iaif.m), NAQ, QOQ, H1H2, PSP (get_vq_params.m) and
+// MDQ (mdq.m). Index conventions follow the MATLAB code: `p` values are 1-based sample
+// numbers within the block.
+import Foundation
+import DSP
+
+struct GlottalMeasures: Sendable {
+    /// (1-based position within the block, value) of NAQ, QOQ, H1H2, PSP at the GCIs
+    /// (position G + 1) and of MDQ (position G), as COVAREP interpolates them.
+    var naq: [(Double, Float)] = [], qoq: [(Double, Float)] = [], h1h2: [(Double, Float)] = [], psp: [(Double, Float)] = []
+    var mdq: [(Double, Float)] = []
+    /// Polarity applied to the block (+1 or −1).
+    var polarity: Float = 1
+}
+
+enum Glottal {
+    static let fs = 16000
+
+    // MARK: residuals
+
+    /// lpcresidual.m (L = 400, shift = 80), optionally with the LPC taken from another signal
+    /// (polarity_reskew's GetLPCresidual_WithTwoSignals). Not normalised.
+    static func lpcResidual(_ x: [Float], order: Int, lpcFrom other: [Float]? = nil) -> [Float] {
+        let seg = 401, shift = 80
+        let win = Window.hanning(seg)
+        var res = [Float](repeating: 0, count: x.count)
+        var start = 0
+        var s = [Float](repeating: 0, count: seg), s2 = s
+        while start + seg < x.count {
+            var e: Float = 0
+            for i in 0..<seg { s[i] = x[start + i] * win[i]; e += s[i] * s[i] }
+            let a: [Float]
+            if let other {
+                for i in 0..<seg { s2[i] = other[start + i] * win[i] }
+                a = LPC.coefficients(s2, order: order)
+            } else {
+                a = LPC.coefficients(s, order: order)
+            }
+            let inv = s.withUnsafeBufferPointer { Filter.fir(a, $0) }
+            var ei: Float = 0
+            for v in inv { ei += v * v }
+            let g = (e / ei).squareRoot()
+            for i in 0..<seg { res[start + i] += inv[i] * g }
+            start += shift
+        }
+        return res
+    }
+
+    static func skewness(_ x: [Float]) -> Double {
+        let n = Double(x.count)
+        guard n > 2 else { return 0 }
+        var m = 0.0
+        for v in x { m += Double(v.isFinite ? v : 0) }
+        m /= n
+        var m2 = 0.0, m3 = 0.0
+        for v in x { let d = Double(v.isFinite ? v : 0) - m; m2 += d * d; m3 += d * d * d }
+        m2 /= n; m3 /= n
+        return m2 > 0 ? m3 / pow(m2, 1.5) : 0
+    }
+
+    /// Raw moments (n, Σr, Σr², Σr³) of a residual, so that skewness can be pooled over blocks.
+    struct Moments: Sendable {
+        var n = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        mutating func add(_ x: ArraySlice<Float>) {
+            for v in x { let d = Double(v.isFinite ? v : 0); n += 1; s1 += d; s2 += d * d; s3 += d * d * d }
+        }
+        static func + (a: Moments, b: Moments) -> Moments { Moments(n: a.n + b.n, s1: a.s1 + b.s1, s2: a.s2 + b.s2, s3: a.s3 + b.s3) }
+        /// Biased skewness as MATLAB's skewness(x).
+        var skewness: Double {
+            guard n > 2 else { return 0 }
+            let m = s1 / n
+            let m2 = s2 / n - m * m
+            let m3 = s3 / n - 3 * m * s2 / n + 2 * m * m * m
+            return m2 > 0 ? m3 / pow(m2, 1.5) : 0
+        }
+    }
+
+    /// The two residuals of polarity_reskew.m (LPC of the 480 Hz high-passed signal applied
+    /// to the signal, and the plain LP residual), as moments over `range`.
+    /// Also returns the plain residual, which is the SEDREAMS/MDQ residual up to the sign.
+    static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> (moments: [(hp: Moments, plain: Moments)], plain: [Float]) {
+        let res2 = lpcResidual(x, order: 18)
+        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, res2) }
+        let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
+        let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
+        let m = ranges.map { range in
+            var a = Moments(), b = Moments()
+            let r = range.clamped(to: 0..<x.count)
+            a.add(res1[r]); b.add(res2[r])
+            return (a, b)
+        }
+        return (m, res2)
+    }
+
+    /// sign(skewness(plain) − skewness(hp)); 0 or NaN (which COVAREP would propagate) give +1.
+    static func polarity(hp: Moments, plain: Moments) -> Float {
+        let d = plain.skewness - hp.skewness
+        return d < 0 ? -1 : 1
+    }
+
+    // MARK: SEDREAMS
+
+    /// Shim findpeaks: 1-based i with x(i) − x(i−1) > 0 and x(i+1) − x(i) ≤ 0.
+    static func findPeaks(_ x: [Double]) -> [Int] {
+        guard x.count >= 3 else { return [] }
+        var out: [Int] = []
+        for i in 1..<(x.count - 1) where x[i] - x[i - 1] > 0 && x[i + 1] - x[i] <= 0 { out.append(i + 1) }
+        return out
+    }
+
+    /// gci_sedreams.m on polarity-corrected x: 1-based GCI sample numbers.
+    static func sedreams(_ x: [Float], res resIn: [Float], f0mean: Float, priorRatios: [(value: Float, ratio: Float)] = [],
+                         priorMax: Float = 0, ownRange: Range<Int>? = nil, ratios: inout [(value: Float, ratio: Float)]) -> [Int] {
+        let n = x.count
+        let t0 = Int((Float(fs) / f0mean).rounded(.toNearestOrAwayFromZero))
+        let halfL = Int((1.7 * Float(t0) / 2).rounded(.toNearestOrAwayFromZero))
+        guard t0 > 0, n > 2 * halfL + 20 else { return [] }
+        let bw = Window.blackman(2 * halfL + 1)
+        let scale = 1 / Float(bw.count)
+        // filter(Blackwin, numel(Blackwin), wave), then shift by halfL, zero the ends.
+        var mbsF = [Float](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xp in
+            for i in 0..<n {
+                var s: Float = 0
+                let jmax = min(bw.count - 1, i)
+                for j in 0...jmax { s += bw[j] * xp[i - j] }
+                mbsF[i] = s * scale
+            }
+        }
+        var mbs = [Double](repeating: 0, count: n)
+        for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
+        mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
+        var maxis = findPeaks(mbs)
+        var minis = findPeaks(mbs.map { -$0 })
+        while let a = maxis.first, let b = minis.first, a < b { maxis.removeFirst() }
+        while let a = minis.last, let b = maxis.last, a > b { minis.removeLast() }
+        let count = min(maxis.count, minis.count)
+        guard count > 0 else { return [] }
+        var mx: Float = 0
+        for v in resIn { mx = max(mx, abs(v.isFinite ? v : 0)) }
+        mx = max(mx, priorMax)
+        guard mx > 0 else { return [] }
+        let res = resIn.map { ($0.isFinite ? $0 : 0) / mx }
+        var rel: [Float] = []
+        var own: [(value: Float, ratio: Float)] = []
+        for (i, r) in res.enumerated() where r > 0.4 {
+            let p = i + 1
+            var best = 0, bestD = Int.max
+            for k in 0..<minis.count { let d = abs(minis[k] - p); if d < bestD { bestD = d; best = k } }
+            guard best < maxis.count else { continue }
+            let interv = maxis[best] - minis[best]
+            guard interv != 0 else { continue }
+            let rp = Float(p - minis[best]) / Float(interv)
+            guard rp.isFinite else { continue }
+            rel.append(rp)
+            if ownRange?.contains(i) ?? true { own.append((r * mx, rp)) }
+        }
+        ratios = own
+        // Earlier blocks' positions count when they pass the same 0.4·max threshold.
+        let pooled = priorRatios.filter { $0.value > 0.4 * mx }.map(\.ratio) + rel
+        var ratio = pooled.isEmpty ? 0 : median(pooled)
+        if !ratio.isFinite { ratio = 0 }
+        var gci: [Int] = []
+        for k in 0..<count {
+            let interv = Float(maxis[k] - minis[k])
+            var start = minis[k] + Int(((ratio - 0.35) * interv).rounded(.toNearestOrAwayFromZero))
+            var stop = minis[k] + Int(((ratio + 0.35) * interv).rounded(.toNearestOrAwayFromZero))
+            if start < 1 { start = 1 } else if start > n { break }
+            if stop > n { stop = n }
+            if stop > 1 && stop >= start {
+                var bi = start, bv = -Float.infinity
+                for p in start...stop where res[p - 1] > bv { bv = res[p - 1]; bi = p }
+                gci.append(bi)
+            }
+        }
+        return gci
+    }
+
+    // MARK: IAIF
+
+    static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99) -> (g: [Float], dg: [Float])? {
+        // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
+        let b = GlottalCoefficients.iaifHighPass
+        let n0 = xw.count
+        var padded = xw + [Float](repeating: 0, count: 150)
+        padded = padded.withUnsafeBufferPointer { Filter.fir(b, $0) }
+        let x = Array(padded[150...])
+        guard x.count > pVT else { return nil }
+        let n = x.count
+        let win = Window.hanning(n)
+        let preflt = pVT + 1
+        var signal = [Float](repeating: 0, count: preflt + n)
+        for i in 0..<preflt {
+            signal[i] = preflt == 1 ? -x[0] : -x[0] + 2 * x[0] * Float(i) / Float(preflt - 1)
+        }
+        for i in 0..<n { signal[preflt + i] = x[i] }
+        func windowed(_ v: [Float]) -> [Float] { (0..<n).map { v[$0] * win[$0] } }
+        func fir(_ a: [Float], _ v: [Float]) -> [Float] { v.withUnsafeBufferPointer { Filter.fir(a, $0) } }
+        func integrate(_ v: [Float]) -> [Float] {
+            var out = v
+            var prev: Float = 0
+            for i in 0..<v.count { prev = v[i] + d * prev; out[i] = prev }
+            return out
+        }
+        let hg1 = LPC.coefficients(windowed(x), order: 1)
+        var y = Array(fir(hg1, signal)[preflt...])
+        let hvt1 = LPC.coefficients(windowed(y), order: pVT)
+        let g1 = Array(integrate(fir(hvt1, signal))[preflt...])
+        let hg2 = LPC.coefficients(windowed(g1), order: pGL)
+        y = Array(integrate(fir(hg2, signal))[preflt...])
+        let hvt2 = LPC.coefficients(windowed(y), order: pVT)
+        let dgFull = fir(hvt2, signal)
+        let g = Array(integrate(dgFull)[preflt...])
+        let dg = Array(dgFull[preflt...])
+        _ = n0
+        return (g, dg)
+    }
+
+    /// iaif_gci.m: overlap-add of IAIF on two-period Hanning frames centred on each GCI.
+    /// `gci` are COVAREP's GCI sample numbers used as 1-based indices.
+    static func iaifGCI(_ x: [Float], gci: [Int]) -> (g: [Float], gd: [Float]) {
+        let len = x.count
+        var g = [Float](repeating: 0, count: len), gd = g
+        guard gci.count >= 2 else { return (g, gd) }
+        for k in 0..<gci.count {
+            let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
+            let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
+            guard stop >= start else { continue }
+            let frame = Array(x[(start - 1)..<stop])
+            let w = Window.hanning(frame.count)
+            let xw = (0..<frame.count).map { frame[$0] * w[$0] }
+            guard let r = iaif(xw) else { continue }
+            for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+        }
+        return (g, gd)
+    }
+
+    // MARK: get_vq_params
+
+    /// voicebox v_findpeaks(x, [], w) for a spectrum without plateaus: 1-based indices.
+    static func findPeaksSeparated(_ x: [Float], width w: Float) -> (k: [Int], v: [Float]) {
+        var k: [Int] = [], v: [Float] = []
+        if x.count >= 3 {
+            for i in 1..<(x.count - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { k.append(i + 1); v.append(x[i]) }
+        }
+        while true {
+            var remove = [Bool](repeating: false, count: k.count)
+            var any = false
+            for j in 0..<max(0, k.count - 1) where Float(k[j + 1] - k[j]) <= w {
+                remove[v[j] >= v[j + 1] ? j + 1 : j] = true
+                any = true
+            }
+            if !any { break }
+            var nk: [Int] = [], nv: [Float] = []
+            nk.reserveCapacity(k.count); nv.reserveCapacity(k.count)
+            for j in 0..<k.count where !remove[j] { nk.append(k[j]); nv.append(v[j]) }
+            k = nk; v = nv
+        }
+        return (k, v)
+    }
+
+    static func pspGetA(_ x: [Double]) -> Double {
+        var n = 3
+        func k2(_ i: Int) -> Double { Double(i * i) }     // k2(i) for 1-based i: (i−1)²
+        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
+        for i in 1...(n - 1) {
+            let kk = k2(i - 1)
+            k2Sum += kk; k4Sum += kk * kk; xSum += x[i - 1]; xk2Sum += x[i - 1] * kk; x2Sum += x[i - 1] * x[i - 1]
+        }
+        var a = 0.0
+        while n <= x.count {
+            let kk = k2(n - 1)
+            k2Sum += kk; k4Sum += kk * kk; xSum += x[n - 1]; xk2Sum += x[n - 1] * kk; x2Sum += x[n - 1] * x[n - 1]
+            let nd = Double(n)
+            a = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
+            var mean = 0.0
+            for i in 1...n { mean += x[i - 1] - a * k2(i - 1) }
+            mean /= nd
+            var ne = 0.0
+            for i in 1...n { let r = x[i - 1] - a * k2(i - 1) - mean; ne += r * r }
+            ne /= x2Sum
+            if ne < 0.01 { n += 1 } else { break }
+        }
+        return a
+    }
+
+    static let pspFFT = RealFFT(count: 2048)
+    static let h1h2FFT = RealFFT(count: 16000)
+
+    static func pspSpectrum(_ seg: [Float]) -> [Double] {
+        let m = pspFFT.magnitude(seg)
+        return (0..<1024).map { 20 * log10(Double(m[$0])) }
+    }
+
+    static func vqParams(g gf: [Float], gd gfd: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+        let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
+        let len = gfd.count
+        guard G.count >= 2 else { return }
+        for n in 0..<G.count {
+            let start = n == 0 ? 1 : G[n - 1], stop = G[n]
+            let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
+            var naq: Float = 0, qoq: Float = 0, h1h2: Float = 0, psp: Float = 0
+            let f0 = Float(fs) / Float(t0)
+            let pos = offset + Double(G[n])
+            defer {
+                out.naq.append((pos, naq)); out.qoq.append((pos, qoq)); out.h1h2.append((pos, h1h2)); out.psp.append((pos, psp))
+            }
+            guard t0 != 0, f0.isFinite, f0 > 20, f0 < 500, stop >= start, stop <= len else { continue }
+            let segLen = stop - start + 1
+            var comp = [Float](repeating: 0, count: segLen)
+            let ga = gf[start - 1], gb = gf[stop - 1]
+            for i in 0..<segLen {
+                let line: Float = start != stop ? ga + (gb - ga) * Float(i) / Float(segLen - 1) : 0
+                comp[i] = gf[start - 1 + i] - line
+            }
+            let stop2 = stop + 8 <= len ? stop + 8 : stop
+            var dPeak: Float = 0
+            for i in (start - 1)..<stop2 { dPeak = max(dPeak, abs(gfd[i])) }
+            var fac = -Float.infinity, maxIdx = 1
+            for i in 0..<segLen where comp[i] > fac { fac = comp[i]; maxIdx = i + 1 }
+            let amid = fac * 0.5
+            var t1 = maxIdx, t2 = maxIdx
+            while comp[t1 - 1] > amid && t1 > 3 { t1 -= 1 }
+            while comp[t2 - 1] > amid && t2 < segLen - 2 { t2 += 1 }
+            naq = (fac / dPeak) / Float(t0)
+            qoq = Float(t2 - t1) / (Float(fs) / f0)
+            // H1−H2 from a 3-period Hamming frame of the flow derivative, 1 Hz DFT.
+            let half = Int((Float(t0) * 3 / 2).rounded(.toNearestOrAwayFromZero))
+            let fStart = G[n] - half > 0 ? G[n] - half : 1
+            let fStop = G[n] + half <= len ? G[n] + half : len
+            if fStop > fStart {
+                let w = Window.hamming(fStop - fStart + 1)
+                var fr = [Float](repeating: 0, count: w.count)
+                for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
+                // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
+                // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
+                let mag = h1h2FFT.magnitude(fr)
+                var (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
+                hv = hv.map { 20 * log10($0) }
+                let harmNum = Int((5000 / f0).rounded(.down))
+                if hk.count >= 5 && harmNum >= 2 {
+                    func nearest(_ h: Int) -> Int {
+                        var bi = 0, bd = Float.infinity
+                        for (i, k) in hk.enumerated() { let d = abs(Float(k) - Float(h) * f0); if d < bd { bd = d; bi = i } }
+                        return bi
+                    }
+                    h1h2 = hv[nearest(1)] - hv[nearest(2)]
+                }
+            }
+            // PSP (Alku et al. 1997) on the flow between the two previous GCIs.
+            if n > 0 {
+                var seg = Array(gf[(G[n - 1] - 1)..<G[n]])
+                let mn = seg.min() ?? 0
+                for i in 0..<seg.count { seg[i] -= mn }
+                let mx = seg.max() ?? 1
+                for i in 0..<seg.count { seg[i] /= mx }
+                if seg.count < 2048 { seg += [Float](repeating: 0, count: 2048 - seg.count) } else { seg[2047] = 0 }
+                let a = pspGetA(pspSpectrum(Array(seg.prefix(2048))))
+                let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
+                var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
+                amax += [Float](repeating: 0, count: 2048 - amax.count)
+                let aMax = pspGetA(pspSpectrum(amax))
+                psp = Float(a / aMax)
+            }
+        }
+    }
+
+    // MARK: MDQ
+
+    static let mdqBank = WaveletBank(scales: [4, 8, 16, 32, 64])
+
+    /// mdq.m on the order-18 LP residual; `gci` are COVAREP's GCI numbers.
+    static func mdq(_ res: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+        let G = Array(Set(gci.map { $0 + 1 })).sorted()
+        let len = res.count
+        guard G.count >= 2 else { return }
+        let reach = mdqBank.reach
+        var padded = [Float](repeating: 0, count: len + 2 * reach)
+        for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
+        for n in 0..<G.count {
+            let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
+            let sl = Int((0.2 * Float(t0)).rounded(.toNearestOrAwayFromZero))
+            var m: Float = 0
+            if G[n] - t0 > 0 && G[n] + t0 <= len {
+                var dist: Float = 0
+                padded.withUnsafeBufferPointer { xp in
+                    for band in 0..<5 {
+                        mdqBank.taps[band].withUnsafeBufferPointer { h in
+                            var bi = 1, bv = -Float.infinity
+                            for (i, p) in ((G[n] - sl)...(G[n] + sl)).enumerated() {
+                                let c = reach + p - 1
+                                var acc = h[0] * xp[c]
+                                for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
+                                if acc > bv { bv = acc; bi = i + 1 }
+                            }
+                            dist += Float(abs(sl - bi))
+                        }
+                    }
+                }
+                m = dist / 5 / Float(t0)
+            }
+            out.mdq.append((offset + Double(G[n] - 1), m.isFinite ? m : 0))
+        }
+    }
+
+    // MARK: block
+
+    /// Runs the chain on block samples `x` (0-based absolute start `a0`). `vuvAt(p)` is
+    /// COVAREP's VUV_int at absolute 1-based sample number p; `f0med` its F0 median.
+    /// Pooled statistics carried from earlier blocks.
+    struct History: Sendable {
+        var hp = Moments(), plain = Moments()
+        /// (normalised-by-nothing residual peak value, relative position) pairs of SEDREAMS.
+        var ratios: [(value: Float, ratio: Float)] = []
+        var resMax: Float = 0
+    }
+
+    /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
+    /// statistics are returned for pooling into later blocks.
+    static func analyze(_ xIn: [Float], a0: Int, own: Range<Int>, f0med: Float, history: History,
+                        vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
+        var out = GlottalMeasures()
+        var mine = History()
+        guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return (out, mine) }
+        let (pm, plainRes) = polarityMoments(xIn, ranges: [own, 0..<xIn.count])
+        let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
+        mine.hp = hpOwn; mine.plain = plainOwn
+        let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
+        out.polarity = pol
+        let x = pol == 1 ? xIn : xIn.map { -$0 }
+        // LP residual of −x is −(residual of x): no second pass.
+        let res = pol == 1 ? plainRes : plainRes.map { -$0 }
+        var ratios: [(value: Float, ratio: Float)] = []
+        let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
+                            ownRange: own, ratios: &ratios)
+        let ownR = own.clamped(to: 0..<res.count)
+        mine.resMax = res[ownR].reduce(Float(0)) { max($0, abs($1.isFinite ? $1 : 0)) }
+        // Ratios of this block's own range, for later blocks (positions are 1-based).
+        mine.ratios = ratios
+        // GCI = round(((gci−1)/fs)·fs) = gci − 1; drop < 1 and unvoiced; unique.
+        var gci = gci1.map { $0 - 1 }.filter { $0 >= 1 && vuvAt(a0 + $0) >= 0.5 }
+        gci = Array(Set(gci)).sorted()
+        guard gci.count >= 2 else { return (out, mine) }
+        let (g, gd) = iaifGCI(x, gci: gci)
+        let offset = Double(a0)
+        vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset)
+        mdq(res, gci: gci, into: &out, offset: offset)
+        return (out, mine)
+    }
+}

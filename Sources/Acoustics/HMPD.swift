@@ -1,0 +1,233 @@
+// Phase distortion mean and deviation of the harmonic model (COVAREP
+// hmpd_analysis_features.m with the options of COVAREP_feature_extraction.m: 1024-point
+// frequency scale, PDM over 25 frames, PDD over 9 frames, PDM compressed to 25 log-harmonic
+// bands, PDD to 13 mel-cepstral coefficients). Runs on the frames of one analysis window,
+// as COVAREP runs it on a file (the time filters reflect at the window's ends).
+//
+// Where COVAREP fills phases with `rand` (harmonics a frame does not have, frequencies
+// above its last harmonic, empty log bands), Sentio uses 0.
+import Foundation
+import DSP
+
+enum HMPD {
+    static let dftlen = 1024
+    static let bins = dftlen / 2 + 1
+    static let fs = 16000.0
+
+    /// One frame: sinusoids (DC first) and F0 → phase distortion on the 513-bin frequency
+    /// scale, for the given polarity.
+    static func phaseDistortion(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> [Double] {
+        let (f, amp, ph0) = sins
+        let H = f.count - 1
+        guard H >= 2 else { return [Double](repeating: 0, count: bins) }
+        var ph = ph0
+        if polarity < 0 { for i in 0..<ph.count { ph[i] = RdMSP.wrap(ph[i] + Double.pi) } }
+        // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
+        let E = envInterp(f: Array(f[1...]), a: Array(amp[1...])).map { ($0.isNaN ? pow(10, -300.0 / 20) : $0) / f0.squareRoot() }
+        // Minimum phase of the envelope; remove it from the harmonic phases.
+        let vtf = minPhase(E)
+        let F = (0..<bins).map { fs * Double($0) / Double(dftlen) }
+        var pk = [Double](repeating: 0, count: H + 1)
+        for i in 0...H {
+            let v = interp(F, vtf, f[i], outside: 0)
+            pk[i] = RdMSP.wrap(ph[i] - v)
+        }
+        // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))).
+        pk[0] = 0
+        var ppk = (0...H).map { pk[$0] - Double($0) * pk[1] }
+        ppk = unwrap(ppk)
+        let pd = (0..<H).map { RdMSP.wrap(ppk[$0 + 1] - ppk[$0]) }
+        // harmscale2hertzscale with dcval 0: knots [0, 0.95·f0, f0·(1…H)], unwrap, wrap.
+        var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
+        for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
+        ky = unwrap(ky)
+        return F.map { fr in
+            let v = interp(kx, ky, fr, outside: .nan)
+            return v.isNaN ? 0 : RdMSP.wrap(v)
+        }
+    }
+
+    static func unwrap(_ x: [Double]) -> [Double] {
+        var out = x
+        var corr = 0.0
+        for k in 1..<max(1, x.count) {
+            let d = x[k] - x[k - 1]
+            if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+            out[k] = x[k] + corr
+        }
+        return out
+    }
+
+    /// interp1(x, y, xi, 'linear', outside) for increasing x.
+    static func interp(_ x: [Double], _ y: [Double], _ xi: Double, outside: Double) -> Double {
+        guard let first = x.first, let last = x.last, xi >= first, xi <= last else { return outside }
+        var lo = 0, hi = x.count - 1
+        while hi - lo > 1 { let m = (lo + hi) / 2; if x[m] <= xi { lo = m } else { hi = m } }
+        if x[hi] == x[lo] { return y[lo] }
+        return y[lo] + (xi - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
+    }
+
+    /// env_interp.m with extrap_dcny = true, linear interpolation of log amplitudes.
+    static func envInterp(f fIn: [Double], a aIn: [Double]) -> [Double] {
+        var fks = fIn, aks = aIn
+        guard fks.count >= 2 else { return [Double](repeating: .nan, count: bins) }
+        if fks[0] != 0 { fks.insert(0, at: 0); aks.insert(aks[0], at: 0) } else { aks[0] = aks[1] }
+        if fks.last! != fs / 2 {
+            var diffs = (1..<fks.count).map { fks[$0] - fks[$0 - 1] }
+            diffs.sort()
+            let n = diffs.count
+            let mfd = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
+            if mfd > 0 {
+                while fks.last! < fs / 2 - mfd { fks.append(fks.last! + mfd); aks.append(aks.last!) }
+            }
+        }
+        // Mirror 4 points below DC (fks(1) == 0 here) and 5 above Nyquist.
+        let m = fks.count
+        if m >= 6 {
+            let lowF = (1...4).reversed().map { -fks[$0] }, lowA = (1...4).reversed().map { aks[$0] }
+            fks = lowF + fks; aks = lowA + aks
+        }
+        let n2 = fks.count
+        if fks.last! < fs / 2 && n2 >= 5 {
+            let tailF = (0..<5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (0..<5).map { aks[n2 - 1 - $0] }
+            fks += tailF; aks += tailA
+        } else if fks.last! == fs / 2 && n2 >= 6 {
+            let tailF = (1...5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (1...5).map { aks[n2 - 1 - $0] }
+            fks += tailF; aks += tailA
+        }
+        // unique (sorted)
+        var pairs = Array(zip(fks, aks)).sorted { $0.0 < $1.0 }
+        var uniq: [(Double, Double)] = []
+        for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
+        pairs = uniq
+        let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
+        return (0..<bins).map { k in
+            let v = interp(xs, ys, fs * Double(k) / Double(dftlen), outside: .nan)
+            return exp(v)
+        }
+    }
+
+    static let fft1024 = FFT(count: 1024)
+
+    /// imag(hspec2minphaseloghspec(E)) at bins 0…512.
+    static func minPhase(_ E: [Double]) -> [Double] {
+        let n = dftlen
+        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
+        for k in 0..<bins { re[k] = Float(log(abs(E[k]))) }
+        for k in 1..<(bins - 1) { re[n - k] = re[k] }
+        fft1024.inverse(re: &re, im: &im)           // rcc (real)
+        var c = [Float](repeating: 0, count: n), ci = [Float](repeating: 0, count: n)
+        c[0] = re[0]
+        for j in 1..<(n / 2) { c[j] = 2 * re[j] }
+        c[n / 2] = re[n / 2]
+        fft1024.forward(re: &c, im: &ci)
+        return (0..<bins).map { Double(ci[$0]) }
+    }
+
+    // MARK: time filtering over frames
+
+    static func filtfiltColumns(_ X: [[Double]], taps: [Double]) -> [[Double]] {
+        let nT = X.count, nC = X.first?.count ?? 0
+        var out = X
+        for c in 0..<nC {
+            let col = (0..<nT).map { X[$0][c] }
+            let y = FilterD.filtfilt(b: taps, a: [1], col)
+            for t in 0..<nT { out[t][c] = y[t] }
+        }
+        return out
+    }
+
+    /// medfilt1(x, n) with zero padding (Octave signal), odd n.
+    static func medfilt(_ x: [Double], _ n: Int) -> [Double] {
+        let h = n / 2
+        var w = [Double](repeating: 0, count: n)
+        return (0..<x.count).map { i in
+            for j in 0..<n { let k = i - h + j; w[j] = k >= 0 && k < x.count ? x[k] : 0 }
+            w.sort()
+            return w[h]
+        }
+    }
+
+    static let hsl: [Int] = {
+        // hlin2hlog(8, 512, 25): quadratic Bézier through (8,8), (25,25), (512,25), sampled at
+        // t = 0:0.01:1, linearly interpolated at harmonics 9…512, rounded.
+        var px: [Double] = [], py: [Double] = []
+        for i in 0...100 {
+            let t = Double(i) / 100
+            px.append((1 - t) * (1 - t) * 8 + 2 * t * (1 - t) * 25 + t * t * 512)
+            py.append((1 - t) * (1 - t) * 8 + 2 * t * (1 - t) * 25 + t * t * 25)
+        }
+        var out = (1...512).map { Double($0) }
+        for hh in 9...512 { out[hh - 1] = interp(px, py, Double(hh), outside: .nan) }
+        return out.map { $0.isNaN ? -1 : Int($0.rounded(.toNearestOrAwayFromZero)) }
+    }()
+
+    /// 13 mel-cepstral coefficients of a 513-bin "spectrum" (hspec2fwcep, order 12).
+    static let melWarp: (idx: [Int], frac: [Double]) = {
+        func mel(_ f: Double) -> Double { log(1 + f / 700) * (1000 / log(1 + 1000 / 700.0)) }
+        let freqmel = (0..<bins).map { 0.5 * fs * mel(fs * Double($0) / Double(dftlen)) / mel(fs / 2) }
+        var idx = [Int](repeating: 0, count: bins), frac = [Double](repeating: 0, count: bins)
+        var seg = 0
+        for j in 0..<bins {
+            let f = fs * Double(j) / Double(dftlen)
+            while seg < bins - 2 && freqmel[seg + 1] < f { seg += 1 }
+            idx[j] = seg; frac[j] = min(max((f - freqmel[seg]) / (freqmel[seg + 1] - freqmel[seg]), 0), 1)
+        }
+        return (idx, frac)
+    }()
+
+    static func melCepstrum(_ X: [Double], order: Int) -> [Double] {
+        let n = dftlen
+        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
+        for j in 0..<bins {
+            let i = melWarp.idx[j], t = melWarp.frac[j]
+            re[j] = Float(log(abs(X[i] + t * (X[i + 1] - X[i]))))
+        }
+        for k in 1..<(bins - 1) { re[n - k] = re[k] }
+        fft1024.inverse(re: &re, im: &im)
+        return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
+    }
+
+    /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows.
+    static func features(_ PE: [[Double]]) -> (pdm: [[Float]], pdd: [[Float]])? {
+        let nT = PE.count
+        guard nT > 72 else { return nil }          // Octave's filtfilt needs > 3·(25−1) samples
+        let rect25 = [Double](repeating: 1.0 / 25, count: 25)
+        let rect9 = [Double](repeating: 1.0 / 9, count: 9)
+        var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
+        let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
+        let C = PE.map { $0.map(cos) }, S = PE.map { $0.map(sin) }
+        let mc = filtfiltColumns(C, taps: rect25), ms = filtfiltColumns(S, taps: rect25)
+        // Trend: median then Hann smoothing of cos and sin.
+        var tc = C, ts = S
+        for c in 0..<bins {
+            let a = medfilt((0..<nT).map { C[$0][c] }, 9), b = medfilt((0..<nT).map { S[$0][c] }, 9)
+            for t in 0..<nT { tc[t][c] = a[t]; ts[t][c] = b[t] }
+        }
+        tc = filtfiltColumns(tc, taps: hann9); ts = filtfiltColumns(ts, taps: hann9)
+        var D = PE
+        for t in 0..<nT { for c in 0..<bins { D[t][c] = PE[t][c] - atan2(ts[t][c], tc[t][c]) } }
+        let dc = filtfiltColumns(D.map { $0.map(cos) }, taps: rect9), ds = filtfiltColumns(D.map { $0.map(sin) }, taps: rect9)
+        var pdm: [[Float]] = [], pdd: [[Float]] = []
+        for t in 0..<nT {
+            // PDM → 25 log-harmonic bands (philin2philog over bins 1…512).
+            var sr = [Double](repeating: 0, count: 26), si = sr, cnt = [Int](repeating: 0, count: 26)
+            for b in 0..<512 {
+                let h = hsl[b]
+                guard h >= 1 && h <= 25 else { continue }
+                let phi = atan2(ms[t][b], mc[t][b])
+                sr[h] += cos(phi); si[h] += sin(phi); cnt[h] += 1
+            }
+            pdm.append((1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 })
+            // PDD → Fisher's circular deviation, then 13 mel-cepstral coefficients.
+            var X = (0..<bins).map { b -> Double in
+                let z = (dc[t][b] * dc[t][b] + ds[t][b] * ds[t][b]).squareRoot()
+                return z < 1 ? (-2 * log(z)).squareRoot() : 0
+            }
+            X[0] = X[1]
+            for b in 0..<bins where X[b] == 0 { X[b] = 0.001 }
+            pdd.append(melCepstrum(X, order: 12).map { Float($0) })
+        }
+        return (pdm, pdd)
+    }
+}

@@ -1,0 +1,312 @@
+// Rd of the LF glottal model and its confidence by mean squared phase (COVAREP rd_msp.m,
+// Degottex et al.): harmonic amplitudes and phases from peak picking on the 4096-point
+// spectrum of the 3-period frame (sin_analysis.m with fharmonic, spec_getsins_f0.m), the
+// harmonic model divided by the LF spectrum (gfm_spec_lf.m, Rd2tetpta.m), its
+// minimum-phase part removed, and the second-order phase difference of the first 8
+// harmonics minimised over Rd in [0.3, 2.5] by Octave's fminbnd (TolX 0.01, 32 iterations).
+// Runs in Double: the LF root finding and the phase criterion are ill-conditioned in Float.
+import Foundation
+import DSP
+
+struct ComplexD: Sendable {
+    var re: Double, im: Double
+    init(_ re: Double, _ im: Double = 0) { self.re = re; self.im = im }
+    static func + (a: ComplexD, b: ComplexD) -> ComplexD { ComplexD(a.re + b.re, a.im + b.im) }
+    static func - (a: ComplexD, b: ComplexD) -> ComplexD { ComplexD(a.re - b.re, a.im - b.im) }
+    static func * (a: ComplexD, b: ComplexD) -> ComplexD { ComplexD(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re) }
+    static func / (a: ComplexD, b: ComplexD) -> ComplexD {
+        let d = b.re * b.re + b.im * b.im
+        return ComplexD((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
+    }
+    static func exp(_ z: ComplexD) -> ComplexD { let m = Foundation.exp(z.re); return ComplexD(m * cos(z.im), m * sin(z.im)) }
+    var abs: Double { (re * re + im * im).squareRoot() }
+    var angle: Double { atan2(im, re) }
+    var conj: ComplexD { ComplexD(re, -im) }
+}
+
+enum RdMSP {
+    /// COVAREP wrap(): to (−π, π].
+    static func wrap(_ p: Double) -> Double {
+        var q = p - (p / 2 / Double.pi).rounded(.toNearestOrAwayFromZero) * 2 * Double.pi
+        if q > Double.pi { q -= 2 * Double.pi } else if q < -Double.pi { q += 2 * Double.pi }
+        return q
+    }
+
+    /// COVAREP's `sins` of one frame (sin_analysis.m with fharmonic, spec_getsins_f0.m):
+    /// DC then harmonics 1…maxH; frequencies on the median-spacing grid, amplitudes and
+    /// phases from (quadratically interpolated) spectral peaks near each harmonic.
+    static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
+        -> (f: [Double], amp: [Double], ph: [Double]) {
+        let dftlen = 4096, h = dftlen / 2
+        // S·W: phase referenced to the window centre (delay2spec((winlen−1)/2)).
+        let delay = Double(winlen - 1) / 2
+        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        for k in 0...h {
+            let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
+            var w = ComplexD(cos(a), sin(a))
+            if k == h { w = ComplexD(cos(a) >= 0 ? 1 : -1, 0) }
+            S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
+        }
+        let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
+        guard maxH >= 1 else { return ([], [], []) }
+        let step = Double(dftlen) * f0 / fs
+        var freqBins = (1...maxH).map { step * Double($0) }
+        var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
+        // v_findpeaks(log|S|, 'q'): strict maxima with quadratic interpolation (1-based k).
+        let logS = S.map { log($0.abs) }
+        var pk: [Double] = [], pv: [Double] = []
+        for i in 1..<h where logS[i] > logS[i - 1] && logS[i] > logS[i + 1] && logS[i].isFinite {
+            let b = 0.5 * (logS[i + 1] - logS[i - 1])
+            let a = logS[i] - b - logS[i - 1]
+            if a > 0 {
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(logS[i] + 0.25 * b * b / a)
+            } else {
+                pk.append(Double(i + 1)); pv.append(logS[i])
+            }
+        }
+        if !pk.isEmpty {
+            var start = 0
+            for j in 0..<maxH {
+                // Peaks are sorted: the nearest one to 1 + bin is found by a forward scan.
+                let target = 1 + freqBins[j]
+                while start + 1 < pk.count && Swift.abs(pk[start + 1] - target) <= Swift.abs(pk[start] - target) { start += 1 }
+                let bd = Swift.abs(pk[start] - target)
+                if bd < step / 2 { freqBins[j] = pk[start] - 1; amps[j] = exp(pv[start]) }
+            }
+        }
+        // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
+        var unwrapped = [Double](repeating: 0, count: h + 1)
+        unwrapped[0] = S[0].angle
+        var corr = 0.0
+        for k in 1...h {
+            // MATLAB unwrap: jumps larger than π are brought back by multiples of 2π.
+            let d = S[k].angle - S[k - 1].angle
+            if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+            unwrapped[k] = S[k].angle + corr
+        }
+        var phases = [Double](repeating: 0, count: maxH)
+        for j in 0..<maxH {
+            let x = freqBins[j]
+            if x < 0 || x > Double(h) { phases[j] = .nan; continue }
+            let i0 = min(h - 1, Int(x.rounded(.down)))
+            let t = x - Double(i0)
+            phases[j] = wrap(unwrapped[i0] + t * (unwrapped[i0 + 1] - unwrapped[i0]))
+        }
+        // sins with DC; harmonic frequencies replaced by median spacing × index.
+        var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
+        let amp = [S[0].abs] + amps
+        let ph = [S[0].angle] + phases
+        var diffs = (1..<f.count).map { f[$0] - f[$0 - 1] }
+        diffs.sort()
+        let n = diffs.count
+        let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
+        f = (0..<f.count).map { mf0 * Double($0) }
+        return (f, amp, ph)
+    }
+
+    /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
+    /// `re`/`im` (bins 0…2048) of the normalised Blackman frame, window length `winlen`.
+    static func harmonicModel(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000) -> [ComplexD] {
+        harmonicModel(sins: sinusoids(re: re, im: im, winlen: winlen, f0: f0, fs: fs))
+    }
+
+    static func harmonicModel(sins: (f: [Double], amp: [Double], ph: [Double])) -> [ComplexD] {
+        let (f, amp, ph) = sins
+        // sin2shm: harmonics ≤ 8 kHz; DC and last made real; DC := |M(2)|.
+        var M: [ComplexD] = []
+        for i in 0..<f.count where f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, ph[i])) * ComplexD(amp[i])) }
+        guard M.count >= 3 else { return M }
+        let last = M.count - 1
+        M[last] = ComplexD((M[last].re >= 0 ? 1 : -1) * M[last].abs)
+        // sin2shm's hspec2spec receives a column vector and transposes it with ', which
+        // conjugates: COVAREP's harmonic model is conj(a·e^{iφ}). Kept for fidelity.
+        M = M.map { $0.conj }
+        M[0] = ComplexD(M[1].abs)
+        return M
+    }
+
+    static func rd2tetpta(_ rd: Double) -> (te: Double, tp: Double, ta: Double) {
+        let rap = (-1 + 4.8 * rd) / 100
+        let rkp = (22.4 + 11.8 * rd) / 100
+        let rgp = 1 / (4 * ((0.11 * rd / (0.5 + 1.2 * rkp)) - rap) / rkp)
+        let tp = 1 / (2 * rgp)
+        return (tp * (rkp + 1), tp, rap)
+    }
+
+    static func bisect(_ f: (Double) -> Double, _ lo0: Double, _ hi0: Double) -> Double {
+        var lo = lo0, hi = hi0
+        var flo = f(lo)
+        for _ in 0..<200 {
+            let mid = 0.5 * (lo + hi)
+            if mid == lo || mid == hi { break }
+            let fm = f(mid)
+            if fm == 0 { return mid }
+            if (fm > 0) == (flo > 0) { lo = mid; flo = fm } else { hi = mid }
+        }
+        return 0.5 * (lo + hi)
+    }
+
+    /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
+    static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        let Te = te * t0, Tp = tp * t0, Ta = ta * t0
+        let wg = Double.pi / Tp
+        let D = t0 - Te
+        guard Ta > 0, D > Ta else { return nil }
+        let fb = { (e: Double) in 1 - exp(-e * D) - e * Ta }
+        // The positive root (e = 0 is the trivial one), just below 1/Ta.
+        var lo = 1e-6 / Ta
+        while fb(lo) <= 0 && lo < 1 / Ta { lo *= 10 }
+        let e = bisect(fb, lo, 1 / Ta)
+        let A = (1 - exp(-e * D)) / (e * e * Ta) - D * exp(-e * D) / (e * Ta)
+        let s = sin(wg * Te), c = cos(wg * Te)
+        let fa = { (a: Double) in (a * a + wg * wg) * s * A + wg * exp(-a * Te) + a * s - wg * c }
+        let grid: [Double] = [0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+        var idx = -1
+        var prevSign = fa(grid[0]).sign
+        for i in 1..<grid.count {
+            let sg = fa(grid[i]).sign
+            if sg != prevSign { idx = i - 1; break }
+            prevSign = sg
+        }
+        guard idx >= 0 else { return nil }
+        let a = bisect(fa, grid[idx], grid[idx + 1])
+        let E0 = -1 / (exp(a * Te) * s)
+        return freqs.map { f in
+            let jw = ComplexD(0, 2 * Double.pi * f)
+            let am = ComplexD(a) - jw
+            let P1 = ComplexD(E0) / (am * am + ComplexD(wg * wg))
+            let P2 = ComplexD(wg) + ComplexD.exp(am * ComplexD(Te)) * (am * ComplexD(s) - ComplexD(wg * c))
+            let P3 = ComplexD.exp(ComplexD(0, -2 * Double.pi * f * Te)) / ((ComplexD(e * Ta) * jw) * (ComplexD(e) + jw))
+            let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD.exp(ComplexD(0, -2 * Double.pi * f * D))) - ComplexD(e * Ta) * jw
+            return (P1 * P2 + P3 * P4) * ComplexD(fs)
+        }
+    }
+
+    /// optimfnRd of rd_msp.m.
+    /// Per-frame constants of the criterion: the real-cepstrum FFT plan of length 2(L−1)
+    /// and e^{−2πijk/len} for the 9 bins used.
+    struct CostContext {
+        let fft: FFT
+        let cosT: [[Double]], sinT: [[Double]]
+        init(L: Int) {
+            let len = 2 * (L - 1)
+            fft = FFT(count: max(1, len))
+            let o = min(len - 1, 8)
+            cosT = (0...max(0, o)).map { k in (0..<L).map { j in cos(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
+            sinT = (0...max(0, o)).map { k in (0..<L).map { j in sin(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
+        }
+    }
+
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
+        let L = M.count
+        let (te, tp, ta) = rd2tetpta(rd)
+        guard let G = lfSpectrum((1..<L).map { f0 * Double($0) }, fs: fs, t0: 1 / f0, te: te, tp: tp, ta: ta) else { return .infinity }
+        var N = [ComplexD](repeating: ComplexD(0), count: L)
+        for k in 1..<L { N[k] = M[k] / G[k - 1] }
+        N[L - 1] = ComplexD(N[L - 2].abs)
+        N[0] = ComplexD(N[1].abs)
+        // Full spectrum of length 2(L−1), real cepstrum, folded, first 9 bins of the log
+        // minimum-phase spectrum.
+        let len = 2 * (L - 1)
+        var logAbs = [Double](repeating: 0, count: len)
+        for k in 0..<L { logAbs[k] = log(N[k].abs) }
+        for k in 1..<(L - 1) { logAbs[len - k] = logAbs[k] }
+        let o = min(len - 1, 8)
+        // rcc = real(ifft(log|N|)) (even, real): one FFT.
+        var fr = logAbs.map { Float($0) }, fi = [Float](repeating: 0, count: len)
+        ctx.fft.forward(re: &fr, im: &fi)
+        let rcc = (0..<L).map { Double(fr[$0]) / Double(len) }
+        var folded = rcc
+        for j in 1..<(L - 1) { folded[j] = 2 * rcc[j] }
+        var P = [Double](repeating: 0, count: o + 1)
+        for k in 0...o {
+            var lr = 0.0, li = 0.0
+            let ck = ctx.cosT[k], sk = ctx.sinT[k]
+            for j in 0..<L { lr += folded[j] * ck[j]; li += folded[j] * sk[j] }
+            // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min.
+            let R = N[k].conj / ComplexD.exp(ComplexD(lr, li))
+            P[k] = R.angle
+        }
+        guard o >= 2 else { return .infinity }
+        var err = 0.0
+        for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
+            let d = wrap((P[i + 1] - P[i]) - P[1])
+            err += d * d
+        }
+        return err / Double(o - 1)
+    }
+
+    /// Octave fminbnd (golden section + parabolic interpolation).
+    static func fminbnd(_ fun: (Double) -> Double, _ a0: Double, _ b0: Double, tolX: Double = 0.01, maxIter: Int = 32) -> (x: Double, f: Double) {
+        var a = a0, b = b0
+        let c = 0.5 * (3 - 5.0.squareRoot())
+        var v = a + c * (b - a)
+        var w = v, x = v
+        var e = 0.0, d = 0.0
+        var fval = fun(x)
+        var fv = fval, fw = fval
+        var niter = 0, nfev = 1
+        let sqrteps = Double.ulpOfOne
+        while niter < maxIter && nfev < 500 {
+            let xm = 0.5 * (a + b)
+            let tol = 2 * sqrteps * Swift.abs(x) + tolX / 3
+            if Swift.abs(x - xm) <= (2 * tol - 0.5 * (b - a)) { break }
+            var dogs = true
+            if Swift.abs(e) > tol {
+                dogs = false
+                var r = (x - w) * (fval - fv)
+                var q = (x - v) * (fval - fw)
+                var p = (x - v) * q - (x - w) * r
+                q = 2 * (q - r)
+                p *= -(q > 0 ? 1 : (q < 0 ? -1 : 0))
+                q = Swift.abs(q)
+                r = e
+                e = d
+                if Swift.abs(p) < Swift.abs(0.5 * q * r) && p > q * (a - x) && p < q * (b - x) {
+                    d = p / q
+                    let u = x + d
+                    if min(u - a, b - u) < 2 * tol {
+                        d = tol * ((xm - x > 0 ? 1 : (xm - x < 0 ? -1 : 0)) + (xm == x ? 1 : 0))
+                    }
+                } else {
+                    dogs = true
+                }
+            }
+            if dogs {
+                e = x >= xm ? a - x : b - x
+                d = c * e
+            }
+            let sd: Double = (d > 0 ? 1 : (d < 0 ? -1 : 0)) + (d == 0 ? 1 : 0)
+            let u = x + max(Swift.abs(d), tol) * sd
+            let fu = fun(u)
+            niter += 1; nfev += 1
+            if fu < fval {
+                if u < x { b = x } else { a = x }
+                v = w; fv = fw
+                w = x; fw = fval
+                x = u; fval = fu
+            } else {
+                if u < x { a = u } else { b = u }
+                if fu <= fw || w == x {
+                    v = w; fv = fw
+                    w = u; fw = fu
+                } else if fu <= fv || v == x || v == w {
+                    v = u; fv = fu
+                }
+            }
+        }
+        return (x, fval)
+    }
+
+    /// (Rd, Rd_conf) of one frame of the signal multiplied by `polarity` (COVAREP analyses
+    /// the polarity-corrected signal). Negating the signal negates the harmonic model
+    /// except its DC, which is |M(2)|.
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+        var M = harmonicModel(sins: sins)
+        guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
+        if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
+        let ctx = CostContext(L: M.count)
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
+        return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
+    }
+}

@@ -1,0 +1,133 @@
+// Summation of residual harmonics (COVAREP pitch_srh.m, Drugman & Alwan 2011), split so
+// that a stream can run it frame by frame: the SRH curve of a frame does not depend on
+// the F0 search range, so the second iteration (range refined around the median F0) is
+// a re-pick on the stored curve.
+import DSP
+
+struct SRHAnalyzer: Sendable {
+    static let frameLength = 1598            // round(100 ms·fs) − 2, even
+    static let halfLength = 799
+    static let f0Min = 50, f0Max = 500
+    static let nHarmonics = 5
+    let window = Window.blackman(SRHAnalyzer.frameLength)
+    let fft = RealFFT(count: 16000)          // fft(frame, fs): 1 Hz bins
+
+    /// SRH(f) for f in f0Min...f0Max of one residual frame (`frame.count == 1598`).
+    /// Returns nil when the frame has no finite, non-zero spectrum (MATLAB's NaN case).
+    func curve(_ frame: UnsafeBufferPointer<Float>) -> [Float]? {
+        let n = SRHAnalyzer.frameLength
+        var x = [Float](repeating: 0, count: n)
+        var mean: Float = 0
+        for i in 0..<n { let v = frame[i] * window[i]; x[i] = v; mean += v }
+        mean /= Float(n)
+        if !mean.isFinite { return nil }
+        for i in 0..<n { x[i] -= mean }
+        let (re, im) = fft.forward(x)
+        // specMat = |X| at bins 0..7999, normalised to unit L2 norm.
+        var mag = [Float](repeating: 0, count: 8000)
+        var ss: Float = 0
+        for k in 0..<8000 { let m = (re[k] * re[k] + im[k] * im[k]).squareRoot(); mag[k] = m; ss += m * m }
+        let norm = ss.squareRoot()
+        guard norm > 0, norm.isFinite else { return nil }
+        let inv = 1 / norm
+        let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
+        var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
+        for f in f0Min...f0Max {
+            // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
+            var s: Float = 0
+            for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
+            for h in 1..<SRHAnalyzer.nHarmonics {
+                let idx = Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero))
+                s -= mag[idx - 1]
+            }
+            out[f - f0Min] = s * inv
+        }
+        return out
+    }
+
+    /// `[SRHVal, F0] = max(SRHmat)` where SRHmat has zero rows 1..f0min−1 (so a curve
+    /// that is negative everywhere gives F0 = 1, SRH = 0, as in COVAREP).
+    static func pick(_ curve: [Float]?, lo: Int, hi: Int) -> (f0: Float, value: Float) {
+        guard let curve else { return (1, 0) }
+        var best: Float = lo > 1 ? 0 : -.infinity, bestF = 1
+        for f in lo...hi {
+            let v = curve[f - f0Min]
+            if v > best { best = v; bestF = f }
+        }
+        return (Float(bestF), best)
+    }
+}
+
+/// LPC residual by overlap-add of inverse-filtered Hanning-windowed segments
+/// (COVAREP lpcresidual.m), computed incrementally. Segment m covers 0-based samples
+/// [shift·m, shift·m + length] and is processed once sample shift·m + length + 1 exists.
+struct ResidualOLA: Sendable {
+    let segmentLength: Int   // L + 1 samples (MATLAB: start..start+L)
+    let shift: Int
+    let order: Int
+    let window: [Float]
+    private(set) var nextSegment = 0
+    var buffer = SampleBuffer()
+
+    init(length: Int, shift: Int, order: Int) {
+        segmentLength = length + 1
+        self.shift = shift
+        self.order = order
+        window = Window.hanning(length + 1)
+    }
+
+    /// Residual samples with absolute index < finalLimit will not change any more.
+    var finalLimit: Int { nextSegment * shift }
+
+    /// Processes all segments that fit in `samples` (absolute indexing), given `total`.
+    mutating func advance(_ samples: SampleBuffer, total: Int) {
+        while nextSegment * shift + segmentLength < total {
+            let start = nextSegment * shift
+            var seg = [Float](repeating: 0, count: segmentLength)
+            var e: Float = 0
+            for i in 0..<segmentLength { let v = samples[start + i] * window[i]; seg[i] = v; e += v * v }
+            let a = LPC.coefficients(seg, order: order)
+            var inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
+            var ei: Float = 0
+            for v in inv { ei += v * v }
+            let g = (e / ei).squareRoot()   // NaN for a silent segment, as in MATLAB
+            buffer.ensure(upTo: start + segmentLength)
+            for i in 0..<segmentLength { inv[i] *= g; buffer[start + i] += inv[i] }
+            nextSegment += 1
+        }
+    }
+}
+
+/// Float samples addressed by absolute index, dropping a prefix when no longer needed.
+struct SampleBuffer: Sendable {
+    private(set) var base = 0
+    private(set) var data: [Float] = []
+    var end: Int { base + data.count }
+
+    subscript(i: Int) -> Float {
+        get { i >= base && i < end ? data[i - base] : 0 }
+        set { data[i - base] = newValue }
+    }
+
+    mutating func append(_ x: [Float]) { data.append(contentsOf: x) }
+
+    mutating func ensure(upTo e: Int) {
+        if e > end { data.append(contentsOf: [Float](repeating: 0, count: e - end)) }
+    }
+
+    mutating func drop(before i: Int) {
+        let n = min(max(0, i - base), data.count)
+        if n > 0 { data.removeFirst(n); base += n }
+    }
+
+    func slice(_ from: Int, _ count: Int) -> [Float] {
+        (0..<count).map { self[from + $0] }
+    }
+
+    func withSlice<R>(_ from: Int, _ count: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        if from >= base && from + count <= end {
+            return data.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[(from - base)..<(from - base + count)])) }
+        }
+        return slice(from, count).withUnsafeBufferPointer(body)
+    }
+}

@@ -1,0 +1,212 @@
+// Spectral envelope by the "true envelope" (COVAREP env_te.m, Röbel & Rodet: iterative
+// cepstral smoothing that climbs onto the harmonic peaks, with the smoothing window and
+// pre-smoothing of mode 1+512) and its mel-frequency-warped cepstrum (hspec2fwcep.m with
+// voicebox frq2mel), as COVAREP_feature_extraction.m computes MCEP_0..24.
+import Foundation
+import DSP
+
+struct TrueEnvelope: Sendable {
+    let dftLength: Int
+    let fft: RealFFT
+    /// For hspec2fwcep: for each linear bin k, the (fractional) bin of the envelope it
+    /// reads after mel warping.
+    let warpIndex: [Int]
+    let warpFrac: [Float]
+
+    /// cos(2π j k / N) for j in 0...tableOrder, k in 0...N/2 (row-major), so that the
+    /// low-quefrency cepstrum and the envelope are matrix–vector products instead of two
+    /// full FFTs per iteration. Orders above `tableOrder` use the FFT path.
+    static let tableOrder = 240
+    /// Built once per process (N = 4096).
+    static let sharedTable: [Float] = {
+        let n = 4096, hh = n / 2
+        var tab = [Float](repeating: 0, count: (tableOrder + 1) * (hh + 1))
+        for j in 0...tableOrder {
+            for k in 0...hh {
+                tab[j * (hh + 1) + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+            }
+        }
+        return tab
+    }()
+
+    init(dftLength: Int = 4096, sampleRate: Float = 16000) {
+        self.dftLength = dftLength
+        fft = RealFFT(count: dftLength)
+        let h = dftLength / 2
+        func mel(_ f: Double) -> Double { log(1 + f / 700) * (1000 / log(1 + 1000 / 700.0)) }
+        let fs = Double(sampleRate)
+        let melNyq = mel(0.5 * fs)
+        // freqmel[k] = 0.5·fs·mel(f_k)/mel(fs/2);  env(f_j) = interp1(freqmel, E, f_j)
+        let freqmel = (0...h).map { 0.5 * fs * mel(Double($0) * fs / Double(dftLength)) / melNyq }
+        var idx = [Int](repeating: 0, count: h + 1), frac = [Float](repeating: 0, count: h + 1)
+        var seg = 0
+        for j in 0...h {
+            let f = Double(j) * fs / Double(dftLength)
+            while seg < h - 1 && freqmel[seg + 1] < f { seg += 1 }
+            let t = (f - freqmel[seg]) / (freqmel[seg + 1] - freqmel[seg])
+            idx[j] = seg; frac[j] = Float(min(max(t, 0), 1))
+        }
+        warpIndex = idx; warpFrac = frac
+    }
+
+    /// Real cepstrum of a symmetric log spectrum given by its half `a[0...N/2]`:
+    /// cca[j] = (1/N) Σ_k A[k] cos(2πjk/N), j = 0...N/2.
+    private func cepstrum(_ halfLog: [Float]) -> [Float] {
+        let n = dftLength, h = n / 2
+        var full = [Float](repeating: 0, count: n)
+        for k in 0...h { full[k] = halfLog[k] }
+        for k in 1..<h { full[n - k] = halfLog[k] }
+        let (re, _) = fft.forward(full)
+        let s = 1 / Float(n)
+        return re.map { $0 * s }
+    }
+
+    /// Real part of fft(cc, N) at bins 0...N/2.
+    private func spectrum(_ cc: [Float]) -> [Float] {
+        fft.forward(cc).re
+    }
+
+    /// env_te(S, order) with mode 1+512: returns the half-spectrum log envelope (natural log).
+    /// `logMag` is log|S| at bins 0...N/2.
+    func logEnvelope(logMag: [Float], order ord0: Int, presmooth: Bool = true) -> [Float] {
+        let n = dftLength, h = n / 2
+        var order = min(ord0, h - 1)
+        order = min(Int((1.2 * Float(order)).rounded(.toNearestOrAwayFromZero)), h - 1)
+        let ham = Window.hamming(2 * order + 1)
+        let win = Array(ham[order...])
+        var a = logMag
+        if presmooth {
+            let pre = logEnvelope(logMag: logMag,
+                                  order: Int((Float(order) / 2).rounded(.toNearestOrAwayFromZero)),
+                                  presmooth: false)
+            let slim = Int((0.25 * Float(n) / Float(order)).rounded(.toNearestOrAwayFromZero))
+            // A(:,1:slim) and A(:,end/2+1-slim+2:end/2+1) (1-based) from the pre-smoothed envelope.
+            for k in 0..<min(slim, h + 1) { a[k] = pre[k] }
+            if slim >= 2 { for k in (h - slim + 2)...h { a[k] = pre[k] } }
+        }
+        let a0 = a
+        let dblim = Float(log(pow(10.0, 2.0 / 20.0)))
+        var cc = [Float](repeating: 0, count: order + 1)
+        var lv = [Float](repeating: 0, count: h + 1)
+        if order <= TrueEnvelope.tableOrder && n == 4096 {
+            return iterateWithTable(a: a, a0: a0, order: order, win: win, dblim: dblim)
+        }
+        for _ in 0..<200 {
+            let cca = cepstrum(a)
+            var ei: Float = 0, eo: Float = 0
+            var ccp = [Float](repeating: 0, count: order + 1)
+            ccp[0] = cca[0]
+            for j in 1...order { ccp[j] = 2 * cca[j] }
+            for j in 0...order { ei += ccp[j] * ccp[j] }
+            if order + 1 <= h - 1 { for j in (order + 1)...(h - 1) { let v = 2 * cca[j]; eo += v * v } }
+            ei = ei.squareRoot(); eo = eo.squareRoot()
+            let lambda = (ei + eo) / ei
+            for j in 0...order { cc[j] = lambda * win[j] * (ccp[j] - cc[j]) + cc[j] }
+            lv = spectrum(cc)
+            var maxDiff = -Float.infinity
+            for k in 0...h {
+                if lv[k] > a[k] { a[k] = lv[k] }
+                let d = a0[k] - lv[k]
+                if d > maxDiff { maxDiff = d }
+            }
+            if maxDiff <= dblim || !maxDiff.isFinite { break }
+        }
+        return lv
+    }
+
+    /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
+    /// comes from Parseval (total energy minus the low quefrencies), in Double.
+    private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
+        let n = dftLength, h = n / 2, w = h + 1
+        var a = aIn
+        var cc = [Float](repeating: 0, count: order + 1)
+        var ccp = [Float](repeating: 0, count: order + 1)
+        var cca = [Float](repeating: 0, count: order + 1)
+        var lv = [Float](repeating: 0, count: w)
+        let invN = 1 / Float(n)
+        TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+            for _ in 0..<200 {
+                // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order.
+                a.withUnsafeBufferPointer { ap in
+                    for j in 0...order {
+                        let row = tab.baseAddress! + j * w
+                        var acc = SIMD8<Float>(repeating: 0)
+                        var k = 1
+                        while k + 8 <= h {
+                            let av = UnsafeRawPointer(ap.baseAddress! + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let cv = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc += av * cv
+                            k += 8
+                        }
+                        var sum = acc.sum()
+                        while k < h { sum += ap[k] * row[k]; k += 1 }
+                        let sign: Float = j % 2 == 0 ? 1 : -1
+                        cca[j] = (ap[0] + sign * ap[h] + 2 * sum) * invN
+                    }
+                }
+                // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
+                var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
+                var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
+                var even: Double = 0, odd: Double = 0, sq: Double = 0
+                var k = 1
+                while k + 1 < h {
+                    let v1 = Double(a[k]), v2 = Double(a[k + 1])
+                    odd += v1; even += v2; sq += v1 * v1 + v2 * v2
+                    k += 2
+                }
+                while k < h { let v = Double(a[k]); if k % 2 == 0 { even += v } else { odd += v }; sq += v * v; k += 1 }
+                alt += 2 * even - 2 * odd
+                energy += 2 * sq
+                let ccaH = alt / Double(n)
+                let total = energy / Double(n)
+                var low: Double = 0
+                for j in 1...order { low += Double(cca[j]) * Double(cca[j]) }
+                let c0 = Double(cca[0])
+                // Σ_{j=order+1}^{h−1} (2 cca_j)² = 4·((total − c0² − c_h²)/2 − Σ_{j=1}^{order} cca_j²)
+                let eo2 = max(0, 4 * ((total - c0 * c0 - ccaH * ccaH) / 2 - low))
+                ccp[0] = cca[0]
+                for j in 1...order { ccp[j] = 2 * cca[j] }
+                var ei2: Double = 0
+                for j in 0...order { ei2 += Double(ccp[j]) * Double(ccp[j]) }
+                let ei = Float(ei2.squareRoot()), eo = Float(eo2.squareRoot())
+                let lambda = (ei + eo) / ei
+                for j in 0...order { cc[j] = lambda * win[j] * (ccp[j] - cc[j]) + cc[j] }
+                // lv[k] = Σ_j cc_j cos(2πjk/N)
+                lv.withUnsafeMutableBufferPointer { lp in
+                    let c = cc[0]
+                    for k in 0..<w { lp[k] = c }
+                    for j in 1...order {
+                        let row = tab.baseAddress! + j * w
+                        let cj = cc[j]
+                        for k in 0..<w { lp[k] += cj * row[k] }
+                    }
+                }
+                var maxDiff = -Float.infinity
+                for k in 0...h {
+                    if lv[k] > a[k] { a[k] = lv[k] }
+                    let d = a0[k] - lv[k]
+                    if d > maxDiff { maxDiff = d }
+                }
+                if maxDiff <= dblim || !maxDiff.isFinite { break }
+            }
+        }
+        return lv
+    }
+
+    /// hspec2fwcep(exp(logEnv), fs, order): mel-warped cepstrum c0, 2·c1, …, 2·c_order.
+    func warpedCepstrum(logEnvelope le: [Float], order: Int) -> [Float] {
+        let h = dftLength / 2
+        var w = [Float](repeating: 0, count: h + 1)
+        for j in 0...h {
+            let i = warpIndex[j], t = warpFrac[j]
+            // Linear interpolation of the linear-amplitude envelope, then log.
+            let e0 = exp(le[i]), e1 = exp(le[i + 1])
+            w[j] = log(abs(e0 + t * (e1 - e0)))
+        }
+        let c = cepstrum(w)
+        var out = [Float](repeating: 0, count: order + 1)
+        out[0] = c[0]
+        for j in 1...order { out[j] = 2 * c[j] }
+        return out
+    }
+}

@@ -1,1 +1,0 @@
-// DSP stage: see DESIGN.md §2. Types live in files named after them.

@@ -1,0 +1,361 @@
+// Fast Fourier transforms of any length, Float32, split complex (separate real and
+// imaginary arrays). Mixed-radix Stockham autosort (radices 4, 2, 3, 5 and a generic
+// odd radix for small primes); lengths with a prime factor above 61 go through
+// Bluestein's chirp-z algorithm. Forward transform uses e^{-2πi nk/N}, no scaling;
+// the inverse uses e^{+2πi nk/N} and, like numpy/MATLAB `ifft`, divides by N.
+import Foundation
+
+/// A plan for complex FFTs of one length. Build once, reuse for every frame.
+public struct FFT: Sendable {
+    public let count: Int
+    private let radices: [Int]
+    /// Per stage, twiddles w^(p·k) for p in 0..<m, k in 1..<P, laid out [p*(P-1) + (k-1)].
+    private let twRe: [[Float]]
+    private let twIm: [[Float]]
+    private let bluestein: Bluestein?
+
+    public init(count: Int) {
+        precondition(count >= 1, "FFT length must be at least 1")
+        self.count = count
+        var n = count
+        var f: [Int] = []
+        while n % 4 == 0 { f.append(4); n /= 4 }
+        while n % 2 == 0 { f.append(2); n /= 2 }
+        var p = 3
+        while n > 1 && p <= 61 {
+            while n % p == 0 { f.append(p); n /= p }
+            p += 2
+        }
+        if n > 1 {
+            radices = []; twRe = []; twIm = []
+            bluestein = Bluestein(count: count)
+            return
+        }
+        bluestein = nil
+        radices = f
+        var tre: [[Float]] = [], tim: [[Float]] = []
+        var len = count
+        for r in f {
+            let m = len / r
+            var re = [Float](repeating: 0, count: m * (r - 1))
+            var im = [Float](repeating: 0, count: m * (r - 1))
+            for pp in 0..<m {
+                for k in 1..<r {
+                    let a = -2.0 * Double.pi * Double(pp * k) / Double(len)
+                    re[pp * (r - 1) + k - 1] = Float(cos(a))
+                    im[pp * (r - 1) + k - 1] = Float(sin(a))
+                }
+            }
+            tre.append(re); tim.append(im)
+            len = m
+        }
+        twRe = tre; twIm = tim
+    }
+
+    /// In-place forward transform of `re` + i·`im` (both of length `count`).
+    public func forward(re: inout [Float], im: inout [Float]) {
+        precondition(re.count == count && im.count == count, "FFT input length differs from plan length \(count)")
+        if let b = bluestein { b.transform(re: &re, im: &im, inverse: false); return }
+        run(re: &re, im: &im, conjugate: false)
+    }
+
+    /// In-place inverse transform, scaled by 1/count.
+    public func inverse(re: inout [Float], im: inout [Float]) {
+        precondition(re.count == count && im.count == count, "FFT input length differs from plan length \(count)")
+        if let b = bluestein {
+            b.transform(re: &re, im: &im, inverse: true)
+        } else {
+            run(re: &re, im: &im, conjugate: true)
+        }
+        let s = 1 / Float(count)
+        for i in 0..<count { re[i] *= s; im[i] *= s }
+    }
+
+    // conj(FFT(conj(x))) = IFFT(x)·N, so the inverse negates im before and after.
+    private func run(re: inout [Float], im: inout [Float], conjugate: Bool) {
+        let n = count
+        if n == 1 { return }
+        if conjugate { for i in 0..<n { im[i] = -im[i] } }
+        var yr = [Float](repeating: 0, count: n)
+        var yi = [Float](repeating: 0, count: n)
+        var inX = true
+        var len = n, s = 1
+        for (stage, r) in radices.enumerated() {
+            let m = len / r
+            twRe[stage].withUnsafeBufferPointer { wr in
+                twIm[stage].withUnsafeBufferPointer { wi in
+                    re.withUnsafeMutableBufferPointer { xr in
+                        im.withUnsafeMutableBufferPointer { xi in
+                            yr.withUnsafeMutableBufferPointer { ur in
+                                yi.withUnsafeMutableBufferPointer { ui in
+                                    if inX {
+                                        FFT.stage(r, m, s, xr, xi, ur, ui, wr, wi)
+                                    } else {
+                                        FFT.stage(r, m, s, ur, ui, xr, xi, wr, wi)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            inX.toggle()
+            len = m; s *= r
+        }
+        if !inX { re = yr; im = yi }
+        if conjugate { for i in 0..<n { im[i] = -im[i] } }
+    }
+
+    @inline(__always)
+    private static func stage(_ r: Int, _ m: Int, _ s: Int,
+                              _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                              _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                              _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) {
+        let sm = s * m
+        switch r {
+        case 2:
+            for p in 0..<m {
+                let w1r = wr[p], w1i = wi[p]
+                for q in 0..<s {
+                    let i0 = q + s * p, i1 = i0 + sm
+                    let ar = xr[i0], ai = xi[i0], br = xr[i1], bi = xi[i1]
+                    let o = q + s * 2 * p
+                    yr[o] = ar + br; yi[o] = ai + bi
+                    let dr = ar - br, di = ai - bi
+                    yr[o + s] = dr * w1r - di * w1i; yi[o + s] = dr * w1i + di * w1r
+                }
+            }
+        case 4:
+            for p in 0..<m {
+                let t = p * 3
+                let w1r = wr[t], w1i = wi[t], w2r = wr[t + 1], w2i = wi[t + 1], w3r = wr[t + 2], w3i = wi[t + 2]
+                for q in 0..<s {
+                    let i0 = q + s * p
+                    let ar = xr[i0], ai = xi[i0]
+                    let br = xr[i0 + sm], bi = xi[i0 + sm]
+                    let cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm]
+                    let dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm]
+                    let apcR = ar + cr, apcI = ai + ci, amcR = ar - cr, amcI = ai - ci
+                    let bpdR = br + dr, bpdI = bi + di, bmdR = br - dr, bmdI = bi - di
+                    let o = q + s * 4 * p
+                    yr[o] = apcR + bpdR; yi[o] = apcI + bpdI
+                    // k=1: (a-c) - i(b-d)
+                    let y1r = amcR + bmdI, y1i = amcI - bmdR
+                    // k=2: (a+c) - (b+d)
+                    let y2r = apcR - bpdR, y2i = apcI - bpdI
+                    // k=3: (a-c) + i(b-d)
+                    let y3r = amcR - bmdI, y3i = amcI + bmdR
+                    yr[o + s] = y1r * w1r - y1i * w1i; yi[o + s] = y1r * w1i + y1i * w1r
+                    yr[o + 2 * s] = y2r * w2r - y2i * w2i; yi[o + 2 * s] = y2r * w2i + y2i * w2r
+                    yr[o + 3 * s] = y3r * w3r - y3i * w3i; yi[o + 3 * s] = y3r * w3i + y3i * w3r
+                }
+            }
+        case 3:
+            let c1: Float = -0.5, s1: Float = -0.86602540378443864676
+            for p in 0..<m {
+                let t = p * 2
+                let w1r = wr[t], w1i = wi[t], w2r = wr[t + 1], w2i = wi[t + 1]
+                for q in 0..<s {
+                    let i0 = q + s * p
+                    let ar = xr[i0], ai = xi[i0]
+                    let br = xr[i0 + sm], bi = xi[i0 + sm]
+                    let cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm]
+                    let sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci
+                    let o = q + s * 3 * p
+                    yr[o] = ar + sr; yi[o] = ai + si
+                    let mr = ar + c1 * sr, mi = ai + c1 * si
+                    // ±i·s1·d
+                    let y1r = mr - s1 * di, y1i = mi + s1 * dr
+                    let y2r = mr + s1 * di, y2i = mi - s1 * dr
+                    yr[o + s] = y1r * w1r - y1i * w1i; yi[o + s] = y1r * w1i + y1i * w1r
+                    yr[o + 2 * s] = y2r * w2r - y2i * w2i; yi[o + 2 * s] = y2r * w2i + y2i * w2r
+                }
+            }
+        case 5:
+            let c1: Float = 0.30901699437494742410, c2: Float = -0.80901699437494742410
+            let s1: Float = -0.95105651629515357212, s2: Float = -0.58778525229247312917
+            for p in 0..<m {
+                let t = p * 4
+                for q in 0..<s {
+                    let i0 = q + s * p
+                    let ar = xr[i0], ai = xi[i0]
+                    let br = xr[i0 + sm], bi = xi[i0 + sm]
+                    let cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm]
+                    let dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm]
+                    let er = xr[i0 + 4 * sm], ei = xi[i0 + 4 * sm]
+                    let s14r = br + er, s14i = bi + ei, d14r = br - er, d14i = bi - ei
+                    let s23r = cr + dr, s23i = ci + di, d23r = cr - dr, d23i = ci - di
+                    let o = q + s * 5 * p
+                    yr[o] = ar + s14r + s23r; yi[o] = ai + s14i + s23i
+                    let m1r = ar + c1 * s14r + c2 * s23r, m1i = ai + c1 * s14i + c2 * s23i
+                    let m2r = ar + c2 * s14r + c1 * s23r, m2i = ai + c2 * s14i + c1 * s23i
+                    // imaginary parts: k=1: s1*d14 + s2*d23 ; k=2: s2*d14 - s1*d23
+                    let n1r = s1 * d14r + s2 * d23r, n1i = s1 * d14i + s2 * d23i
+                    let n2r = s2 * d14r - s1 * d23r, n2i = s2 * d14i - s1 * d23i
+                    // y_k = m + i*n  (k=1,2);  y_{5-k} = m - i*n
+                    let y1r = m1r - n1i, y1i = m1i + n1r
+                    let y4r = m1r + n1i, y4i = m1i - n1r
+                    let y2r = m2r - n2i, y2i = m2i + n2r
+                    let y3r = m2r + n2i, y3i = m2i - n2r
+                    yr[o + s] = y1r * wr[t] - y1i * wi[t]; yi[o + s] = y1r * wi[t] + y1i * wr[t]
+                    yr[o + 2 * s] = y2r * wr[t + 1] - y2i * wi[t + 1]; yi[o + 2 * s] = y2r * wi[t + 1] + y2i * wr[t + 1]
+                    yr[o + 3 * s] = y3r * wr[t + 2] - y3i * wi[t + 2]; yi[o + 3 * s] = y3r * wi[t + 2] + y3i * wr[t + 2]
+                    yr[o + 4 * s] = y4r * wr[t + 3] - y4i * wi[t + 3]; yi[o + 4 * s] = y4r * wi[t + 3] + y4i * wr[t + 3]
+                }
+            }
+        default:
+            // Generic small odd radix, O(r²) per butterfly.
+            var cr = [Float](repeating: 0, count: r), ci = [Float](repeating: 0, count: r)
+            for k in 0..<r {
+                let a = -2.0 * Double.pi * Double(k) / Double(r)
+                cr[k] = Float(cos(a)); ci[k] = Float(sin(a))
+            }
+            var ar = [Float](repeating: 0, count: r), ai = [Float](repeating: 0, count: r)
+            for p in 0..<m {
+                for q in 0..<s {
+                    let i0 = q + s * p
+                    for j in 0..<r { ar[j] = xr[i0 + j * sm]; ai[j] = xi[i0 + j * sm] }
+                    let o = q + s * r * p
+                    for k in 0..<r {
+                        var sr: Float = 0, si: Float = 0
+                        for j in 0..<r {
+                            let idx = (j * k) % r
+                            sr += ar[j] * cr[idx] - ai[j] * ci[idx]
+                            si += ar[j] * ci[idx] + ai[j] * cr[idx]
+                        }
+                        if k == 0 {
+                            yr[o] = sr; yi[o] = si
+                        } else {
+                            let t = p * (r - 1) + k - 1
+                            yr[o + k * s] = sr * wr[t] - si * wi[t]
+                            yi[o + k * s] = sr * wi[t] + si * wr[t]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bluestein's algorithm for lengths with a large prime factor.
+private final class Bluestein: Sendable {
+    let count: Int
+    let m: Int
+    let chirpRe: [Float], chirpIm: [Float]   // e^{-iπ n²/N}
+    let filtRe: [Float], filtIm: [Float]     // FFT of conj chirp, padded and wrapped
+    let inner: FFT
+
+    init(count n: Int) {
+        count = n
+        var mm = 1
+        while mm < 2 * n - 1 { mm *= 2 }
+        m = mm
+        inner = FFT(count: mm)
+        var cr = [Float](repeating: 0, count: n), ci = [Float](repeating: 0, count: n)
+        for k in 0..<n {
+            let kk = (k * k) % (2 * n)
+            let a = -Double.pi * Double(kk) / Double(n)
+            cr[k] = Float(cos(a)); ci[k] = Float(sin(a))
+        }
+        chirpRe = cr; chirpIm = ci
+        var fr = [Float](repeating: 0, count: mm), fi = [Float](repeating: 0, count: mm)
+        for k in 0..<n {
+            fr[k] = cr[k]; fi[k] = -ci[k]
+            if k > 0 { fr[mm - k] = cr[k]; fi[mm - k] = -ci[k] }
+        }
+        inner.forward(re: &fr, im: &fi)
+        filtRe = fr; filtIm = fi
+    }
+
+    func transform(re: inout [Float], im: inout [Float], inverse: Bool) {
+        let n = count
+        if inverse { for i in 0..<n { im[i] = -im[i] } }
+        var ar = [Float](repeating: 0, count: m), ai = [Float](repeating: 0, count: m)
+        for k in 0..<n {
+            ar[k] = re[k] * chirpRe[k] - im[k] * chirpIm[k]
+            ai[k] = re[k] * chirpIm[k] + im[k] * chirpRe[k]
+        }
+        inner.forward(re: &ar, im: &ai)
+        for k in 0..<m {
+            let r = ar[k] * filtRe[k] - ai[k] * filtIm[k]
+            let i = ar[k] * filtIm[k] + ai[k] * filtRe[k]
+            ar[k] = r; ai[k] = i
+        }
+        inner.inverse(re: &ar, im: &ai)
+        for k in 0..<n {
+            re[k] = ar[k] * chirpRe[k] - ai[k] * chirpIm[k]
+            im[k] = ar[k] * chirpIm[k] + ai[k] * chirpRe[k]
+        }
+        if inverse { for i in 0..<n { im[i] = -im[i] } }
+    }
+}
+
+/// A plan for the FFT of real input. Even lengths use one complex FFT of half the
+/// length; odd lengths fall back to a full complex FFT.
+public struct RealFFT: Sendable {
+    public let count: Int
+    private let half: FFT?
+    private let full: FFT?
+    private let wRe: [Float], wIm: [Float]
+
+    public init(count: Int) {
+        precondition(count >= 1, "FFT length must be at least 1")
+        self.count = count
+        if count % 2 == 0 && count >= 4 {
+            half = FFT(count: count / 2); full = nil
+            var wr = [Float](repeating: 0, count: count / 2 + 1), wi = wr
+            for k in 0...(count / 2) {
+                let a = -2.0 * Double.pi * Double(k) / Double(count)
+                wr[k] = Float(cos(a)); wi[k] = Float(sin(a))
+            }
+            wRe = wr; wIm = wi
+        } else {
+            half = nil; full = FFT(count: count); wRe = []; wIm = []
+        }
+    }
+
+    /// Bins 0...count/2 of the DFT of `x` zero-padded (or truncated) to `count`.
+    public func forward(_ x: [Float]) -> (re: [Float], im: [Float]) {
+        let n = count
+        let nb = n / 2 + 1
+        if let full {
+            var r = [Float](repeating: 0, count: n), i = [Float](repeating: 0, count: n)
+            for k in 0..<min(n, x.count) { r[k] = x[k] }
+            full.forward(re: &r, im: &i)
+            return (Array(r[0..<nb]), Array(i[0..<nb]))
+        }
+        let h = n / 2
+        var zr = [Float](repeating: 0, count: h), zi = [Float](repeating: 0, count: h)
+        let lim = min(n, x.count)
+        x.withUnsafeBufferPointer { xp in
+            var k = 0
+            while 2 * k < lim {
+                zr[k] = xp[2 * k]
+                if 2 * k + 1 < lim { zi[k] = xp[2 * k + 1] }
+                k += 1
+            }
+        }
+        half!.forward(re: &zr, im: &zi)
+        var outR = [Float](repeating: 0, count: nb), outI = [Float](repeating: 0, count: nb)
+        outR[0] = zr[0] + zi[0]; outI[0] = 0
+        outR[h] = zr[0] - zi[0]; outI[h] = 0
+        if h > 1 {
+            for k in 1..<h {
+                let ar = zr[k], ai = zi[k], br = zr[h - k], bi = -zi[h - k]   // Z[k], conj Z[h-k]
+                let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
+                let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
+                outR[k] = er + wRe[k] * orr - wIm[k] * oi
+                outI[k] = ei + wRe[k] * oi + wIm[k] * orr
+            }
+        }
+        return (outR, outI)
+    }
+
+    /// |DFT| at bins 0...count/2.
+    public func magnitude(_ x: [Float]) -> [Float] {
+        let (r, i) = forward(x)
+        var m = [Float](repeating: 0, count: r.count)
+        for k in 0..<r.count { m[k] = (r[k] * r[k] + i[k] * i[k]).squareRoot() }
+        return m
+    }
+}

@@ -1,0 +1,132 @@
+// Linear filtering as MATLAB's `filter`, `filtfilt`, and pre-emphasis.
+public enum Filter {
+    /// `filter(b, a, x)` with zero initial state (direct form II transposed). a[0] != 0.
+    public static func apply(b: [Float], a: [Float], _ x: [Float]) -> [Float] {
+        let a0 = a.first ?? 1
+        let nb = b.map { $0 / a0 }, na = a.map { $0 / a0 }
+        let order = max(nb.count, na.count) - 1
+        var bb = nb + [Float](repeating: 0, count: order + 1 - nb.count)
+        var aa = na + [Float](repeating: 0, count: order + 1 - na.count)
+        if aa.isEmpty { aa = [1] }
+        if bb.isEmpty { bb = [0] }
+        var z = [Float](repeating: 0, count: order + 1)
+        var y = [Float](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = bb[0] * xi + z[0]
+            if order > 0 {
+                for j in 1...order { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
+            }
+            y[i] = yi
+        }
+        return y
+    }
+
+    /// FIR `filter(b, 1, x)`.
+    public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>) -> [Float] {
+        let n = x.count, nb = b.count
+        guard n > 0, nb > 0 else { return [Float](repeating: 0, count: n) }
+        return [Float](unsafeUninitializedCapacity: n) { y, count in
+            b.withUnsafeBufferPointer { bp in
+                // y = Σ_j b[j]·x[i−j], accumulated tap by tap (vectorisable axpy).
+                for i in 0..<n { y[i] = bp[0] * x[i] }
+                if nb > 1 {
+                    for j in 1..<nb where j < n {
+                        let c = bp[j]
+                        for i in j..<n { y[i] += c * x[i - j] }
+                    }
+                }
+            }
+            count = n
+        }
+    }
+
+    /// Zero-phase filtering: forward, then backward, with odd reflection padding of
+    /// 3·(order) samples at both ends (as MATLAB's `filtfilt`, without its initial-state
+    /// optimisation).
+    public static func filtfilt(b: [Float], a: [Float], _ x: [Float]) -> [Float] {
+        let nfact = 3 * (max(a.count, b.count) - 1)
+        guard x.count > nfact, nfact > 0 else {
+            return Array(apply(b: b, a: a, apply(b: b, a: a, x).reversed()).reversed())
+        }
+        var ext = [Float](); ext.reserveCapacity(x.count + 2 * nfact)
+        for i in stride(from: nfact, through: 1, by: -1) { ext.append(2 * x[0] - x[i]) }
+        ext.append(contentsOf: x)
+        let n = x.count
+        for i in 1...nfact { ext.append(2 * x[n - 1] - x[n - 1 - i]) }
+        var y = apply(b: b, a: a, ext)
+        y.reverse()
+        y = apply(b: b, a: a, y)
+        y.reverse()
+        return Array(y[nfact..<(nfact + n)])
+    }
+
+    /// First-order pre-emphasis y[n] = x[n] − coefficient·x[n−1].
+    public static func preEmphasis(_ x: [Float], coefficient: Float = 0.97) -> [Float] {
+        guard !x.isEmpty else { return [] }
+        var y = [Float](repeating: 0, count: x.count)
+        y[0] = x[0]
+        for i in 1..<x.count { y[i] = x[i] - coefficient * x[i - 1] }
+        return y
+    }
+}
+
+/// Double-precision IIR filtering for high-order, narrow-band designs (elliptic
+/// high-passes at 30–500 Hz at 16 kHz) whose transfer-function form is unstable in Float.
+public enum FilterD {
+    /// `filter(b, a, x, zi)` (direct form II transposed).
+    public static func apply(b: [Double], a: [Double], _ x: [Double], zi: [Double]? = nil) -> [Double] {
+        let a0 = a[0]
+        let n = max(a.count, b.count)
+        var bb = b.map { $0 / a0 }, aa = a.map { $0 / a0 }
+        bb += [Double](repeating: 0, count: n - bb.count)
+        aa += [Double](repeating: 0, count: n - aa.count)
+        var z = zi ?? [Double](repeating: 0, count: n - 1)
+        z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
+        var y = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
+            if n > 1 {
+                for j in 1..<(n - 1) { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
+                z[n - 2] = bb[n - 1] * xi - aa[n - 1] * yi
+            }
+            y[i] = yi
+        }
+        return y
+    }
+
+    /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end
+    /// and steady-state initial conditions scaled by the first sample of each pass.
+    /// Inputs not longer than 3·(n−1) are returned filtered forward and backward without padding.
+    public static func filtfilt(b: [Double], a: [Double], _ x: [Double]) -> [Double] {
+        let n = max(b.count, a.count)
+        let lrefl = 3 * (n - 1)
+        var bb = b, aa = a
+        bb += [Double](repeating: 0, count: n - bb.count)
+        aa += [Double](repeating: 0, count: n - aa.count)
+        let sb = bb.reduce(0, +), sa = aa.reduce(0, +)
+        let kdc = sb / sa
+        var si = [Double](repeating: 0, count: n)
+        if kdc.isFinite {
+            var acc = 0.0
+            for i in stride(from: n - 1, through: 0, by: -1) { acc += bb[i] - kdc * aa[i]; si[i] = acc }
+        }
+        si.removeFirst()
+        let lx = x.count
+        guard lx > lrefl else {
+            var y = apply(b: bb, a: aa, x)
+            y.reverse(); y = apply(b: bb, a: aa, y); y.reverse()
+            return y
+        }
+        var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
+        for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x[0] - x[i]) }
+        v.append(contentsOf: x)
+        for i in 1...lrefl { v.append(2 * x[lx - 1] - x[lx - 1 - i]) }
+        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
+        v.reverse()
+        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
+        v.reverse()
+        return Array(v[lrefl..<(lrefl + lx)])
+    }
+}
