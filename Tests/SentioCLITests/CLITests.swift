@@ -96,9 +96,9 @@ struct CLITests {
 
     @Test("Bad flags are refused with a usage message")
     func validation() throws {
-        let result = try CLI.run(["extract", "audio", CLI.sample])
+        let result = try CLI.run(["extract", "audio", CLI.sample, "--raw", "/tmp/x.wav", "--encoding", "mp3"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("--raw"))
+        #expect(result.stderr.contains("--encoding must be float or pcm16"))
     }
 }
 
@@ -120,5 +120,34 @@ extension CLITests {
         #expect(found >= 34, "face in \(found) of \(rows.count) frames")
         // Timestamps step by 0.2 s.
         for (i, row) in rows.enumerated() { #expect(abs((Double(row[1]) ?? -1) - Double(i) * 0.2) < 0.02) }
+    }
+}
+
+extension CLITests {
+    @Test("extract audio prints 74 COVAREP columns every 10 ms for the real MOSI clip, times at frame centres")
+    func extractFeatures() throws {
+        let wav = CLI.repo.deletingLastPathComponent().appendingPathComponent("shared/data/media/mosi_03bSnISJMiM_1.wav").path
+        guard FileManager.default.fileExists(atPath: wav) else { return }
+        let result = try CLI.run(["extract", "audio", wav])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let header = lines.first?.split(separator: ",").map(String.init) ?? []
+        #expect(header.count == 75 && header.first == "time" && header[1] == "F0" && header.last == "HMPDD_12")
+        let rows = lines.dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+        // COVAREP's frame count for n samples at 16 kHz: (n − 80) / 160 + 1, n as ffprobe counts it.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["ffprobe", "-v", "error", "-show_entries", "stream=duration_ts", "-of", "csv=p=0", wav]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let samples = Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        probe.waitUntilExit()
+        #expect(rows.count == (samples - 80) / 160 + 1, "\(rows.count) rows")
+        #expect(rows.allSatisfy { $0.count == 75 && $0.allSatisfy(\.isFinite) })
+        for (k, row) in rows.enumerated().prefix(50) { #expect(abs(row[0] - (79 + 160 * Double(k)) / 16_000) < 1e-4) }
+        let voiced = rows.filter { $0[2] == 1 }.count
+        #expect(voiced > rows.count / 4, "speech is voiced in part: \(voiced) of \(rows.count)")
     }
 }
