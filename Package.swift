@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
-        .target(name: "Pipeline", dependencies: ["Media"]),
+        .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [

@@ -1,0 +1,249 @@
+import Acoustics
+import Foundation
+import Media
+import Vision
+
+/// Where utterance boundaries come from (DESIGN.md §1).
+public enum WindowSource: Sendable {
+    /// Caption cues of the input's subtitle streams.
+    case captions
+    /// A sidecar transcript (SRT, WebVTT, JSON).
+    case transcript(Transcript)
+    /// No transcript: voice-activity segments, scored without text.
+    case voiceActivity
+}
+
+/// One stream's analysis: media events → features → utterance windows → scores, in one
+/// owning task (decoding runs on Media's own thread behind a bounded queue).
+public struct StreamAnalyzer: Sendable {
+    public struct Settings: Sendable {
+        public var windows: WindowSource
+        public var policy = UtteranceSegmenter.Policy()
+        /// Frames per second given to the face stage (5 keeps a 30 fps source cheap).
+        public var faceFrameRate: Double = 5
+        /// Longest span of features kept for an open utterance (bounds memory on endless streams).
+        public var maxUtteranceSeconds: Double = 60
+        /// Compute acoustic / visual features even when the model does not read them
+        /// (for feature output beside the results).
+        public var forceAcoustic = false
+        public var forceVisual = false
+
+        public init(windows: WindowSource) { self.windows = windows }
+    }
+
+    /// Totals at the end of a run.
+    public struct Summary: Sendable, Equatable {
+        public var utterances = 0
+        public var mediaSeconds = 0.0
+        public var acousticFrames = 0
+        public var videoFrames = 0
+        public var framesWithFace = 0
+        public var featureOverflow = 0
+    }
+
+    public let settings: Settings
+    public let scorer: any UtteranceScoring
+    public let faceAnalyzer: FaceAnalyzer?
+
+    public init(settings: Settings, scorer: any UtteranceScoring, faceAnalyzer: FaceAnalyzer?) {
+        self.settings = settings
+        self.scorer = scorer
+        self.faceAnalyzer = faceAnalyzer
+    }
+
+    var needsAcoustic: Bool { scorer.usesAcoustic || settings.forceAcoustic }
+    var needsVisual: Bool { (scorer.usesVisual || settings.forceVisual) && faceAnalyzer != nil }
+
+    /// The media options this analysis needs from a reader.
+    public func readOptions(base: MediaReadOptions = MediaReadOptions()) -> MediaReadOptions {
+        var options = base
+        let needsAudio = needsAcoustic || { if case .voiceActivity = settings.windows { return true }; return false }()
+        options.audio = needsAudio ? .speech : nil
+        options.video = needsVisual ? VideoFormat(pixelFormat: .gray8, frameRate: settings.faceFrameRate) : nil
+        if case .captions = settings.windows { options.captions = true } else { options.captions = false }
+        // A missing stream is not an error here: the modality is just absent from the result.
+        options.requireRequestedStreams = false
+        return options
+    }
+
+    /// Runs to the end of the input (or its failure), handing each finished utterance to
+    /// `onResult` in order. Features of frames are handed to `onFeatures` when given.
+    public func run(_ reader: MediaReader,
+                    onAcousticFrame: ((AcousticFrame) -> Void)? = nil,
+                    onFaceObservation: ((FaceObservation) -> Void)? = nil,
+                    onResult: (UtteranceResult) async throws -> Void) async throws -> Summary {
+        var state = RunState(settings: settings, needsAcoustic: needsAcoustic, needsVisual: needsVisual,
+                             faceAnalyzer: faceAnalyzer)
+        var summary = Summary()
+        var seq = 0
+        let clock = ContinuousClock()
+        let started = clock.now
+
+        func release(_ ready: [UtteranceWindow], atStreamEnd: Bool) async throws {
+            for window in ready {
+                let input = state.input(for: window)
+                let scoringStart = clock.now
+                let score = try scorer.score(input)
+                seq += 1
+                // Latency: for a live stream, from when the window's end arrived; in batch that
+                // is the scoring time itself.
+                let elapsed = clock.now - scoringStart
+                let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                let result = UtteranceResult(seq: seq, window: window, score: score, modelID: scorer.modelID,
+                                             acousticFrames: input.acoustic.count, visualFrames: input.visual.count,
+                                             latencyMilliseconds: milliseconds)
+                summary.utterances += 1
+                try await onResult(result)
+            }
+            state.forgetBefore(state.oldestOpenStart)
+        }
+
+        for try await event in reader.events() {
+            switch event {
+            case .audio(let chunk):
+                for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
+            case .video(let frame):
+                if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
+            case .caption(let cue):
+                state.pushCue(cue)
+            }
+            try await release(state.readyWindows(atEnd: false), atStreamEnd: false)
+        }
+        for frame in state.finishAudio() { onAcousticFrame?(frame) }
+        try await release(state.readyWindows(atEnd: true), atStreamEnd: true)
+
+        summary.mediaSeconds = state.mediaTime
+        summary.acousticFrames = state.acousticCount
+        summary.videoFrames = state.videoCount
+        summary.framesWithFace = state.faceCount
+        summary.featureOverflow = state.acoustic.overflowed + state.visual.overflowed
+        _ = clock.now - started
+        return summary
+    }
+}
+
+/// The mutable state of one run, owned by the running task.
+struct RunState {
+    let settings: StreamAnalyzer.Settings
+    let needsAcoustic: Bool
+    let needsVisual: Bool
+    var faceAnalyzer: FaceAnalyzer?
+    var extractor = AcousticExtractor()
+    var vad = VoiceActivityDetector()
+    var segmenter: UtteranceSegmenter
+    var acoustic: FeatureTimeline
+    var visual: FeatureTimeline
+    /// Windows whose boundaries are known, waiting for their features (time order).
+    var waiting: [UtteranceWindow] = []
+    var audioTime = 0.0
+    var videoTime = 0.0
+    var acousticCount = 0
+    var videoCount = 0
+    var faceCount = 0
+
+    init(settings: StreamAnalyzer.Settings, needsAcoustic: Bool, needsVisual: Bool, faceAnalyzer: FaceAnalyzer?) {
+        self.settings = settings
+        self.needsAcoustic = needsAcoustic
+        self.needsVisual = needsVisual
+        self.faceAnalyzer = faceAnalyzer
+        switch settings.windows {
+        case .captions: segmenter = UtteranceSegmenter(policy: settings.policy, source: .caption)
+        case .transcript(let transcript):
+            segmenter = UtteranceSegmenter(policy: settings.policy, source: .transcript)
+            waiting = UtteranceSegmenter.windows(for: transcript.segments, policy: settings.policy, source: .transcript)
+        case .voiceActivity: segmenter = UtteranceSegmenter(policy: settings.policy, source: .voiceActivity)
+        }
+        acoustic = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * 100) + 200)
+        visual = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * max(settings.faceFrameRate, 1)) + 10)
+    }
+
+    var mediaTime: Double { max(audioTime, videoTime) }
+
+    mutating func pushAudio(_ chunk: AudioChunk) -> [AcousticFrame] {
+        audioTime = max(audioTime, chunk.endTime)
+        if case .voiceActivity = settings.windows {
+            for segment in vad.push(chunk.samples, startTime: chunk.startTime) { addVoiceWindow(segment) }
+        }
+        guard needsAcoustic else { return [] }
+        if !offsetKnown { timelineOffset = chunk.startTime; offsetKnown = true }
+        extractor.push(chunk.samples)
+        return takeFrames(extractor.pull())
+    }
+
+    mutating func finishAudio() -> [AcousticFrame] {
+        if case .voiceActivity = settings.windows {
+            for segment in vad.finish() { addVoiceWindow(segment) }
+        }
+        guard needsAcoustic else { return [] }
+        extractor.finish()
+        return takeFrames(extractor.pull())
+    }
+
+    /// The acoustic extractor counts time from its first sample; the stream's clock may not
+    /// start at 0 (priming), so frames are shifted onto the stream's clock. Audio is taken as
+    /// contiguous from there (a gap in a live stream shifts later frames by the gap).
+    var timelineOffset = 0.0
+    var offsetKnown = false
+
+    private mutating func takeFrames(_ frames: [AcousticFrame]) -> [AcousticFrame] {
+        var out: [AcousticFrame] = []
+        for var frame in frames {
+            frame.time += Float(timelineOffset)
+            acoustic.append(time: Double(frame.time), values: frame.values)
+            acousticCount += 1
+            out.append(frame)
+        }
+        return out
+    }
+
+    mutating func pushVideo(_ frame: VideoFrame) throws -> FaceObservation? {
+        videoTime = max(videoTime, frame.time)
+        videoCount += 1
+        guard needsVisual, faceAnalyzer != nil else { return nil }
+        let image = try GrayImage(width: frame.width, height: frame.height, pixels: frame.pixels)
+        guard var observation = faceAnalyzer?.analyze(frame: image, timestamp: frame.time) else { return nil }
+        observation.frame = frame.index
+        if observation.success {
+            faceCount += 1
+            visual.append(time: frame.time, values: observation.descriptors)
+        }
+        return observation
+    }
+
+    mutating func pushCue(_ cue: CaptionCue) {
+        waiting += segmenter.push(cue)
+    }
+
+    private mutating func addVoiceWindow(_ segment: VoiceActivityDetector.Segment) {
+        waiting.append(UtteranceWindow(start: segment.start, end: segment.end, text: nil, source: .voiceActivity))
+    }
+
+    /// Windows whose features are complete: every stream the model reads has passed the end.
+    mutating func readyWindows(atEnd: Bool) -> [UtteranceWindow] {
+        if case .captions = settings.windows {
+            waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
+        }
+        var ready: [UtteranceWindow] = []
+        while let first = waiting.first {
+            let acousticDone = !needsAcoustic || (acoustic.latestTime ?? -1) >= first.end - 0.01
+            let visualDone = !needsVisual || videoTime >= first.end - 1 / max(settings.faceFrameRate, 1)
+            let boundaryDone = mediaTime >= first.end
+            guard atEnd || (acousticDone && visualDone && boundaryDone) else { break }
+            ready.append(waiting.removeFirst())
+        }
+        return ready
+    }
+
+    var oldestOpenStart: Double { waiting.first?.start ?? mediaTime - settings.policy.maxDuration }
+
+    mutating func forgetBefore(_ time: Double) {
+        acoustic.trim(before: time)
+        visual.trim(before: time)
+    }
+
+    func input(for window: UtteranceWindow) -> UtteranceInput {
+        UtteranceInput(window: window,
+                       acoustic: acoustic.rows(from: window.start, to: window.end).map(\.values),
+                       visual: visual.rows(from: window.start, to: window.end).map(\.values))
+    }
+}
