@@ -43,6 +43,8 @@ let package = Package(
 
         // Tests mirror the targets.
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        // Runs the built `sentio` binary as a user would.
+        .testTarget(name: "SentioCLITests", dependencies: ["sentio"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),

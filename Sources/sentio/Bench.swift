@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `sentio bench <topic>`: opt-in benchmarks that print timings as JSON.
+/// `sentio bench …`: each stage measured next to its reference on the same input, in one run.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a benchmark and print its timings as JSON.",
-        subcommands: [BenchEncoder.self]
+        abstract: "Benchmarks against reference tools, run side by side on the same input.",
+        subcommands: [BenchIngest.self, BenchEncoder.self]
     )
 }

@@ -7,7 +7,7 @@ struct Sentio: AsyncParsableCommand {
         commandName: "sentio",
         abstract: "Live multimodal sentiment analysis: decode, extract features, analyze, publish.",
         version: "0.1.0",
-        subcommands: [Extract.self, Embed.self, Bench.self]
+        subcommands: [Probe.self, Extract.self, Embed.self, Bench.self]
     )
 }
 
@@ -15,6 +15,6 @@ struct Sentio: AsyncParsableCommand {
 struct Extract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Extract decoded media or features from an input.",
-        subcommands: []
+        subcommands: [ExtractAudio.self]
     )
 }
