@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Vision", targets: ["Vision"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Text", targets: ["Text"]),
+        .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,9 +35,10 @@ let package = Package(
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
+        .target(name: "Model", dependencies: ["Tensor", "Text"]),
 
         .executableTarget(name: "sentio", dependencies: [
-            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text",
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Model",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Text", "Tensor"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
