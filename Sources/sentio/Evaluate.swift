@@ -38,6 +38,9 @@ struct Evaluate: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "With --json: include each sample's id, label and prediction.")
+    var predictions = false
+
     func validate() throws {
         guard ["train", "valid", "test"].contains(split) else { throw ValidationError("--split must be train, valid or test") }
         guard ["mosei", "mosi", "sims"].contains(metrics) else { throw ValidationError("--metrics must be mosei, mosi or sims") }
@@ -62,8 +65,9 @@ struct Evaluate: AsyncParsableCommand {
         let r = sims ? Metrics.sims(predictions: preds, labels: s.labels) : Metrics.mosei(predictions: preds, labels: s.labels)
         let keys = sims ? Metrics.simsKeys : Metrics.moseiKeys
         if json {
-            let obj: [String: Any] = ["model": model, "data": data, "split": split, "samples": s.count, "modalities": net.config.modalities.map(\.rawValue),
+            var obj: [String: Any] = ["model": model, "data": data, "split": split, "samples": s.count, "modalities": net.config.modalities.map(\.rawValue),
                                       "metrics": r, "seconds": secs]
+            if predictions { obj["ids"] = s.ids; obj["labels"] = s.labels.map(Double.init); obj["predictions"] = preds.map(Double.init) }
             let d = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
         } else {

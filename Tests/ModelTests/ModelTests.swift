@@ -254,3 +254,36 @@ struct DataTests {
         #expect(throws: ModelError.badData(source: url.path, reason: "train.text has shape [3, 5], expected [2, d]")) { try DatasetFile.read(url) }
     }
 }
+
+@Suite("MMSA pickles (restricted unpickler)")
+struct PickleTests {
+    @Test("protocol 2 and 4 pickles made by pickle + numpy read back exactly", arguments: ["mmsa-p2.pkl", "mmsa-p4.pkl"])
+    func readsMMSA(_ name: String) throws {
+        let d = try MMSAPickle.read(fixture(name))
+        let e = try json("mmsa-expected.json")
+        #expect(d.train.count == 3 && d.valid.count == 2 && d.test.count == 2)
+        #expect(d.train.labels == (e["train.labels"] as! [Double]).map { Float($0) })
+        #expect(d.train.ids == e["train.ids"] as! [String])
+        #expect(d.test.texts == e["test.raw_text"] as! [String])
+        let lengths = e["train.audio_lengths"] as! [Int]
+        #expect(d.train.audio!.map { $0.shape[0] } == lengths)
+        let audio = (e["train.audio"] as! [Double]).map { Float($0) }
+        for i in 0..<3 { #expect(d.train.audio![i].data == Array(audio[(i * 12)..<(i * 12 + lengths[i] * 3)])) }
+        #expect(d.train.visual!.allSatisfy { $0.shape == [5, 2] })
+        let tm = Tensor(shape: [21], data: (e["train.text_mean"] as! [Double]).map { Float($0) })
+        #expect(d.train.textFeatures!.maxAbsDifference(tm) < 1e-6)
+    }
+
+    @Test("a missing key, a wrong shape and a code-running global are errors naming the problem")
+    func badPickles() throws {
+        #expect(throws: ModelError.badData(source: fixture("mmsa-missing-key.pkl").path, reason: "valid lacks key 'regression_labels'")) {
+            try MMSAPickle.read(fixture("mmsa-missing-key.pkl"))
+        }
+        #expect(throws: ModelError.badData(source: fixture("mmsa-bad-shape.pkl").path, reason: "test.audio has shape [2, 4], expected [2, T, d]")) {
+            try MMSAPickle.read(fixture("mmsa-bad-shape.pkl"))
+        }
+        do { _ = try MMSAPickle.read(fixture("mmsa-evil.pkl")); Issue.record("evil pickle loaded") } catch let ModelError.badData(_, reason) {
+            #expect(reason.contains("refused global posix.system"), "\(reason)")
+        }
+    }
+}

@@ -184,7 +184,47 @@ def main():
     loss.backward()
     json.dump({"x": x.detach().tolist(), "y": z.detach().tolist(), "loss": loss.item(), "grad_x": x.grad.tolist(), "grad_y": z.grad.tolist()},
               open(os.path.join(OUT, "coral.json"), "w"))
+    make_pickles()
     print("fixtures written to", os.path.abspath(OUT))
+
+
+def make_pickles():
+    """Tiny MMSA-layout pickles written by pickle + numpy (protocols 2 and 4), one with a
+    missing key, one with a wrong shape and one that would run code (os.system)."""
+    import pickle
+    prng = np.random.default_rng(5)
+    def split(n):
+        la = prng.integers(1, 5, n)
+        return {
+            "raw_text": np.array([f"sentence {i} \u00e9" for i in range(n)], dtype=object),
+            "id": np.array([f"vid{i}$_$clip{i}" for i in range(n)], dtype=object),
+            "audio": prng.normal(size=(n, 4, 3)).astype(np.float32),
+            "vision": prng.normal(size=(n, 5, 2)).astype(np.float32),
+            "text": prng.normal(size=(n, 6, 7)).astype(np.float32),
+            "text_bert": prng.integers(0, 100, size=(n, 3, 6)).astype(np.float64),
+            "audio_lengths": [int(x) for x in la],
+            "vision_lengths": np.full(n, 5, dtype=np.int64),
+            "regression_labels": prng.normal(size=n).astype(np.float32),
+        }
+    d = {"train": split(3), "valid": split(2), "test": split(2)}
+    for proto in (2, 4):
+        with open(os.path.join(OUT, f"mmsa-p{proto}.pkl"), "wb") as f:
+            pickle.dump(d, f, protocol=proto)
+    expected = {"train.audio": d["train"]["audio"].ravel().tolist(), "train.audio_lengths": d["train"]["audio_lengths"],
+                "train.labels": d["train"]["regression_labels"].tolist(), "train.ids": d["train"]["id"].tolist(),
+                "train.text_mean": d["train"]["text"].mean(axis=1).ravel().tolist(), "test.raw_text": d["test"]["raw_text"].tolist()}
+    json.dump(expected, open(os.path.join(OUT, "mmsa-expected.json"), "w"))
+    bad = {k: dict(v) for k, v in d.items()}
+    del bad["valid"]["regression_labels"]
+    pickle.dump(bad, open(os.path.join(OUT, "mmsa-missing-key.pkl"), "wb"), protocol=4)
+    bad = {k: dict(v) for k, v in d.items()}
+    bad["test"]["audio"] = bad["test"]["audio"][:, :, 0]
+    pickle.dump(bad, open(os.path.join(OUT, "mmsa-bad-shape.pkl"), "wb"), protocol=4)
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+    pickle.dump({"train": Evil()}, open(os.path.join(OUT, "mmsa-evil.pkl"), "wb"), protocol=4)
 
 
 if __name__ == "__main__":
