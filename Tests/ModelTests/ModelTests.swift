@@ -45,6 +45,7 @@ struct ParityTests {
             let r = try ref.tensor(name)
             #expect(r.shape == mine.shape, "\(name)")
             #expect(mine.maxAbsDifference(r) < 1e-4, "\(name): max abs difference \(mine.maxAbsDifference(r))")
+            print("parity forward \(name): max abs difference \(mine.maxAbsDifference(r))")
         }
     }
 
@@ -67,11 +68,13 @@ struct ParityTests {
             let r = try ref.tensor("epoch2.\(key)")
             let mine = Tensor(shape: [r.count], data: trainer.ulgm.labels[m]!)
             #expect(mine.maxAbsDifference(r) < 1e-3, "\(key): max abs difference \(mine.maxAbsDifference(r))")
+            print("parity ULGM epoch-2 labels \(key): max abs difference \(mine.maxAbsDifference(r)); moved up to \(r.maxAbsDifference(Tensor(shape: [r.count], data: data.train.labels)))")
             #expect(r.maxAbsDifference(Tensor(shape: [r.count], data: data.train.labels)) > 0.05, "labels moved")
         }
         let preds = Trainer.predict(model, data.train)
         let rm = try ref.tensor("trained.M")
         #expect(Tensor(shape: [preds.count], data: preds).maxAbsDifference(rm) < 1e-3)
+        print("parity M after 2 epochs of training: max abs difference \(Tensor(shape: [preds.count], data: preds).maxAbsDifference(rm))")
     }
 }
 
