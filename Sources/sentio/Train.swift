@@ -61,6 +61,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Override the maximum number of epochs.")
     var maxEpochs: Int?
 
+    @Option(help: "Start from the weights of this checkpoint directory (e.g. one kept after Ctrl-C); its network config must match.")
+    var resume: String?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -110,6 +113,11 @@ struct Train: AsyncParsableCommand {
             var c = cfg
             c.training.seed = seed
             let model = SelfMM(config: c.network, seed: seed)
+            if let resume {
+                let (old, m) = try Checkpoint.load(URL(fileURLWithPath: resume))
+                guard m.config.network == c.network else { throw ModelError.badCheckpoint(path: resume, reason: "its network config differs from this run's") }
+                for (p, q) in zip(model.allParameters, old.allParameters) { p.value = q.value }
+            }
             let trainer = Trainer(model: model, config: c.training, train: splits.train, valid: splits.valid)
             let t0 = Date()
             var lastPrint = Date.distantPast
