@@ -156,3 +156,20 @@ public final class SelfMM: Sendable {
         return linear(feature, weight: Var(p.weight.value), bias: nil)
     }
 }
+
+extension SelfMM {
+    /// Throws unless `data` has every modality of the model with the model's widths.
+    public func checkInputs(_ data: SplitData, source: String) throws {
+        func bad(_ r: String) -> ModelError { .badData(source: source, reason: r) }
+        if config.hasText {
+            guard let t = data.textFeatures else { throw bad("no text inputs, which the model needs") }
+            guard t.rank == 2, t.shape[1] == config.textDim else { throw bad("text features of width \(t.shape.last ?? 0), the model needs \(config.textDim)") }
+        }
+        for (m, seqs, width) in [(Modality.audio, data.audio, config.audioIn), (.visual, data.visual, config.visualIn)] where config.modalities.contains(m) {
+            guard let seqs else { throw bad("no \(m.rawValue) inputs, which the model needs") }
+            if let s = seqs.first(where: { $0.rank != 2 || $0.shape[1] != width }) {
+                throw bad("\(m.rawValue) features of shape \(s.shape), the model needs [T, \(width)]")
+            }
+        }
+    }
+}

@@ -54,10 +54,7 @@ struct Evaluate: AsyncParsableCommand {
         let fixed = s.zeroNonFinite()
         if fixed > 0 { FileHandle.standardError.write(Data("sentio evaluate: replaced \(fixed) NaN/infinite feature values by 0\n".utf8)) }
         guard s.count > 0 else { throw ValidationError("split \(split) of \(data) is empty") }
-        for m in net.config.modalities {
-            let has = m == .text ? s.textFeatures != nil : (m == .audio ? s.audio != nil : s.visual != nil)
-            guard has else { throw ModelError.badData(source: data, reason: "no \(m.rawValue) inputs, which the model \(model) needs") }
-        }
+        try net.checkInputs(s, source: data)
         let t0 = Date()
         let preds = Trainer.predict(net, s)
         let secs = Date().timeIntervalSince(t0)

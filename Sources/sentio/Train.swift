@@ -113,6 +113,7 @@ struct Train: AsyncParsableCommand {
             var c = cfg
             c.training.seed = seed
             let model = SelfMM(config: c.network, seed: seed)
+            try model.checkInputs(splits.train, source: data)
             if let resume {
                 let (old, m) = try Checkpoint.load(URL(fileURLWithPath: resume))
                 guard m.config.network == c.network else { throw ModelError.badCheckpoint(path: resume, reason: "its network config differs from this run's") }

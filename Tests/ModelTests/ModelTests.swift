@@ -290,3 +290,23 @@ struct PickleTests {
         }
     }
 }
+
+@Suite("Input checks")
+struct InputCheckTests {
+    @Test("data lacking a modality or of the wrong width is a typed error naming it")
+    func widths() {
+        var cfg = parityConfig().network
+        cfg.modalities = [.text, .audio]
+        let model = SelfMM(config: cfg, seed: 1)
+        var s = SplitData()
+        s.labels = [0]
+        s.textFeatures = .zeros([1, 24])
+        #expect(throws: ModelError.badData(source: "d", reason: "text features of width 24, the model needs 12")) { try model.checkInputs(s, source: "d") }
+        s.textFeatures = .zeros([1, 12])
+        #expect(throws: ModelError.badData(source: "d", reason: "no audio inputs, which the model needs")) { try model.checkInputs(s, source: "d") }
+        s.audio = [.zeros([3, 4])]
+        #expect(throws: ModelError.badData(source: "d", reason: "audio features of shape [3, 4], the model needs [T, 5]")) { try model.checkInputs(s, source: "d") }
+        s.audio = [.zeros([3, 5])]
+        #expect(throws: Never.self) { try model.checkInputs(s, source: "d") }
+    }
+}
