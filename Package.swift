@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Text", targets: ["Text"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,11 +38,12 @@ let package = Package(
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
-        .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision"]),
+        .target(name: "Model", dependencies: ["Tensor", "Text"]),
+        .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision", "Model", "Text"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [
-            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Transport",
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Model", "Pipeline", "Transport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Text", "Tensor"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

