@@ -157,7 +157,8 @@ struct RunState {
         visual = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * max(settings.faceFrameRate, 1)) + 10)
     }
 
-    var mediaTime: Double { max(audioTime, videoTime) }
+    var captionTime = 0.0
+    var mediaTime: Double { max(audioTime, videoTime, captionTime) }
 
     mutating func pushAudio(_ chunk: AudioChunk) -> [AcousticFrame] {
         audioTime = max(audioTime, chunk.endTime)
@@ -211,6 +212,7 @@ struct RunState {
     }
 
     mutating func pushCue(_ cue: CaptionCue) {
+        captionTime = max(captionTime, cue.end)
         waiting += segmenter.push(cue)
     }
 

@@ -151,3 +151,94 @@ extension CLITests {
         #expect(voiced > rows.count / 4, "speech is voiced in part: \(voiced) of \(rows.count)")
     }
 }
+
+@Suite("sentio analyze on recorded files")
+struct AnalyzeCLITests {
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-analyze-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("The bundled sample gives one utterance per caption, loved → positive, terrible → negative, on the sentio.v1 schema")
+    func sample() throws {
+        let result = try CLI.run(["analyze", CLI.sample])
+        #expect(result.status == 0, "\(result.stderr)")
+        let messages = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(messages.count == 3)
+        #expect(messages.map { $0["seq"] as? Int } == [1, 2, 3])
+        #expect(messages.allSatisfy { $0["schema"] as? String == "sentio.v1" && $0["model"] as? String == "sentio-default" })
+        let sentiments = messages.compactMap { $0["sentiment"] as? Double }
+        #expect(sentiments.count == 3 && sentiments[0] > 0.5 && sentiments[1] < -0.5, "\(sentiments)")
+        #expect(sentiments.allSatisfy { (-3...3).contains($0) })
+        #expect((messages.first?["text"] as? String)?.hasPrefix("I really loved this film") == true)
+        // Times are the caption cue times of the sample (made by scripts/make-sample).
+        #expect(abs((messages.first?["start"] as? Double ?? 0) - 0.3) < 0.01)
+        #expect(result.stderr.contains("ok (caption track)"))
+    }
+
+    @Test("--out writes one result per input atomically, a second run skips it, CSV has a header and rows")
+    func outFolderResume() throws {
+        let out = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let first = try CLI.run(["analyze", CLI.sample, "--out", out.path, "--format", "csv"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let file = out.appendingPathComponent("sample.sentio.csv")
+        let csv = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(csv.first?.hasPrefix("stream,seq,start,end,sentiment,label") == true)
+        #expect(csv.count == 4)
+        let second = try CLI.run(["analyze", CLI.sample, "--out", out.path, "--format", "csv"])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("skipped (done)"))
+    }
+
+    @Test("A sidecar transcript beside the input wins over the caption track")
+    func sidecar() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = folder.appendingPathComponent("talk.mp4")
+        try FileManager.default.copyItem(atPath: CLI.sample, toPath: clip.path)
+        try "1\n00:00:01,000 --> 00:00:04,000\nThis is absolutely wonderful, I am so happy.\n"
+            .write(to: folder.appendingPathComponent("talk.srt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["analyze", clip.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("\"text\":\"This is absolutely wonderful, I am so happy.\"") == true)
+        #expect(lines.first?.contains("\"label\":\"positive\"") == true)
+    }
+
+    @Test("A bad input among good ones: the others are analysed, the exit code is non-zero, the summary says which and why")
+    func failures() throws {
+        let out = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let broken = out.appendingPathComponent("broken.mp4")
+        try "not media".write(to: broken, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["analyze", CLI.sample, broken.path, "--out", out.appendingPathComponent("results").path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("failed: \(broken.path): \(broken.path): is not a media file"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("results/sample.sentio.jsonl").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("results/broken.sentio.jsonl").path))
+    }
+
+    @Test("--shard K/N splits the sorted inputs deterministically and completely")
+    func shards() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["a", "b", "c"] {
+            try FileManager.default.copyItem(atPath: CLI.sample, toPath: folder.appendingPathComponent("\(name).mp4").path)
+        }
+        var seen: [String] = []
+        for k in 1...2 {
+            let result = try CLI.run(["analyze", folder.path, "--shard", "\(k)/2"])
+            #expect(result.status == 0, "\(result.stderr)")
+            seen += result.stdout.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["stream"] as? String
+            }
+        }
+        #expect(Set(seen) == ["a", "b", "c"])
+        #expect(seen.count == 9, "each input analysed once: 3 utterances each")
+    }
+}
