@@ -39,6 +39,8 @@ public struct StreamAnalyzer: Sendable {
         public var videoFrames = 0
         public var framesWithFace = 0
         public var featureOverflow = 0
+        /// The run was stopped (cancelled) before its input ended.
+        public var drained = false
     }
 
     public let settings: Settings
@@ -57,7 +59,9 @@ public struct StreamAnalyzer: Sendable {
     /// The media options this analysis needs from a reader.
     public func readOptions(base: MediaReadOptions = MediaReadOptions()) -> MediaReadOptions {
         var options = base
-        let needsAudio = needsAcoustic || { if case .voiceActivity = settings.windows { return true }; return false }()
+        // Audio is decoded whenever the windows are not carried by the input itself: it is the
+        // clock against which transcript windows are released (and VAD's input).
+        let needsAudio = needsAcoustic || { if case .captions = settings.windows { return false }; return true }()
         options.audio = needsAudio ? .speech : nil
         options.video = needsVisual ? VideoFormat(pixelFormat: .gray8, frameRate: settings.faceFrameRate) : nil
         if case .captions = settings.windows { options.captions = true } else { options.captions = false }
@@ -98,19 +102,36 @@ public struct StreamAnalyzer: Sendable {
             state.forgetBefore(state.oldestOpenStart)
         }
 
-        for try await event in reader.events() {
-            switch event {
-            case .audio(let chunk):
-                for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
-            case .video(let frame):
-                if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
-            case .caption(let cue):
-                state.pushCue(cue)
+        // Cancelling the running task is the drain signal (SIGTERM in the daemon): reading stops,
+        // and the utterance in flight — the one whose start has been played — is still finished
+        // and handed on. Windows of a sidecar transcript that lie ahead are not.
+        var drained = false
+        do {
+            for try await event in reader.events() {
+                switch event {
+                case .audio(let chunk):
+                    for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
+                case .video(let frame):
+                    if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
+                case .caption(let cue):
+                    state.pushCue(cue)
+                }
+                try await release(state.readyWindows(atEnd: false), atStreamEnd: false)
+                if Task.isCancelled { drained = true; break }
             }
-            try await release(state.readyWindows(atEnd: false), atStreamEnd: false)
+        } catch is CancellationError {
+            drained = true
+        } catch let error as MediaError where error.kind == .cancelled {
+            drained = true
+        } catch {
+            // The input failed (dropped stream, damaged file): what was played is still finished.
+            for frame in state.finishAudio() { onAcousticFrame?(frame) }
+            try await release(state.readyWindows(atEnd: true, playedOnly: true), atStreamEnd: true)
+            throw error
         }
         for frame in state.finishAudio() { onAcousticFrame?(frame) }
-        try await release(state.readyWindows(atEnd: true), atStreamEnd: true)
+        try await release(state.readyWindows(atEnd: true, playedOnly: drained), atStreamEnd: true)
+        summary.drained = drained
 
         summary.mediaSeconds = state.mediaTime
         summary.acousticFrames = state.acousticCount
@@ -221,9 +242,14 @@ struct RunState {
     }
 
     /// Windows whose features are complete: every stream the model reads has passed the end.
-    mutating func readyWindows(atEnd: Bool) -> [UtteranceWindow] {
+    mutating func readyWindows(atEnd: Bool, playedOnly: Bool = false) -> [UtteranceWindow] {
         if case .captions = settings.windows {
             waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
+        }
+        if atEnd && playedOnly {
+            // Stopped early: only windows that had started playing are finished.
+            let played = mediaTime
+            waiting.removeAll { $0.start >= played }
         }
         var ready: [UtteranceWindow] = []
         while let first = waiting.first {

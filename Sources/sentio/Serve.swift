@@ -1,0 +1,258 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Media
+import Pipeline
+import Synchronization
+import Transport
+import Vision
+
+/// `sentio serve`: the daemon. Each stream is read, cut into utterances, scored and
+/// published on ZeroMQ while it plays; a dropped input is reopened with backoff; SIGTERM
+/// drains (the utterance in flight is still published) and exits 0.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve live streams: publish utterance sentiment and heartbeats over ZeroMQ.",
+        discussion: """
+        Configuration: --config FILE (systemd/cam1.toml shows the format; [[streams]] tables \
+        serve several streams from one process), or flags for one stream. Flags override the file.
+
+        Topics: sentio.<stream>.utterance and sentio.<stream>.status (docs/MESSAGES.md).
+        Under systemd (Type=notify) it sends READY=1, STATUS=…, WATCHDOG=1 and STOPPING=1.
+
+        Examples:
+          sentio serve --config /etc/sentio/cam1.toml
+          sentio serve --input udp://127.0.0.1:5000 --stream cam1 --publish tcp://127.0.0.1:5556 --transcript talk.srt
+        """)
+
+    @Option(help: "Configuration file (TOML, as systemd/cam1.toml).")
+    var config: String?
+
+    @Option(help: "Input URL or file of a single stream.")
+    var input: String?
+
+    @Option(help: "Stream name (letters, digits, '_' and '-').")
+    var stream: String?
+
+    @Option(help: "ZeroMQ endpoint to publish on (XPUB bind), e.g. tcp://127.0.0.1:5556.")
+    var publish: String?
+
+    @Option(help: "Model checkpoint folder.")
+    var model: String?
+
+    @Option(help: "Utterance windows: captions, none (voice activity), or a transcript file path.")
+    var transcript: String?
+
+    @Option(help: "Seconds between heartbeats on the status topic.")
+    var heartbeat: Double?
+
+    @Option(help: "Seconds a live input may stay silent before it is reopened.")
+    var timeout: Double?
+
+    @Option(name: .customLong("text-model"), help: "Text encoder folder (default: $SENTIO_TEXT_MODEL or the one scripts/setup downloads).")
+    var textModel: String?
+
+    func resolvedConfiguration() throws -> ServeConfiguration {
+        var configuration = ServeConfiguration()
+        if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw ValidationError("cannot read the configuration \(config): \(error.localizedDescription)")
+            }
+            configuration = try ServeConfiguration.parse(text, file: config)
+        }
+        if let publish { configuration.publish = publish }
+        if let model { configuration.model = model }
+        if let heartbeat { configuration.heartbeat = heartbeat }
+        if let input {
+            if configuration.streams.isEmpty { configuration.streams.append(.init(name: stream ?? "stream", input: input)) }
+            configuration.streams[0].input = input
+        }
+        if let stream, !configuration.streams.isEmpty { configuration.streams[0].name = stream }
+        if let transcript, !configuration.streams.isEmpty {
+            if transcript == "captions" || transcript == "none" {
+                configuration.streams[0].transcriptSource = transcript
+            } else {
+                configuration.streams[0].transcriptSource = "file"
+                configuration.streams[0].transcriptPath = transcript
+            }
+        }
+        if let timeout { for i in configuration.streams.indices { configuration.streams[i].timeout = timeout } }
+        guard !configuration.streams.isEmpty else { throw ValidationError("no stream to serve: give --input or --config") }
+        for stream in configuration.streams {
+            _ = try StreamName(stream.name)
+            guard !stream.input.isEmpty else { throw ValidationError("stream \(stream.name) has no input") }
+            if stream.transcriptSource == "file" && stream.transcriptPath == nil {
+                throw ValidationError("stream \(stream.name): transcript source 'file' needs a path")
+            }
+            guard ["captions", "none", "file"].contains(stream.transcriptSource) else {
+                throw ValidationError("stream \(stream.name): transcript source must be captions, file or none")
+            }
+        }
+        if Set(configuration.streams.map(\.name)).count != configuration.streams.count {
+            throw ValidationError("stream names must be unique")
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try resolvedConfiguration()
+        let notifier = SystemdNotifier()
+        let publisher = try Publisher(bind: configuration.publish)
+        defer { publisher.close() }
+        Log.standardError("publishing on \(publisher.endpoint)")
+
+        var built: [StreamService] = []
+        for stream in configuration.streams {
+            let scorer = try SelfMMScorer(checkpoint: URL(fileURLWithPath: stream.model ?? configuration.model),
+                                          textEncoderDirectory: Embed.modelDirectory(textModel),
+                                          visualWidth: FaceDescriptors.names.count)
+            let faces = scorer.usesVisual ? try FaceAnalyzer() : nil
+            let windows: WindowSource
+            switch stream.transcriptSource {
+            case "file": windows = .transcript(try Transcript.load(path: stream.transcriptPath ?? ""))
+            case "none": windows = .voiceActivity
+            default: windows = .captions
+            }
+            built.append(StreamService(configuration: stream, channel: StreamChannel(publisher: publisher, stream: try StreamName(stream.name)),
+                                          analyzer: StreamAnalyzer(settings: StreamAnalyzer.Settings(windows: windows), scorer: scorer,
+                                                                   faceAnalyzer: faces)))
+        }
+
+        let services = built
+        // SIGTERM / SIGINT drain; the handlers only cancel the stream tasks.
+        let stop = StopSignal()
+        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.trigger() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+
+        try? notifier?.notify([.ready, .status("serving \(services.count) stream(s) on \(publisher.endpoint)")])
+        await withTaskGroup(of: Void.self) { group in
+            var tasks: [Task<Void, Never>] = []
+            for service in services {
+                let task = Task { await service.run() }
+                tasks.append(task)
+                group.addTask { await task.value }
+            }
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    for service in services { service.heartbeat() }
+                    try? notifier?.notify(.watchdog)
+                    try? await Task.sleep(for: .milliseconds(Int64(max(0.1, configuration.heartbeat) * 1000)))
+                }
+            }
+            let running = tasks, streams = services
+            stop.onTrigger {
+                try? notifier?.notify([.stopping, .status("draining")])
+                for service in streams { service.draining() }
+                running.forEach { $0.cancel() }
+            }
+            await group.waitForAll()
+            heartbeat.cancel()
+        }
+        for service in services { service.stopped() }
+        try? notifier?.notify(.stopping)
+        Log.standardError("stopped: " + services.map { "\($0.configuration.name) \($0.channel.utterances) utterances" }.joined(separator: ", "))
+    }
+}
+
+/// A latch set by a signal handler, with one action run when it is set.
+final class StopSignal: Sendable {
+    private let state = Mutex<(triggered: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    func trigger() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.triggered else { return nil }
+            state.triggered = true
+            return state.action
+        }
+        action?()
+    }
+
+    func onTrigger(_ action: @escaping @Sendable () -> Void) {
+        let fire = state.withLock { state -> Bool in
+            state.action = action
+            return state.triggered
+        }
+        if fire { action() }
+    }
+}
+
+/// One stream of the daemon: read → analyse → publish, reopening a dropped input with backoff.
+final class StreamService: Sendable {
+    let configuration: ServeConfiguration.Stream
+    let channel: StreamChannel
+    let analyzer: StreamAnalyzer
+    private struct Counters { var reconnects: UInt64 = 0; var dropped: UInt64 = 0; var state: StatusMessage.State = .starting }
+    private let counters = Mutex(Counters())
+
+    init(configuration: ServeConfiguration.Stream, channel: StreamChannel, analyzer: StreamAnalyzer) {
+        self.configuration = configuration
+        self.channel = channel
+        self.analyzer = analyzer
+    }
+
+    /// A file ends the stream; a network source that ends or fails is reopened.
+    var isLive: Bool { configuration.input.contains("://") || configuration.input.hasPrefix("pipe:") }
+
+    func run() async {
+        var backoff = 1.0
+        while !Task.isCancelled {
+            setState(.running)
+            var options = MediaReadOptions()
+            options.stallTimeout = .milliseconds(Int64(configuration.timeout * 1000))
+            options.formatOptions = configuration.inputOptions
+            let reader = MediaReader(configuration.input, options: analyzer.readOptions(base: options))
+            do {
+                let summary = try await analyzer.run(reader) { result in self.publish(result) }
+                if summary.drained || !isLive { break }
+                backoff = 1
+                Log.standardError("\(configuration.name): input ended; reopening")
+            } catch {
+                Log.standardError("\(configuration.name): \(error)")
+                if !isLive { break }
+            }
+            if Task.isCancelled { break }
+            counters.withLock { $0.reconnects += 1 }
+            setState(.reconnecting)
+            heartbeat()
+            try? await Task.sleep(for: .milliseconds(Int64(backoff * 1000)))
+            backoff = min(backoff * 2, max(1, configuration.reconnectMax))
+        }
+    }
+
+    func publish(_ result: UtteranceResult) {
+        guard let sentiment = result.score.sentiment else {
+            counters.withLock { $0.dropped += 1 }
+            return
+        }
+        let text = result.window.text
+        let modalities = Modalities(
+            text: ModalityScore(present: !(text ?? "").isEmpty, score: result.score.text.map(Double.init)),
+            audio: ModalityScore(present: result.acousticFrames > 0, score: result.score.audio.map(Double.init)),
+            vision: ModalityScore(present: result.visualFrames > 0, score: result.score.vision.map(Double.init)))
+        do {
+            try channel.publishUtterance(start: result.window.start, end: result.window.end, text: text,
+                                         sentiment: Double(sentiment), modalities: modalities, model: result.modelID,
+                                         latencyMs: result.latencyMilliseconds)
+        } catch {
+            counters.withLock { $0.dropped += 1 }
+            Log.standardError("\(configuration.name): cannot publish: \(error)")
+        }
+    }
+
+    private func setState(_ state: StatusMessage.State) { counters.withLock { $0.state = state } }
+
+    func draining() { setState(.draining); heartbeat() }
+    func stopped() { setState(.stopped); heartbeat() }
+
+    func heartbeat() {
+        let snapshot = counters.withLock { $0 }
+        _ = try? channel.publishStatus(snapshot.state, counters: .init(dropped: snapshot.dropped, reconnects: snapshot.reconnects))
+    }
+}

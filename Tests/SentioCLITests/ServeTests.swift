@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+import Transport
+
+/// The daemon end to end: ffmpeg pushes the bundled sample over UDP in real time, `sentio
+/// serve` analyses it with a sidecar transcript, and a real ZeroMQ subscriber listens.
+@Suite("sentio serve, live", .serialized)
+struct ServeTests {
+    struct Cue { var start: Double; var end: Double; var text: String }
+
+    /// The sample's caption track as a sidecar SRT (MPEG-TS cannot carry mov_text).
+    static func sidecar(in folder: URL) throws -> (String, [Cue]) {
+        let srt = folder.appendingPathComponent("sample.srt").path
+        try Tool.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", CLI.sample, "-map", "0:s", srt])
+        var cues: [Cue] = []
+        let blocks = try String(contentsOfFile: srt, encoding: .utf8).components(separatedBy: "\n\n")
+        for block in blocks {
+            let lines = block.split(separator: "\n").map(String.init)
+            guard lines.count >= 3, let arrow = lines[1].range(of: " --> ") else { continue }
+            func seconds(_ s: Substring) -> Double {
+                let f = s.replacingOccurrences(of: ",", with: ".").split(separator: ":").compactMap { Double($0) }
+                return f.count == 3 ? f[0] * 3600 + f[1] * 60 + f[2] : -1
+            }
+            cues.append(Cue(start: seconds(lines[1][..<arrow.lowerBound]), end: seconds(lines[1][arrow.upperBound...]),
+                            text: lines[2...].joined(separator: " ")))
+        }
+        return (srt, cues)
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    struct Running {
+        var daemon: Process
+        var stderr: Pipe
+        var endpoint: String
+        var udp: String
+    }
+
+    static func startDaemon(srt: String) throws -> Running {
+        let udp = "udp://127.0.0.1:\(freePort())"
+        let endpoint = "tcp://127.0.0.1:\(freePort())"
+        let daemon = Process()
+        daemon.executableURL = CLI.binary
+        daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint, "--transcript", srt,
+                            "--timeout", "2", "--heartbeat", "0.5"]
+        daemon.currentDirectoryURL = CLI.repo
+        let stderr = Pipe()
+        daemon.standardError = stderr
+        daemon.standardOutput = FileHandle.nullDevice
+        try daemon.run()
+        return Running(daemon: daemon, stderr: stderr, endpoint: endpoint, udp: udp)
+    }
+
+    static func push(_ udp: String) throws -> Process {
+        try Tool.start(["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", CLI.sample, "-map", "0:v", "-map", "0:a",
+                        "-c", "copy", "-f", "mpegts", udp])
+    }
+
+    /// Receives until `until` says stop or the deadline passes.
+    static func collect(_ subscriber: Subscriber, seconds: Double,
+                        until: ([UtteranceMessage], [StatusMessage]) -> Bool) async throws -> ([UtteranceMessage], [StatusMessage], [Double]) {
+        var utterances: [UtteranceMessage] = [], statuses: [StatusMessage] = [], arrivals: [Double] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, !until(utterances, statuses) {
+            guard let message = try? await subscriber.receive(timeout: .milliseconds(200)) else { continue }
+            switch try Schema.decode(message.payload) {
+            case .utterance(let u): utterances.append(u); arrivals.append(Date().timeIntervalSince1970)
+            case .status(let s): statuses.append(s)
+            }
+        }
+        return (utterances, statuses, arrivals)
+    }
+
+    @Test("Every utterance arrives in order, seq without gaps, times matching the cues within 50 ms; SIGTERM exits 0 with a final status")
+    func liveStream() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-1")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (srt, cues) = try Self.sidecar(in: folder)
+        #expect(cues.count == 3)
+        let running = try Self.startDaemon(srt: srt)
+        defer { if running.daemon.isRunning { kill(running.daemon.processIdentifier, SIGKILL) } }
+        let subscriber = try Subscriber(running.endpoint, topics: ["sentio.cam1."])
+        defer { subscriber.close() }
+        // The daemon is up when its heartbeats arrive.
+        let (_, early, _) = try await Self.collect(subscriber, seconds: 20) { _, s in !s.isEmpty }
+        #expect(!early.isEmpty, "no heartbeat from the daemon")
+        let sender = try Self.push(running.udp)
+        defer { Tool.stop(sender) }
+        let (utterances, statuses, _) = try await Self.collect(subscriber, seconds: 40) { u, _ in u.count >= 3 }
+        #expect(utterances.map(\.seq) == [1, 2, 3])
+        for (message, cue) in zip(utterances, cues) {
+            #expect(abs(message.start - cue.start) < 0.05 && abs(message.end - cue.end) < 0.05,
+                    "\(message.start)–\(message.end) vs \(cue.start)–\(cue.end)")
+            #expect(message.text == cue.text)
+            #expect(message.stream.value == "cam1" && message.model == "sentio-default")
+        }
+        #expect(utterances.first?.label == .positive && utterances.dropFirst().first?.label == .negative)
+        #expect(statuses.contains { $0.state == .running })
+
+        kill(running.daemon.processIdentifier, SIGTERM)
+        let (_, final, _) = try await Self.collect(subscriber, seconds: 10) { _, s in s.contains { $0.state == .stopped } }
+        running.daemon.waitUntilExit()
+        #expect(running.daemon.terminationStatus == 0)
+        #expect(final.last?.state == .stopped)
+        #expect(final.last?.counters.utterances == 3)
+    }
+
+    @Test("SIGTERM in the middle of an utterance: it is still published, the next one is not, exit 0")
+    func drain() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-2")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (srt, cues) = try Self.sidecar(in: folder)
+        let running = try Self.startDaemon(srt: srt)
+        defer { if running.daemon.isRunning { kill(running.daemon.processIdentifier, SIGKILL) } }
+        let subscriber = try Subscriber(running.endpoint, topics: ["sentio.cam1.utterance"])
+        defer { subscriber.close() }
+        try await Task.sleep(for: .seconds(3))  // model loaded, port bound
+        let sender = try Self.push(running.udp)
+        defer { Tool.stop(sender) }
+        let (first, _, _) = try await Self.collect(subscriber, seconds: 30) { u, _ in !u.isEmpty }
+        #expect(first.count == 1)
+        // Utterance 1 is published at its end (cue 0's end); cue 1 starts 0.6 s later.
+        // Half-way through cue 1, stop the daemon.
+        let midCue = (cues[1].start + cues[1].end) / 2 - cues[0].end
+        try await Task.sleep(for: .milliseconds(Int64(midCue * 1000)))
+        kill(running.daemon.processIdentifier, SIGTERM)
+        let (rest, _, _) = try await Self.collect(subscriber, seconds: 10) { u, _ in u.count >= 2 }
+        running.daemon.waitUntilExit()
+        #expect(running.daemon.terminationStatus == 0)
+        #expect(rest.map(\.seq) == [2], "the utterance in flight, and only it")
+        #expect(rest.first?.text == cues[1].text)
+    }
+
+    @Test("The input is killed mid-stream and restarted: the daemon reconnects and goes on publishing")
+    func reconnect() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-3")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (srt, _) = try Self.sidecar(in: folder)
+        let running = try Self.startDaemon(srt: srt)
+        defer { if running.daemon.isRunning { kill(running.daemon.processIdentifier, SIGKILL) } }
+        let subscriber = try Subscriber(running.endpoint, topics: ["sentio.cam1."])
+        defer { subscriber.close() }
+        try await Task.sleep(for: .seconds(3))
+        var sender = try Self.push(running.udp)
+        let (first, _, _) = try await Self.collect(subscriber, seconds: 30) { u, _ in !u.isEmpty }
+        #expect(first.count == 1)
+        Tool.stop(sender)  // the source drops
+        let (_, statuses, _) = try await Self.collect(subscriber, seconds: 15) { _, s in s.contains { $0.state == .reconnecting } }
+        #expect(statuses.contains { $0.state == .reconnecting })
+        sender = try Self.push(running.udp)
+        defer { Tool.stop(sender) }
+        let (after, later, _) = try await Self.collect(subscriber, seconds: 30) { u, _ in !u.isEmpty }
+        #expect(after.first?.seq == 2, "seq goes on across the reconnect")
+        #expect((later.last?.counters.reconnects ?? 0) >= 1 || statuses.contains { $0.counters.reconnects >= 1 })
+        kill(running.daemon.processIdentifier, SIGTERM)
+        running.daemon.waitUntilExit()
+        #expect(running.daemon.terminationStatus == 0)
+    }
+}
+
+/// Background tools for the daemon tests.
+enum Tool {
+    static func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func stop(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
