@@ -49,6 +49,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a live input may stay silent before it is reopened.")
     var timeout: Double?
 
+    @Option(name: .customLong("wait-for-subscriber"), help: "Seconds to wait for a first subscriber before reading (recorded inputs published to a listener).")
+    var waitForSubscriber: Double = 0
+
     @Option(name: .customLong("text-model"), help: "Text encoder folder (default: $SENTIO_TEXT_MODEL or the one scripts/setup downloads).")
     var textModel: String?
 
@@ -131,6 +134,10 @@ struct Serve: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
 
+        if waitForSubscriber > 0 {
+            let found = (try? await publisher.waitForSubscriber(timeout: .milliseconds(Int64(waitForSubscriber * 1000)))) ?? false
+            Log.standardError(found ? "a subscriber is connected" : "no subscriber after \(waitForSubscriber) s; starting anyway")
+        }
         try? notifier?.notify([.ready, .status("serving \(services.count) stream(s) on \(publisher.endpoint)")])
         await withTaskGroup(of: Void.self) { group in
             var tasks: [Task<Void, Never>] = []

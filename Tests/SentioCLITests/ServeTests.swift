@@ -197,3 +197,57 @@ enum Tool {
         process.waitUntilExit()
     }
 }
+
+extension ServeTests {
+    @Test("One process serves two streams from a [[streams]] config; file inputs end the daemon when done")
+    func twoStreams() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-4")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let config = folder.appendingPathComponent("two.toml")
+        try """
+        # two recorded streams in one process
+        publish = "\(endpoint)"
+        heartbeat = 0.5
+
+        [[streams]]
+        stream = "left"
+        input = "\(CLI.sample)"
+        [streams.transcript]
+        source = "captions"
+
+        [[streams]]
+        stream = "right"   # same file, another name
+        input = "\(CLI.sample)"
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let subscriber = try Subscriber(endpoint, topics: ["sentio."], options: .init(bind: false))
+        defer { subscriber.close() }
+        let daemon = Process()
+        daemon.executableURL = CLI.binary
+        daemon.arguments = ["serve", "--config", config.path, "--wait-for-subscriber", "10"]
+        daemon.currentDirectoryURL = CLI.repo
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let (utterances, _, _) = try await Self.collect(subscriber, seconds: 30) { u, s in
+            u.count >= 6 || s.filter { $0.state == .stopped }.count >= 2
+        }
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+        let byStream = Dictionary(grouping: utterances, by: { $0.stream.value })
+        #expect(byStream["left"]?.map(\.seq) == [1, 2, 3])
+        #expect(byStream["right"]?.map(\.seq) == [1, 2, 3])
+        #expect(byStream["left"]?.map(\.text) == byStream["right"]?.map(\.text))
+    }
+
+    @Test("A configuration with an unknown key is refused with its file and line")
+    func badConfig() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-bad-\(getpid()).toml")
+        try "stream = \"cam1\"\ninput = \"x.mp4\"\nframerate = 5\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try CLI.run(["serve", "--config", file.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(file.path):3: unknown key 'framerate'"), "\(result.stderr)")
+    }
+}
