@@ -27,6 +27,8 @@ public struct StreamAnalyzer: Sendable {
         /// (for feature output beside the results).
         public var forceAcoustic = false
         public var forceVisual = false
+        /// A live stream: latency is measured from the moment an utterance's end was played.
+        public var live = false
 
         public init(windows: WindowSource) { self.windows = windows }
     }
@@ -51,6 +53,10 @@ public struct StreamAnalyzer: Sendable {
         self.settings = settings
         self.scorer = scorer
         self.faceAnalyzer = faceAnalyzer
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
     var needsAcoustic: Bool { scorer.usesAcoustic || settings.forceAcoustic }
@@ -89,10 +95,16 @@ public struct StreamAnalyzer: Sendable {
                 let scoringStart = clock.now
                 let score = try scorer.score(input)
                 seq += 1
-                // Latency: for a live stream, from when the window's end arrived; in batch that
-                // is the scoring time itself.
-                let elapsed = clock.now - scoringStart
-                let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                let milliseconds: Double
+                if settings.live, let mediaStart = state.mediaStartOnClock {
+                    // Live: from the moment the window's end was played (the stream's start on
+                    // this clock plus the end time) to now — waiting for the input included.
+                    let ended = mediaStart + .milliseconds(Int64(window.end * 1000))
+                    milliseconds = Self.milliseconds(clock.now - ended)
+                } else {
+                    // Batch: the time to score the window.
+                    milliseconds = Self.milliseconds(clock.now - scoringStart)
+                }
                 let result = UtteranceResult(seq: seq, window: window, score: score, modelID: scorer.modelID,
                                              acousticFrames: input.acoustic.count, visualFrames: input.visual.count,
                                              latencyMilliseconds: milliseconds)
@@ -108,6 +120,7 @@ public struct StreamAnalyzer: Sendable {
         var drained = false
         do {
             for try await event in reader.events() {
+                state.noteArrival(event, at: clock.now)
                 switch event {
                 case .audio(let chunk):
                     for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
@@ -176,6 +189,22 @@ struct RunState {
         }
         acoustic = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * 100) + 200)
         visual = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * max(settings.faceFrameRate, 1)) + 10)
+    }
+
+    /// Where media time 0 lies on the monotonic clock: the earliest (arrival − media time) over
+    /// events. Decoding can only lag the stream, so the minimum is the best estimate.
+    var mediaStartOnClock: ContinuousClock.Instant?
+
+    mutating func noteArrival(_ event: MediaEvent, at now: ContinuousClock.Instant) {
+        let time: Double
+        switch event {
+        case .audio(let chunk): time = chunk.endTime
+        case .video(let frame): time = frame.time
+        case .caption: return
+        }
+        let candidate = now - .milliseconds(Int64(time * 1000))
+        if let current = mediaStartOnClock, current <= candidate { return }
+        mediaStartOnClock = candidate
     }
 
     var captionTime = 0.0

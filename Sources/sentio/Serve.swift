@@ -118,7 +118,7 @@ struct Serve: AsyncParsableCommand {
             default: windows = .captions
             }
             built.append(StreamService(configuration: stream, channel: StreamChannel(publisher: publisher, stream: try StreamName(stream.name)),
-                                          analyzer: StreamAnalyzer(settings: StreamAnalyzer.Settings(windows: windows), scorer: scorer,
+                                          analyzer: StreamAnalyzer(settings: Self.settings(windows, live: StreamService.isLive(stream.input)), scorer: scorer,
                                                                    faceAnalyzer: faces)))
         }
 
@@ -168,6 +168,14 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+extension Serve {
+    static func settings(_ windows: WindowSource, live: Bool) -> StreamAnalyzer.Settings {
+        var settings = StreamAnalyzer.Settings(windows: windows)
+        settings.live = live
+        return settings
+    }
+}
+
 /// A latch set by a signal handler, with one action run when it is set.
 final class StopSignal: Sendable {
     private let state = Mutex<(triggered: Bool, action: (@Sendable () -> Void)?)>((false, nil))
@@ -205,7 +213,9 @@ final class StreamService: Sendable {
     }
 
     /// A file ends the stream; a network source that ends or fails is reopened.
-    var isLive: Bool { configuration.input.contains("://") || configuration.input.hasPrefix("pipe:") }
+    var isLive: Bool { Self.isLive(configuration.input) }
+
+    static func isLive(_ input: String) -> Bool { input.contains("://") || input.hasPrefix("pipe:") }
 
     func run() async {
         var backoff = 1.0

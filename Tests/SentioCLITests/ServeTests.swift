@@ -106,6 +106,9 @@ struct ServeTests {
             #expect(message.stream.value == "cam1" && message.model == "sentio-default")
         }
         #expect(utterances.first?.label == .positive && utterances.dropFirst().first?.label == .negative)
+        // Latency from the moment the cue's end was played to publication: positive, and far
+        // below a second (it would be ~0 if measured as scoring time only, or huge if clocks mixed).
+        #expect(utterances.allSatisfy { $0.latencyMs > 0 && $0.latencyMs < 1000 }, "\(utterances.map(\.latencyMs))")
         #expect(statuses.contains { $0.state == .running })
 
         kill(running.daemon.processIdentifier, SIGTERM)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Latency of `sentio serve` from the end of an utterance (its cue end, as played) to the message
+# at a ZeroMQ subscriber, with the shipped model, on loopback.
+#   scripts/bench/serve-latency.sh [LOOPS]      (default 10 loops of the 12.6 s sample = 30 utterances)
+# ffmpeg pushes samples/sample.mp4 looped LOOPS times over UDP in real time; the sidecar SRT has
+# the caption cues shifted per loop. `sentio subscribe` records each message; latency_ms in it is
+# measured by the daemon from the played end of the cue (see docs/PERFORMANCE.md).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+loops="${1:-10}"
+cd "$repo"
+swift build -c release --product sentio >/dev/null
+bin="$repo/.build/release/sentio"
+tmp="$(mktemp -d)"; trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+ffmpeg -v error -nostdin -y -i samples/sample.mp4 -map 0:s "$tmp/one.srt"
+python3 - "$tmp/one.srt" "$loops" > "$tmp/loop.srt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().strip().split("\n\n")
+def sec(t): h, m, s = t.replace(",", ".").split(":"); return int(h) * 3600 + int(m) * 60 + float(s)
+def fmt(x): ms = round(x * 1000); return "%02d:%02d:%02d,%03d" % (ms // 3600000, ms // 60000 % 60, ms // 1000 % 60, ms % 1000)
+n = 0
+for k in range(int(sys.argv[2])):
+    for block in text:
+        lines = block.split("\n"); a, b = lines[1].split(" --> ")
+        n += 1
+        print(n); print(fmt(sec(a) + 12.6 * k) + " --> " + fmt(sec(b) + 12.6 * k)); print(" ".join(lines[2:])); print()
+PY
+ffmpeg -v error -nostdin -y -stream_loop $((loops - 1)) -i samples/sample.mp4 -map 0:v -map 0:a -c copy -f mpegts "$tmp/loop.ts"
+udp="udp://127.0.0.1:$((20000 + RANDOM % 20000))"; pub="tcp://127.0.0.1:$((20000 + RANDOM % 20000))"
+"$bin" serve --input "$udp" --stream bench --publish "$pub" --transcript "$tmp/loop.srt" --timeout 3 2> "$tmp/serve.log" &
+serve=$!
+utterances=$((loops * 3))
+"$bin" subscribe "$pub" --topic sentio.bench.utterance --count "$utterances" --timeout $((loops * 13 + 30)) > "$tmp/messages.jsonl" 2>/dev/null &
+sub=$!
+sleep 3
+ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy -f mpegts "$udp"
+wait $sub || true
+kill -TERM $serve; wait $serve || true
+python3 - "$tmp/messages.jsonl" <<'PY'
+import json, statistics, sys
+lat = sorted(json.loads(l)["latency_ms"] for l in open(sys.argv[1]) if l.strip())
+if not lat: sys.exit("no messages received")
+q = lambda p: lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))]
+print(f"utterances {len(lat)}  latency ms: p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  max {lat[-1]:.1f}  mean {statistics.mean(lat):.1f}")
+PY
