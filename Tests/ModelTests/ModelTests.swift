@@ -310,3 +310,31 @@ struct InputCheckTests {
         #expect(throws: Never.self) { try model.checkInputs(s, source: "d") }
     }
 }
+
+@Suite("Training")
+struct TrainingTests {
+    @Test("three-modality training on synthetic data beats the constant predictor and keeps the best epoch")
+    func synthetic() {
+        var spec = Synthetic.Spec()
+        spec.train = 192; spec.valid = 64; spec.test = 64; spec.maxLength = 8
+        let d = Synthetic.make(spec)
+        var n = NetworkConfig()
+        n.textDim = spec.textDim; n.audioIn = spec.audioDim; n.visualIn = spec.visualDim
+        var t = TrainingConfig()
+        t.maxEpochs = 6; t.patience = 2; t.accumulationSteps = 2; t.seed = 1111
+        let model = SelfMM(config: n, seed: t.seed)
+        let trainer = Trainer(model: model, config: t, train: d.train, valid: d.valid)
+        let r = trainer.fit()
+        #expect(r.logs.count >= 3 && r.bestEpoch >= 1)
+        // The parameters left in the model are the best epoch's.
+        let vl = Trainer.validationLoss(Trainer.predict(model, d.valid), d.valid.labels, batchSize: t.batchSize)
+        #expect(abs(vl - r.bestValidLoss) < 1e-6)
+        // Better than predicting the training mean.
+        let mean = d.train.labels.reduce(0, +) / Float(d.train.count)
+        let constant = Trainer.validationLoss([Float](repeating: mean, count: d.valid.count), d.valid.labels, batchSize: t.batchSize)
+        #expect(r.bestValidLoss < 0.85 * constant, "best \(r.bestValidLoss) vs constant \(constant)")
+        // ULGM moved the unimodal labels from epoch 2 on, within ±H.
+        #expect(r.ulgmLabels[.audio]! != d.train.labels)
+        #expect(r.ulgmLabels.values.allSatisfy { $0.allSatisfy { abs($0) <= 3 } })
+    }
+}
