@@ -43,6 +43,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Modalities to use, e.g. text,audio,visual (default: the config's, limited to what the data has).")
     var modalities: String?
 
+    @Option(help: "With a labels CSV: directory of Sentio feature files <video_id>/<clip_id>.safetensors (audio, visual).")
+    var features: String?
+
     @Option(help: "Text pooling for a labels CSV: cls or mean.")
     var pooling: String = "mean"
 
@@ -78,7 +81,7 @@ struct Train: AsyncParsableCommand {
         if let coralWeight { cfg.training.coralWeight = coralWeight }
         if let ulgm { cfg.training.ulgm = ulgm }
         if let maxEpochs { cfg.training.maxEpochs = maxEpochs }
-        let loaded = try DataLoading.load(data, pooling: pooling, encoder: encoder, cache: cache, quiet: quiet)
+        let loaded = try DataLoading.load(data, pooling: pooling, encoder: encoder, cache: cache, quiet: quiet, features: features)
         var splits = loaded.splits
         let fixed = splits.train.zeroNonFinite() + splits.valid.zeroNonFinite() + splits.test.zeroNonFinite()
         if fixed > 0 { FileHandle.standardError.write(Data("sentio train: replaced \(fixed) NaN/infinite feature values by 0\n".utf8)) }
@@ -207,7 +210,7 @@ enum DataLoading {
         return String(h, radix: 16)
     }
 
-    static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool) throws -> Loaded {
+    static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool, features: String? = nil) throws -> Loaded {
         if data == "synthetic" {
             return Loaded(splits: Synthetic.make(Synthetic.Spec()), encoder: nil, description: "synthetic (Synthetic.Spec defaults)")
         }
@@ -217,6 +220,7 @@ enum DataLoading {
         guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
         let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
         var splits = LabelsCSV.splits(rows)
+        if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), to: &splits) }
         let dir = Embed.modelDirectory(encoder)
         let enc = try BertEncoder(directory: dir)
         let tok = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))

@@ -338,3 +338,29 @@ struct TrainingTests {
         #expect(r.ulgmLabels.values.allSatisfy { $0.allSatisfy { abs($0) <= 3 } })
     }
 }
+
+@Suite("Sentio feature files")
+struct FeatureDirectoryTests {
+    @Test("per-clip feature files attach to the CSV rows; a missing file names the clip")
+    func attach() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-features-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = try LabelsCSV.parse("video_id,clip_id,text,label,mode\nv1,1,a,1,train\nv1,2,b,-1,test\nv2,1,c,0.5,train\n")
+        for (i, r) in rows.enumerated() {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(r.videoID), withIntermediateDirectories: true)
+            try SafetensorsFile.write(["audio": Tensor(repeating: Float(i), shape: [i + 2, 3]), "visual": Tensor(repeating: -Float(i), shape: [4, 2])],
+                                      to: dir.appendingPathComponent(r.videoID).appendingPathComponent("\(r.clipID).safetensors"))
+        }
+        var splits = LabelsCSV.splits(rows)
+        try FeatureDirectory.attach(rows, directory: dir, to: &splits)
+        #expect(splits.train.audio!.map(\.shape) == [[2, 3], [4, 3]])
+        #expect(splits.train.audio![1].data.allSatisfy { $0 == 2 })
+        #expect(splits.test.visual!.map(\.shape) == [[4, 2]] && splits.test.visual![0].data.allSatisfy { $0 == -1 })
+        #expect(splits.valid.audio == nil)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("v2/1.safetensors"))
+        var again = LabelsCSV.splits(rows)
+        do { try FeatureDirectory.attach(rows, directory: dir, to: &again); Issue.record("missing file accepted") } catch let ModelError.badData(source, reason) {
+            #expect(source.hasSuffix("v2/1.safetensors") && reason.contains("v2/1"))
+        }
+    }
+}
