@@ -1,5 +1,6 @@
 // Layers: parameter holders with a forward function written once on `Var`, so the same
 // code trains (inputs on a tape) and infers (no tape, no bookkeeping).
+import Foundation
 
 /// Anything that owns parameters.
 public protocol Layer: Sendable {
@@ -99,42 +100,14 @@ public final class LSTM: Layer, Sendable {
 
     public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
 
-    /// Runs over `x` [B, T, in] with true `lengths` (each in 1...T; 0 gives a zero state).
+    /// Runs over `x` [B, T, in] with true `lengths` (each in 0...T; 0 gives a zero state).
     /// Returns the last hidden state of each sequence, [B, H], and all hidden states
-    /// [B, T, H] (zero after a sequence's end).
+    /// [B, T, H] (zero after a sequence's end). One fused tape node (see `lstmSequence`).
     public func callAsFunction(_ x: Var, lengths: [Int], tape: Tape? = nil) -> (last: Var, outputs: Var) {
         let t = tape ?? x.tape
-        precondition(x.shape.count == 3, "LSTM input must be [batch, time, features], got \(x.shape)")
-        let (B, T) = (x.shape[0], x.shape[1])
-        precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T }, "LSTM lengths \(lengths) for batch \(B), time \(T)")
-        let H = hiddenSize
-        // Input projection for all steps in one product: [B, T, 4H].
-        let xw = linear(x, weight: weightIH.on(t), bias: biasIH.on(t))
-        let whh = weightHH.on(t), bhh = biasHH.on(t)
-        var h = Var(.zeros([B, H])), c = Var(.zeros([B, H]))
-        var outputs: [Var] = []
-        for step in 0..<T {
-            let active = lengths.map { step < $0 ? Float(1) : 0 }
-            let gates = xw.slice(axis: 1, start: step, length: 1).reshaped([B, 4 * H]) + linear(h, weight: whh, bias: bhh)
-            let i = gates.slice(axis: 1, start: 0, length: H).sigmoid()
-            let f = gates.slice(axis: 1, start: H, length: H).sigmoid()
-            let g = gates.slice(axis: 1, start: 2 * H, length: H).tanh()
-            let o = gates.slice(axis: 1, start: 3 * H, length: H).sigmoid()
-            let cNew = f * c + i * g
-            let hNew = o * cNew.tanh()
-            if active.allSatisfy({ $0 == 1 }) {
-                c = cNew; h = hNew
-                outputs.append(h.reshaped([B, 1, H]))
-            } else {
-                let m = Var(Tensor(shape: [B, 1], data: active))
-                let keep = Var(Tensor(shape: [B, 1], data: active.map { 1 - $0 }))
-                c = m * cNew + keep * c
-                h = m * hNew + keep * h
-                outputs.append((m * hNew).reshaped([B, 1, H]))
-            }
-        }
-        let all = T > 0 ? concat(outputs, axis: 1) : Var(.zeros([B, 0, H]))
-        return (h, all)
+        let outputs = lstmSequence(x, weightIH: weightIH.on(t), weightHH: weightHH.on(t),
+                                   biasIH: biasIH.on(t), biasHH: biasHH.on(t), lengths: lengths)
+        return (lastSteps(outputs, lengths: lengths), outputs)
     }
 }
 
@@ -161,9 +134,44 @@ public final class MultiHeadSelfAttention: Layer, Sendable {
 
     /// `x`: [B, L, width]; `mask`: [B, L], 1 for tokens and 0 for padding.
     public func callAsFunction(_ x: Var, mask: Tensor?, tape: Tape? = nil) -> Var {
+        attend(x, mask: mask, tape: tape, dropoutMask: nil)
+    }
+
+    /// Training: attention probabilities dropped with probability `dropout` (drawn from `rng`).
+    public func callAsFunction(_ x: Var, mask: Tensor?, tape: Tape? = nil, dropout: Float, rng: inout SeededRNG) -> Var {
+        guard dropout > 0 else { return attend(x, mask: mask, tape: tape, dropoutMask: nil) }
+        precondition(dropout < 1, "attention dropout \(dropout) outside [0, 1)")
+        let (B, L) = (x.shape[0], x.shape[1])
+        let keep = 1 / (1 - dropout)
+        var m = [Float](repeating: 0, count: B * heads * L * L)
+        for i in 0..<m.count { m[i] = rng.nextFloat() >= dropout ? keep : 0 }
+        return attend(x, mask: mask, tape: tape, dropoutMask: Tensor(shape: [B, heads, L, L], data: m))
+    }
+
+    func attend(_ x: Var, mask: Tensor?, tape: Tape?, dropoutMask: Tensor?) -> Var {
         let t = tape ?? x.tape
         let ctx = multiHeadAttention(query: query(x, tape: t), key: key(x, tape: t), value: value(x, tape: t),
-                                     heads: heads, keyMask: mask)
+                                     heads: heads, keyMask: mask, dropoutMask: dropoutMask)
         return output(ctx, tape: t)
+    }
+}
+
+extension Layer {
+    /// Parameter values by name (PyTorch/transformers names, so a saved BERT is a loadable
+    /// Hugging Face checkpoint).
+    public var namedTensors: [String: Tensor] {
+        Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Writes all parameters as F32 safetensors.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        try SafetensorsFile.write(namedTensors, metadata: metadata, to: url)
+    }
+
+    /// Sets every parameter from the tensor of the same name; shapes must match. Nothing is
+    /// changed unless every parameter can be read.
+    public func load(_ file: SafetensorsFile) throws {
+        let values = try parameters.map { try file.tensor($0.name, shape: $0.value.shape) }
+        for (p, v) in zip(parameters, values) { p.value = v }
     }
 }

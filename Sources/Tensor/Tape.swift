@@ -104,8 +104,9 @@ public final class Tape {
     }
 
     /// Back-propagates from `output` (seed gradient: ones, or `seed`), adds the gradients of
-    /// watched parameters to their `grad`, and returns the gradient of every recorded value
-    /// (indexed by `Var.id`, nil where none flows).
+    /// watched parameters to their `grad`, and returns the gradients indexed by `Var.id`: kept
+    /// for leaves (`input`, `watch`) and `output`, nil for intermediate results (freed as soon
+    /// as they have been propagated) and where no gradient flows.
     @discardableResult
     public func backward(_ output: Var, seed: Tensor? = nil) -> [Tensor?] {
         precondition(output.tape === self && output.id >= 0, "backward on a value not recorded on this tape")

@@ -28,8 +28,8 @@ public final class BertLayer: Layer, Sendable {
         attention.parameters + attentionNorm.parameters + intermediate.parameters + output.parameters + outputNorm.parameters
     }
 
-    func callAsFunction(_ x: Var, mask: Tensor, tape: Tape?, dropout: Float, rng: inout SeededRNG) -> Var {
-        var a = attention(x, mask: mask, tape: tape)
+    func callAsFunction(_ x: Var, mask: Tensor, tape: Tape?, dropout: Float, attentionDropout: Float, rng: inout SeededRNG) -> Var {
+        var a = attention(x, mask: mask, tape: tape, dropout: attentionDropout, rng: &rng)
         if dropout > 0 { a = a.dropout(dropout, using: &rng) }
         let h = attentionNorm(a + x, tape: tape)
         var o = output(intermediate(h, tape: tape).gelu(), tape: tape)
@@ -93,8 +93,11 @@ public final class BertEncoder: Layer, Sendable {
     }
 
     /// Last hidden states [B, L, H] of a padded batch. With `tape`, records for training;
-    /// `dropout` (hidden dropout, training only) uses `rng`.
-    public func callAsFunction(_ batch: TokenBatch, tape: Tape? = nil, dropout: Float = 0, rng: inout SeededRNG) -> Var {
+    /// `dropout` (hidden) and `attentionDropout` (attention probabilities) draw from `rng`; pass
+    /// the config's `hiddenDropoutProb` / `attentionProbsDropoutProb` to train as BERT does.
+    /// Precondition: `check(batch)` passes.
+    public func callAsFunction(_ batch: TokenBatch, tape: Tape? = nil, dropout: Float = 0, attentionDropout: Float = 0,
+                               rng: inout SeededRNG) -> Var {
         let (B, L) = (batch.batch, batch.length)
         precondition(L <= config.maxPositionEmbeddings, "sequence of \(L) tokens exceeds \(config.maxPositionEmbeddings) positions")
         let words = wordEmbeddings(batch.ids, shape: [B, L], tape: tape)
@@ -103,12 +106,23 @@ public final class BertEncoder: Layer, Sendable {
         var x = embeddingNorm(words + positions + types, tape: tape)
         if dropout > 0 { x = x.dropout(dropout, using: &rng) }
         let mask = Tensor(shape: [B, L], data: batch.mask)
-        for layer in layers { x = layer(x, mask: mask, tape: tape, dropout: dropout, rng: &rng) }
+        for layer in layers { x = layer(x, mask: mask, tape: tape, dropout: dropout, attentionDropout: attentionDropout, rng: &rng) }
         return x
     }
 
+    /// Throws unless every id is in the vocabulary and the length fits the position table.
+    public func check(_ batch: TokenBatch) throws {
+        if batch.length > config.maxPositionEmbeddings {
+            throw TextError.batchDoesNotFit(reason: "\(batch.length) tokens exceed the model's \(config.maxPositionEmbeddings) positions; encode with maxLength ≤ \(config.maxPositionEmbeddings)")
+        }
+        if let bad = batch.ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+            throw TextError.batchDoesNotFit(reason: "token id \(bad) is outside the model's vocabulary of \(config.vocabSize); is vocab.txt from another model?")
+        }
+    }
+
     /// Inference: last hidden states without autodiff.
-    public func hiddenStates(_ batch: TokenBatch) -> Tensor {
+    public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
+        try check(batch)
         var rng = SeededRNG(seed: 0)
         return self(batch, rng: &rng).value
     }
@@ -128,7 +142,7 @@ public final class BertEncoder: Layer, Sendable {
     }
 
     /// Inference: pooled sentence vectors [B, H].
-    public func embed(_ batch: TokenBatch, pooling: Pooling) -> Tensor {
-        Self.pool(Var(hiddenStates(batch)), mask: batch.mask, pooling).value
+    public func embed(_ batch: TokenBatch, pooling: Pooling) throws -> Tensor {
+        Self.pool(Var(try hiddenStates(batch)), mask: batch.mask, pooling).value
     }
 }

@@ -6,6 +6,7 @@ public enum TextError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(file: String, reason: String)
     case notBertFamily(file: String, modelType: String)
     case missingWeights(directory: String)
+    case batchDoesNotFit(reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum TextError: Error, CustomStringConvertible, Equatable {
         case let .invalidConfig(f, r): return "config \(f) is invalid: \(r)"
         case let .notBertFamily(f, m): return "config \(f) describes a '\(m)' model, not a BERT-family encoder (model_type must be \"bert\" with absolute positions and GELU)"
         case let .missingWeights(d): return "model directory \(d) has no model.safetensors"
+        case let .batchDoesNotFit(r): return "token batch does not fit the encoder: \(r)"
         }
     }
 }

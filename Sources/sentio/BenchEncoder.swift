@@ -4,12 +4,13 @@ import Tensor
 import Text
 
 /// `sentio bench encoder`: BERT encoder forward latency/throughput (batch 1 and 32) and one
-/// training step (forward + backward + AdamW), on sentences read from a file.
+/// training step (forward + backward + AdamW), on sentences read from a file; and an LSTM step.
 struct BenchEncoder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
         abstract: "Benchmark the text encoder: forward at batch 1 and 32, and one training step.",
         discussion: """
+        Also times forward + backward of an LSTM (batch 32, ≤ 500 steps of 74 features, hidden 32).
         Prints one JSON object with p50/p95 milliseconds and throughput. scripts/bench/encoder.py
         runs PyTorch on the same sentences with the same thread count and prints the ratios.
 
@@ -59,18 +60,19 @@ struct BenchEncoder: AsyncParsableCommand {
         let batch = tokenizer.encodeBatch(texts, maxLength: maxLength)
 
         // Forward, batch 1: every sentence once per iteration.
-        for s in singles.prefix(4) { _ = encoder.hiddenStates(s) }
+        for s in singles.prefix(4) { _ = try encoder.hiddenStates(s) }
         var b1: [Double] = []
         for _ in 0..<iterations {
             for s in singles {
-                let t0 = Self.now(); _ = encoder.hiddenStates(s); b1.append(Self.now() - t0)
+                let t0 = Self.now(); _ = try encoder.hiddenStates(s); b1.append(Self.now() - t0)
             }
         }
         // Forward, batch 32.
-        _ = encoder.hiddenStates(batch)
+        _ = try encoder.hiddenStates(batch)
         var b32: [Double] = []
-        for _ in 0..<iterations { let t0 = Self.now(); _ = encoder.hiddenStates(batch); b32.append(Self.now() - t0) }
+        for _ in 0..<iterations { let t0 = Self.now(); _ = try encoder.hiddenStates(batch); b32.append(Self.now() - t0) }
         // Training step, batch 32: mean pooling, squared-norm loss, backward, AdamW.
+        try encoder.check(batch)
         let opt = Adam.adamW(groups: [ParameterGroup(encoder.parameters, learningRate: 1e-5, weightDecay: 0.01)])
         var train: [Double] = []
         for i in 0...min(iterations, 5) {
@@ -83,6 +85,20 @@ struct BenchEncoder: AsyncParsableCommand {
             tape.backward(loss)
             opt.update()
             if i > 0 { train.append(Self.now() - t0) }
+        }
+        // LSTM (the audio/vision branch): batch 32, up to 500 steps of 74 features, hidden 32,
+        // lengths spread over 100...500; forward + backward of the last states.
+        var lrng = SeededRNG(seed: 3)
+        let lstm = LSTM("bench", inputSize: 74, hiddenSize: 32, rng: &lrng)
+        let lx = Tensor.randomNormal([32, 500, 74], using: &lrng)
+        let lengths = (0..<32).map { 100 + ($0 * 397) % 401 }
+        var lstmTimes: [Double] = []
+        for i in 0...3 {
+            let t0 = Self.now()
+            let tape = Tape()
+            let out = lstm(tape.input(lx), lengths: lengths, tape: tape).last
+            tape.backward(out.sum())
+            if i > 0 { lstmTimes.append(Self.now() - t0) }
         }
         // sgemm: OpenBLAS peak on a large product vs the encoder's own shapes.
         func gflops(m: Int, n: Int, k: Int, reps: Int) -> Double {
@@ -111,6 +127,7 @@ struct BenchEncoder: AsyncParsableCommand {
         "forward_b32_p50_ms":\(ms(p50b32)),"forward_b32_p95_ms":\(ms(Self.percentile(b32, 0.95))),\
         "forward_b32_sentences_per_s":\(String(format: "%.1f", 32 / p50b32)),\
         "train_step_b32_p50_ms":\(ms(Self.percentile(train, 0.5))),\
+        "lstm_b32_t500_train_p50_ms":\(ms(Self.percentile(lstmTimes, 0.5))),\
         "sgemm_peak_gflops":\(String(format: "%.1f", peak)),"sgemm_qkv_shape_gflops":\(String(format: "%.1f", qkv)),\
         "sgemm_ffn_shape_gflops":\(String(format: "%.1f", ffn)),"forward_b32_effective_gflops":\(String(format: "%.1f", forwardFlops / p50b32 / 1e9))}
         """)

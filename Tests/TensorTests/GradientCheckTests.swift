@@ -56,6 +56,12 @@ struct GradientCheckTests {
         ("masking", [randn([2, 4], seed: 51)], { x, _ in x[0].masked(by: Tensor(shape: [1, 4], data: [1, 0, 1, 1]), fill: -5) * x[0] }),
         ("multi-head attention with padding mask", [randn([2, 3, 4], seed: 52), randn([2, 3, 4], seed: 53), randn([2, 3, 4], seed: 54)],
          { x, _ in multiHeadAttention(query: x[0], key: x[1], value: x[2], heads: 2, keyMask: Tensor(shape: [2, 3], data: [1, 1, 1, 1, 1, 0])) }),
+        ("multi-head attention with padding mask and attention dropout", [randn([2, 3, 4], seed: 55), randn([2, 3, 4], seed: 56), randn([2, 3, 4], seed: 57)],
+         { x, _ in
+             var r = SeededRNG(seed: 9)
+             let drop = Tensor(shape: [2, 2, 3, 3], data: (0..<36).map { _ in r.nextFloat() < 0.3 ? 0 : 1 / 0.7 })
+             return multiHeadAttention(query: x[0], key: x[1], value: x[2], heads: 2, keyMask: Tensor(shape: [2, 3], data: [1, 1, 0, 1, 1, 1]), dropoutMask: drop)
+         }),
     ]
 
     @Test("Shape ops, reductions, products, softmax family, normalisation, masking", arguments: 0..<structural.count)
@@ -107,6 +113,10 @@ struct GradientCheckTests {
         let e2 = gradientError(inputs: [x], parameters: cell.parameters) { v, t in cell(v[0], lengths: lengths, tape: t).outputs }
         print("gradcheck LSTM all outputs, lengths [4,1,2]: \(e2)")
         #expect(e2 <= Self.tolerance, "LSTM outputs: \(e2)")
+        let e3 = gradientError(inputs: [x], parameters: cell.parameters) { v, t in cell(v[0], lengths: [3, 0, 4], tape: t).last }
+        print("gradcheck LSTM last states, lengths [3,0,4]: \(e3)")
+        #expect(e3 <= Self.tolerance, "LSTM with an empty sequence: \(e3)")
+        #expect(cell(Var(x), lengths: [3, 0, 4]).last.value.data[3..<6].allSatisfy { $0 == 0 })
         // Padding steps get no gradient: the input beyond a sequence's length does not matter.
         let tape = Tape()
         let xv = tape.input(x)

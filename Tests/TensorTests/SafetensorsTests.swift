@@ -67,3 +67,29 @@ struct SafetensorsTests {
         }
     }
 }
+
+@Suite("Checkpoints of layers")
+struct CheckpointTests {
+    @Test("Saving an LSTM and a Linear layer and loading them restores every parameter")
+    func roundTrip() throws {
+        var rng = SeededRNG(seed: 4)
+        let lstm = LSTM("audio.lstm", inputSize: 3, hiddenSize: 2, rng: &rng)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-ckpt-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try lstm.save(to: url)
+        let saved = lstm.namedTensors
+        #expect(Set(saved.keys) == ["audio.lstm.weight_ih_l0", "audio.lstm.weight_hh_l0", "audio.lstm.bias_ih_l0", "audio.lstm.bias_hh_l0"])
+        for p in lstm.parameters { p.value = .zeros(p.value.shape) }
+        try lstm.load(try SafetensorsFile(contentsOf: url))
+        #expect(lstm.namedTensors == saved)
+        // A layer whose parameters have other shapes is refused, naming the tensor, and unchanged.
+        let other = LSTM("audio.lstm", inputSize: 4, hiddenSize: 2, rng: &rng)
+        let before = other.namedTensors
+        #expect(throws: SafetensorsError.wrongShape(file: url.path, tensor: "audio.lstm.weight_ih_l0", expected: [8, 4], found: [8, 3])) {
+            try other.load(try SafetensorsFile(contentsOf: url))
+        }
+        #expect(other.namedTensors == before)
+        let lin = Linear("head", inFeatures: 2, outFeatures: 1, rng: &rng)
+        #expect(throws: SafetensorsError.missingTensor(file: url.path, tensor: "head.weight")) { try lin.load(try SafetensorsFile(contentsOf: url)) }
+    }
+}

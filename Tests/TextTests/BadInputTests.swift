@@ -54,7 +54,7 @@ struct BadInputTests {
         }
         // The encoder accepts them and gives finite vectors.
         if let enc = EncoderTests.encoder {
-            let v = enc.embed(tok.encodeBatch(["", "   "], maxLength: 16), pooling: .mean)
+            let v = try enc.embed(tok.encodeBatch(["", "   "], maxLength: 16), pooling: .mean)
             #expect(v.shape == [2, 384] && v.data.allSatisfy(\.isFinite))
         }
     }
@@ -73,6 +73,13 @@ struct BadInputTests {
         #expect(!short.truncated && short.ids.count == 3)
         let batch = tok.encodeBatch([text, "ok"], maxLength: 128)
         #expect(batch.length == 128 && batch.truncated == [true, false])
+        // Through the encoder: 256 tokens (sentence_bert_config.json's max_seq_length), flagged.
+        let te = try TextEncoder(directory: Paths.model)
+        #expect(te.maxLength == 256)
+        let r = try te.embed([text, "ok"], pooling: .mean)
+        #expect(r.vectors.shape == [2, 384])
+        #expect(r.tokenCounts == [256, 3] && r.untruncatedCounts == [10_002, 3] && r.truncated == [true, false])
+        #expect(r.vectors.data.allSatisfy { $0.isFinite })
     }
 
     @Test("A config that is not BERT-family is a typed error naming the file and model type")
@@ -118,6 +125,17 @@ struct BadInputTests {
             guard case let .truncated(_, tensor, _, _) = e else { Issue.record("expected truncated, got \(e)"); return }
             #expect(!tensor.isEmpty && e.description.contains(tensor))
         }
+    }
+
+    @Test("A batch longer than the position table or with ids outside the vocabulary is a typed error")
+    func batchDoesNotFit() throws {
+        let enc = try TinyBert.encoder()
+        let long = TokenBatch(ids: Array(repeating: 1, count: 9), mask: Array(repeating: 1, count: 9), batch: 1, length: 9)
+        #expect(throws: TextError.self) { try enc.hiddenStates(long) }
+        let badID = TokenBatch(ids: [1, 12, 2], mask: [1, 1, 1], batch: 1, length: 3)
+        #expect(throws: TextError.self) { try enc.embed(badID, pooling: .cls) }
+        do { _ = try enc.hiddenStates(badID) } catch { #expect("\(error)".contains("token id 12")) }
+        #expect(try enc.hiddenStates(TokenBatch(ids: [1, 11, 2], mask: [1, 1, 1], batch: 1, length: 3)).shape == [1, 3, 4])
     }
 
     @Test("A missing model directory or vocabulary is a typed error naming the path")
@@ -188,7 +206,21 @@ struct EncoderGradientTests {
         print("gradcheck tiny BERT encoder (all \(enc.parameters.count) tensors, 3 directions each): \(worst)")
     }
 
-    @Test("One AdamW step on the tiny BERT lowers the loss")
+    @Test("A saved encoder is a checkpoint that loads back to the same outputs")
+    func checkpoint() throws {
+        let enc = try TinyBert.encoder()
+        let batch = TokenBatch(ids: [1, 5, 7, 2, 1, 9, 2, 0], mask: [1, 1, 1, 1, 1, 1, 1, 0], batch: 2, length: 4)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-bert-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try enc.save(to: url)
+        let again = try BertEncoder(config: enc.config, weights: try SafetensorsFile(contentsOf: url))
+        #expect(try again.hiddenStates(batch) == (try enc.hiddenStates(batch)))
+        // Checkpoints with the "bert." prefix (bert-base-uncased's layout) load too.
+        let prefixed = try TinyBert.encoder(TinyBert.tensors(prefix: "bert."))
+        #expect(try prefixed.hiddenStates(batch) == (try enc.hiddenStates(batch)))
+    }
+
+    @Test("AdamW steps with hidden and attention dropout lower the tiny BERT's loss")
     func trainingStep() throws {
         let enc = try TinyBert.encoder()
         let batch = TokenBatch(ids: [1, 5, 7, 2, 1, 9, 2, 0], mask: [1, 1, 1, 1, 1, 1, 1, 0], batch: 2, length: 4)
@@ -197,7 +229,8 @@ struct EncoderGradientTests {
         for _ in 0..<5 {
             let tape = Tape()
             var r = SeededRNG(seed: 0)
-            let loss = BertEncoder.pool(enc(batch, tape: tape, rng: &r), mask: batch.mask, .mean).squared().sum()
+            let hidden = enc(batch, tape: tape, dropout: 0.1, attentionDropout: 0.1, rng: &r)
+            let loss = BertEncoder.pool(hidden, mask: batch.mask, .mean).squared().sum()
             losses.append(loss.value.scalar)
             opt.zeroGrad()
             tape.backward(loss)

