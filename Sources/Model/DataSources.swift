@@ -122,7 +122,7 @@ public enum Synthetic {
 /// safetensors keyed by the encoder's weight hash, pooling and max length.
 public enum TextFeatures {
     public static func embed(_ texts: [String], encoder: BertEncoder, tokenizer: WordPieceTokenizer, pooling: Pooling,
-                             maxLength: Int, batchSize: Int = 32, progress: ((Int, Int) -> Void)? = nil) -> Tensor {
+                             maxLength: Int, batchSize: Int = 32, progress: ((Int, Int) -> Void)? = nil) throws -> Tensor {
         let d = encoder.config.hiddenSize
         var out = [Float](); out.reserveCapacity(texts.count * d)
         // Batches of similar length waste less padding: sort by length, restore the order after.
@@ -132,7 +132,7 @@ public enum TextFeatures {
         while start < order.count {
             let idx = Array(order[start..<min(start + batchSize, order.count)])
             let batch = tokenizer.encodeBatch(idx.map { texts[$0] }, maxLength: maxLength)
-            let e = encoder.embed(batch, pooling: pooling)
+            let e = try encoder.embed(batch, pooling: pooling)
             for (r, i) in idx.enumerated() { rows[i] = Array(e.data[(r * d)..<((r + 1) * d)]) }
             start += batchSize
             progress?(min(start, order.count), order.count)

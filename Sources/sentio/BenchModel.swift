@@ -39,9 +39,9 @@ struct BenchModel: AsyncParsableCommand {
         var rng = SeededRNG(seed: 2)
         let ta = max(Int(seconds * 100), 1), tv = max(Int(seconds * 30), 1)
         let audio = Tensor.randomNormal([1, ta, 74], using: &rng), visual = Tensor.randomNormal([1, tv, 35], using: &rng)
-        func once() -> (Double, Double, Double) {
+        func once() throws -> (Double, Double, Double) {
             let t0 = Date()
-            let f = encoder.embed(batch, pooling: .mean)
+            let f = try encoder.embed(batch, pooling: .mean)
             let t1 = Date()
             var r = SeededRNG(seed: 0)
             let out = net(ModelInput(text: f, audio: audio, audioLengths: [ta], visual: visual, visualLengths: [tv]), tape: nil, training: false, rng: &r)
@@ -49,9 +49,9 @@ struct BenchModel: AsyncParsableCommand {
             let t2 = Date()
             return (t1.timeIntervalSince(t0), t2.timeIntervalSince(t1), t2.timeIntervalSince(t0))
         }
-        _ = once()
+        _ = try once()
         var runs: [(Double, Double, Double)] = []
-        for _ in 0..<iterations { runs.append(once()) }
+        for _ in 0..<iterations { runs.append(try once()) }
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] * 1000 }
         print(String(format: "threads %d, %d tokens, %.0f s (audio %d × 74, video %d × 35): encoder %.2f ms, LSTMs+fusion+heads %.2f ms, total %.2f ms (median of %d)",
                      threads, batch.length, seconds, ta, tv, median(runs.map(\.0)), median(runs.map(\.1)), median(runs.map(\.2)), iterations))

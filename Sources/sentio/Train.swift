@@ -222,9 +222,9 @@ enum DataLoading {
         var splits = LabelsCSV.splits(rows)
         if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), to: &splits) }
         let dir = Embed.modelDirectory(encoder)
-        let enc = try BertEncoder(directory: dir)
-        let tok = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
-        let maxLength = min(Embed.defaultMaxLength(dir, enc.config), enc.config.maxPositionEmbeddings)
+        let textEncoder = try TextEncoder(directory: dir)
+        let enc = textEncoder.encoder, tok = textEncoder.tokenizer
+        let maxLength = textEncoder.maxLength
         var files: [String: String] = [:]
         for f in ["model.safetensors", "vocab.txt", "config.json"] { files[f] = sha256(dir.appendingPathComponent(f).path) }
         let wheelSha = try? String(contentsOf: dir.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".sha256"), encoding: .utf8)
@@ -240,7 +240,7 @@ enum DataLoading {
                 s.textFeatures = t
             } else {
                 let t0 = Date()
-                let t = TextFeatures.embed(s.texts, encoder: enc, tokenizer: tok, pooling: pool, maxLength: maxLength) { done, total in
+                let t = try TextFeatures.embed(s.texts, encoder: enc, tokenizer: tok, pooling: pool, maxLength: maxLength) { done, total in
                     if !quiet && (done % 512 == 0 || done == total) {
                         let el = Date().timeIntervalSince(t0)
                         FileHandle.standardError.write(Data(String(format: "\rembedding %@: %d/%d  %.1f/s  ETA %.0fs   ", name, done, total, Double(done) / el, el / Double(done) * Double(total - done)).utf8))

@@ -38,7 +38,7 @@ struct ShippedModelTests {
         let tok = try WordPieceTokenizer(vocabularyFile: Shipped.encoder.appendingPathComponent("vocab.txt"))
         var s = SplitData()
         for r in rows { s.ids.append(r.id); s.labels.append(r.label) }
-        s.textFeatures = TextFeatures.embed(rows.map(\.text), encoder: encoder, tokenizer: tok, pooling: Pooling(rawValue: enc.pooling)!, maxLength: enc.maxLength)
+        s.textFeatures = try TextFeatures.embed(rows.map(\.text), encoder: encoder, tokenizer: tok, pooling: Pooling(rawValue: enc.pooling)!, maxLength: enc.maxLength)
         let preds = Trainer.predict(model, s)
         let recorded = (fx["predictions"] as! [Double]).map { Float($0) }
         for i in preds.indices { #expect(abs(preds[i] - recorded[i]) < 2e-3, "\(rows[i].id): \(preds[i]) vs recorded \(recorded[i])") }
