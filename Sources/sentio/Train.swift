@@ -98,6 +98,7 @@ struct Train: AsyncParsableCommand {
             }
         }
         cfg.network.modalities = Array(Set(wanted).intersection(present)).sorted()
+        guard splits.train.count > 0 else { throw ModelError.badData(source: data, reason: "no training samples") }
         guard !cfg.network.modalities.isEmpty else { throw ValidationError("the data has none of the modalities \(wanted)") }
         let seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
 
@@ -147,7 +148,7 @@ struct Train: AsyncParsableCommand {
             trainer.shouldStop = { trainInterrupted != 0 }
             let result = trainer.fit()
             let preds = Trainer.predict(model, splits.test)
-            let m = Metrics.mosei(predictions: preds, labels: splits.test.labels)
+            let m = splits.test.count > 0 ? Metrics.mosei(predictions: preds, labels: splits.test.labels) : [:]
             testMetrics.append(m)
             perSeed["\(seed)"] = m.merging(["valid_loss": result.bestValidLoss, "best_epoch": Double(result.bestEpoch)]) { a, _ in a }
             print("seed \(seed): best epoch \(result.bestEpoch), valid M loss \(String(format: "%.4f", result.bestValidLoss)); test " +
