@@ -141,3 +141,44 @@ public enum TextFeatures {
         return Tensor(shape: [texts.count, d], data: out)
     }
 }
+
+/// Sentio's own per-clip feature files next to an MMSA-layout labels CSV:
+/// `<dir>/<video_id>/<clip_id>.safetensors` holding `audio` [T, d] (COVAREP layout, 10 ms hop)
+/// and/or `visual` [T, d] (per frame), as `sentio extract` is to write them
+/// (this is the contract the Model target reads; DESIGN.md §4 names the files but not their layout).
+public enum FeatureDirectory {
+    /// Adds the audio/visual sequences of every row to `splits` (rows in the CSV order of each split).
+    public static func attach(_ rows: [LabelsCSV.Row], directory: URL, to splits: inout DatasetSplits) throws {
+        var bySplit: [String: ([Tensor], [Tensor])] = [:]
+        var hasAudio: Bool?, hasVisual: Bool?
+        for r in rows {
+            let url = directory.appendingPathComponent(r.videoID).appendingPathComponent("\(r.clipID).safetensors")
+            let f: SafetensorsFile
+            do { f = try SafetensorsFile(contentsOf: url) } catch {
+                throw ModelError.badData(source: url.path, reason: "feature file of \(r.videoID)/\(r.clipID) unreadable: \(error)")
+            }
+            let a = f.entries["audio"] != nil, v = f.entries["visual"] != nil
+            if hasAudio == nil { hasAudio = a; hasVisual = v }
+            guard a == hasAudio, v == hasVisual else {
+                throw ModelError.badData(source: url.path, reason: "has \(a ? "" : "no ")audio and \(v ? "" : "no ")visual features, unlike the first clip")
+            }
+            func seq(_ k: String) throws -> Tensor {
+                let t = try f.tensor(k)
+                guard t.rank == 2, t.shape[0] >= 1 else { throw ModelError.badData(source: url.path, reason: "\(k) has shape \(t.shape), expected [T ≥ 1, d]") }
+                return t
+            }
+            var entry = bySplit[r.mode] ?? ([], [])
+            if a { entry.0.append(try seq("audio")) }
+            if v { entry.1.append(try seq("visual")) }
+            bySplit[r.mode] = entry
+        }
+        for name in ["train", "valid", "test"] {
+            guard let (a, v) = bySplit[name] else { continue }
+            switch name {
+            case "train": if hasAudio == true { splits.train.audio = a }; if hasVisual == true { splits.train.visual = v }
+            case "valid": if hasAudio == true { splits.valid.audio = a }; if hasVisual == true { splits.valid.visual = v }
+            default: if hasAudio == true { splits.test.audio = a }; if hasVisual == true { splits.test.visual = v }
+            }
+        }
+    }
+}

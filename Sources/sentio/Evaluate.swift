@@ -23,6 +23,9 @@ struct Evaluate: AsyncParsableCommand {
     @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
     var data: String
 
+    @Option(help: "With a labels CSV: directory of Sentio feature files <video_id>/<clip_id>.safetensors.")
+    var features: String?
+
     @Option(help: "Split: train, valid or test.")
     var split: String = "test"
 
@@ -49,7 +52,7 @@ struct Evaluate: AsyncParsableCommand {
     func run() throws {
         OpenBLASKernels.preferAVX512()
         let (net, manifest) = try Checkpoint.load(URL(fileURLWithPath: model))
-        let loaded = try DataLoading.load(data, pooling: manifest.encoder?.pooling ?? "mean", encoder: encoder, cache: cache, quiet: json)
+        let loaded = try DataLoading.load(data, pooling: manifest.encoder?.pooling ?? "mean", encoder: encoder, cache: cache, quiet: json, features: features)
         var s = loaded.splits[split]!
         let fixed = s.zeroNonFinite()
         if fixed > 0 { FileHandle.standardError.write(Data("sentio evaluate: replaced \(fixed) NaN/infinite feature values by 0\n".utf8)) }

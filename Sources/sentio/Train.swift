@@ -43,6 +43,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Modalities to use, e.g. text,audio,visual (default: the config's, limited to what the data has).")
     var modalities: String?
 
+    @Option(help: "With a labels CSV: directory of Sentio feature files <video_id>/<clip_id>.safetensors (audio, visual).")
+    var features: String?
+
     @Option(help: "Text pooling for a labels CSV: cls or mean.")
     var pooling: String = "mean"
 
@@ -78,7 +81,7 @@ struct Train: AsyncParsableCommand {
         if let coralWeight { cfg.training.coralWeight = coralWeight }
         if let ulgm { cfg.training.ulgm = ulgm }
         if let maxEpochs { cfg.training.maxEpochs = maxEpochs }
-        let loaded = try DataLoading.load(data, pooling: pooling, encoder: encoder, cache: cache, quiet: quiet)
+        let loaded = try DataLoading.load(data, pooling: pooling, encoder: encoder, cache: cache, quiet: quiet, features: features)
         var splits = loaded.splits
         let fixed = splits.train.zeroNonFinite() + splits.valid.zeroNonFinite() + splits.test.zeroNonFinite()
         if fixed > 0 { FileHandle.standardError.write(Data("sentio train: replaced \(fixed) NaN/infinite feature values by 0\n".utf8)) }
@@ -95,6 +98,7 @@ struct Train: AsyncParsableCommand {
             }
         }
         cfg.network.modalities = Array(Set(wanted).intersection(present)).sorted()
+        guard splits.train.count > 0 else { throw ModelError.badData(source: data, reason: "no training samples") }
         guard !cfg.network.modalities.isEmpty else { throw ValidationError("the data has none of the modalities \(wanted)") }
         let seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
 
@@ -144,7 +148,7 @@ struct Train: AsyncParsableCommand {
             trainer.shouldStop = { trainInterrupted != 0 }
             let result = trainer.fit()
             let preds = Trainer.predict(model, splits.test)
-            let m = Metrics.mosei(predictions: preds, labels: splits.test.labels)
+            let m = splits.test.count > 0 ? Metrics.mosei(predictions: preds, labels: splits.test.labels) : [:]
             testMetrics.append(m)
             perSeed["\(seed)"] = m.merging(["valid_loss": result.bestValidLoss, "best_epoch": Double(result.bestEpoch)]) { a, _ in a }
             print("seed \(seed): best epoch \(result.bestEpoch), valid M loss \(String(format: "%.4f", result.bestValidLoss)); test " +
@@ -207,7 +211,7 @@ enum DataLoading {
         return String(h, radix: 16)
     }
 
-    static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool) throws -> Loaded {
+    static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool, features: String? = nil) throws -> Loaded {
         if data == "synthetic" {
             return Loaded(splits: Synthetic.make(Synthetic.Spec()), encoder: nil, description: "synthetic (Synthetic.Spec defaults)")
         }
@@ -217,10 +221,11 @@ enum DataLoading {
         guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
         let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
         var splits = LabelsCSV.splits(rows)
+        if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), to: &splits) }
         let dir = Embed.modelDirectory(encoder)
-        let enc = try BertEncoder(directory: dir)
-        let tok = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
-        let maxLength = try TextEncoder(directory: dir).maxLength
+        let textEncoder = try TextEncoder(directory: dir)
+        let enc = textEncoder.encoder, tok = textEncoder.tokenizer
+        let maxLength = textEncoder.maxLength
         var files: [String: String] = [:]
         for f in ["model.safetensors", "vocab.txt", "config.json"] { files[f] = sha256(dir.appendingPathComponent(f).path) }
         let wheelSha = try? String(contentsOf: dir.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".sha256"), encoding: .utf8)

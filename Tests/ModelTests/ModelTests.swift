@@ -310,3 +310,57 @@ struct InputCheckTests {
         #expect(throws: Never.self) { try model.checkInputs(s, source: "d") }
     }
 }
+
+@Suite("Training")
+struct TrainingTests {
+    @Test("three-modality training on synthetic data beats the constant predictor and keeps the best epoch")
+    func synthetic() {
+        var spec = Synthetic.Spec()
+        spec.train = 192; spec.valid = 64; spec.test = 64; spec.maxLength = 8
+        let d = Synthetic.make(spec)
+        var n = NetworkConfig()
+        n.textDim = spec.textDim; n.audioIn = spec.audioDim; n.visualIn = spec.visualDim
+        var t = TrainingConfig()
+        t.maxEpochs = 6; t.patience = 2; t.accumulationSteps = 2; t.seed = 1111
+        let model = SelfMM(config: n, seed: t.seed)
+        let trainer = Trainer(model: model, config: t, train: d.train, valid: d.valid)
+        let r = trainer.fit()
+        #expect(r.logs.count >= 3 && r.bestEpoch >= 1)
+        // The parameters left in the model are the best epoch's.
+        let vl = Trainer.validationLoss(Trainer.predict(model, d.valid), d.valid.labels, batchSize: t.batchSize)
+        #expect(abs(vl - r.bestValidLoss) < 1e-6)
+        // Better than predicting the training mean.
+        let mean = d.train.labels.reduce(0, +) / Float(d.train.count)
+        let constant = Trainer.validationLoss([Float](repeating: mean, count: d.valid.count), d.valid.labels, batchSize: t.batchSize)
+        #expect(r.bestValidLoss < 0.85 * constant, "best \(r.bestValidLoss) vs constant \(constant)")
+        // ULGM moved the unimodal labels from epoch 2 on, within ±H.
+        #expect(r.ulgmLabels[.audio]! != d.train.labels)
+        #expect(r.ulgmLabels.values.allSatisfy { $0.allSatisfy { abs($0) <= 3 } })
+    }
+}
+
+@Suite("Sentio feature files")
+struct FeatureDirectoryTests {
+    @Test("per-clip feature files attach to the CSV rows; a missing file names the clip")
+    func attach() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-features-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = try LabelsCSV.parse("video_id,clip_id,text,label,mode\nv1,1,a,1,train\nv1,2,b,-1,test\nv2,1,c,0.5,train\n")
+        for (i, r) in rows.enumerated() {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(r.videoID), withIntermediateDirectories: true)
+            try SafetensorsFile.write(["audio": Tensor(repeating: Float(i), shape: [i + 2, 3]), "visual": Tensor(repeating: -Float(i), shape: [4, 2])],
+                                      to: dir.appendingPathComponent(r.videoID).appendingPathComponent("\(r.clipID).safetensors"))
+        }
+        var splits = LabelsCSV.splits(rows)
+        try FeatureDirectory.attach(rows, directory: dir, to: &splits)
+        #expect(splits.train.audio!.map(\.shape) == [[2, 3], [4, 3]])
+        #expect(splits.train.audio![1].data.allSatisfy { $0 == 2 })
+        #expect(splits.test.visual!.map(\.shape) == [[4, 2]] && splits.test.visual![0].data.allSatisfy { $0 == -1 })
+        #expect(splits.valid.audio == nil)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("v2/1.safetensors"))
+        var again = LabelsCSV.splits(rows)
+        do { try FeatureDirectory.attach(rows, directory: dir, to: &again); Issue.record("missing file accepted") } catch let ModelError.badData(source, reason) {
+            #expect(source.hasSuffix("v2/1.safetensors") && reason.contains("v2/1"))
+        }
+    }
+}
