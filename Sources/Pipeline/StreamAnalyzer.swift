@@ -96,13 +96,13 @@ public struct StreamAnalyzer: Sendable {
                 let score = try scorer.score(input)
                 seq += 1
                 let milliseconds: Double
-                if settings.live, let mediaStart = state.mediaStartOnClock {
+                if settings.live, let mediaStart = state.mediaStartOnClock, state.mediaTime >= window.end {
                     // Live: from the moment the window's end was played (the stream's start on
                     // this clock plus the end time) to now — waiting for the input included.
                     let ended = mediaStart + .milliseconds(Int64(window.end * 1000))
                     milliseconds = Self.milliseconds(clock.now - ended)
                 } else {
-                    // Batch: the time to score the window.
+                    // Batch, or a window cut short by the end of the input: the time to score it.
                     milliseconds = Self.milliseconds(clock.now - scoringStart)
                 }
                 let result = UtteranceResult(seq: seq, window: window, score: score, modelID: scorer.modelID,

@@ -99,13 +99,55 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try resolvedConfiguration()
+        var configuration = try resolvedConfiguration()
         let notifier = SystemdNotifier()
-        let publisher = try Publisher(bind: configuration.publish)
-        defer { publisher.close() }
+        var publisher = try Publisher(bind: configuration.publish)
         Log.standardError("publishing on \(publisher.endpoint)")
+        if waitForSubscriber > 0 {
+            let found = (try? await publisher.waitForSubscriber(timeout: .milliseconds(Int64(waitForSubscriber * 1000)))) ?? false
+            Log.standardError(found ? "a subscriber is connected" : "no subscriber after \(waitForSubscriber) s; starting anyway")
+        }
 
-        var built: [StreamService] = []
+        // SIGTERM / SIGINT drain and stop; SIGHUP drains and restarts with the re-read
+        // configuration. The handlers only cancel the stream tasks.
+        let control = ServeControl()
+        let signals = [(SIGTERM, ServeControl.Request.stop), (SIGINT, .stop), (SIGHUP, .reload)].map { number, request -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { control.request(request) }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+
+        while true {
+            let services = try makeServices(configuration, publisher: publisher)
+            try? notifier?.notify([.ready, .status("serving \(services.count) stream(s) on \(publisher.endpoint)")])
+            let request = await serve(services, heartbeat: configuration.heartbeat, notifier: notifier, control: control)
+            guard request == .reload else {
+                for service in services { service.stopped() }
+                break
+            }
+            try? notifier?.notify([.reloading, .status("reloading the configuration")])
+            do {
+                let reloaded = try resolvedConfiguration()
+                if reloaded.publish != configuration.publish {
+                    publisher.close()
+                    publisher = try Publisher(bind: reloaded.publish)
+                }
+                configuration = reloaded
+                Log.standardError("configuration reloaded: " + configuration.streams.map(\.name).joined(separator: ", "))
+            } catch {
+                // A broken edit keeps the running configuration.
+                Log.standardError("reload refused, keeping the running configuration: \(error)")
+            }
+        }
+        try? notifier?.notify(.stopping)
+        publisher.close()
+    }
+
+    func makeServices(_ configuration: ServeConfiguration, publisher: Publisher) throws -> [StreamService] {
+        var services: [StreamService] = []
         for stream in configuration.streams {
             let scorer = try SelfMMScorer(checkpoint: URL(fileURLWithPath: stream.model ?? configuration.model),
                                           textEncoderDirectory: Embed.modelDirectory(textModel),
@@ -117,28 +159,18 @@ struct Serve: AsyncParsableCommand {
             case "none": windows = .voiceActivity
             default: windows = .captions
             }
-            built.append(StreamService(configuration: stream, channel: StreamChannel(publisher: publisher, stream: try StreamName(stream.name)),
-                                          analyzer: StreamAnalyzer(settings: Self.settings(windows, live: StreamService.isLive(stream.input)), scorer: scorer,
-                                                                   faceAnalyzer: faces)))
+            let analyzer = StreamAnalyzer(settings: Self.settings(windows, live: StreamService.isLive(stream.input)),
+                                          scorer: scorer, faceAnalyzer: faces)
+            services.append(StreamService(configuration: stream,
+                                          channel: StreamChannel(publisher: publisher, stream: try StreamName(stream.name)),
+                                          analyzer: analyzer))
         }
+        return services
+    }
 
-        let services = built
-        // SIGTERM / SIGINT drain; the handlers only cancel the stream tasks.
-        let stop = StopSignal()
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.trigger() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-
-        if waitForSubscriber > 0 {
-            let found = (try? await publisher.waitForSubscriber(timeout: .milliseconds(Int64(waitForSubscriber * 1000)))) ?? false
-            Log.standardError(found ? "a subscriber is connected" : "no subscriber after \(waitForSubscriber) s; starting anyway")
-        }
-        try? notifier?.notify([.ready, .status("serving \(services.count) stream(s) on \(publisher.endpoint)")])
+    /// Runs the streams until they all end or a stop/reload request drains them.
+    func serve(_ services: [StreamService], heartbeat: Double, notifier: SystemdNotifier?,
+               control: ServeControl) async -> ServeControl.Request? {
         await withTaskGroup(of: Void.self) { group in
             var tasks: [Task<Void, Never>] = []
             for service in services {
@@ -146,25 +178,23 @@ struct Serve: AsyncParsableCommand {
                 tasks.append(task)
                 group.addTask { await task.value }
             }
-            let heartbeat = Task {
+            let beating = Task {
                 while !Task.isCancelled {
                     for service in services { service.heartbeat() }
                     try? notifier?.notify(.watchdog)
-                    try? await Task.sleep(for: .milliseconds(Int64(max(0.1, configuration.heartbeat) * 1000)))
+                    try? await Task.sleep(for: .milliseconds(Int64(max(0.1, heartbeat) * 1000)))
                 }
             }
-            let running = tasks, streams = services
-            stop.onTrigger {
-                try? notifier?.notify([.stopping, .status("draining")])
-                for service in streams { service.draining() }
+            let running = tasks
+            control.onRequest { request in
+                try? notifier?.notify([.status(request == .stop ? "draining" : "draining for reload")] + (request == .stop ? [.stopping] : []))
+                for service in services { service.draining() }
                 running.forEach { $0.cancel() }
             }
             await group.waitForAll()
-            heartbeat.cancel()
+            beating.cancel()
+            return control.take()
         }
-        for service in services { service.stopped() }
-        try? notifier?.notify(.stopping)
-        Log.standardError("stopped: " + services.map { "\($0.configuration.name) \($0.channel.utterances) utterances" }.joined(separator: ", "))
     }
 }
 
@@ -176,25 +206,40 @@ extension Serve {
     }
 }
 
-/// A latch set by a signal handler, with one action run when it is set.
-final class StopSignal: Sendable {
-    private let state = Mutex<(triggered: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+/// Stop and reload requests from signal handlers, handed to the round of streams running.
+final class ServeControl: Sendable {
+    enum Request: Sendable, Equatable { case stop, reload }
+    private struct State {
+        var pending: Request?
+        var action: (@Sendable (Request) -> Void)?
+    }
+    private let state = Mutex(State())
 
-    func trigger() {
-        let action = state.withLock { state -> (@Sendable () -> Void)? in
-            guard !state.triggered else { return nil }
-            state.triggered = true
+    func request(_ request: Request) {
+        let action = state.withLock { state -> (@Sendable (Request) -> Void)? in
+            // A stop outranks a reload; a repeated request does nothing more.
+            if state.pending == .stop || state.pending == request { return nil }
+            state.pending = request
             return state.action
         }
-        action?()
+        action?(request)
     }
 
-    func onTrigger(_ action: @escaping @Sendable () -> Void) {
-        let fire = state.withLock { state -> Bool in
+    /// The action for the current round; runs at once if a request is already pending.
+    func onRequest(_ action: @escaping @Sendable (Request) -> Void) {
+        let pending = state.withLock { state -> Request? in
             state.action = action
-            return state.triggered
+            return state.pending
         }
-        if fire { action() }
+        if let pending { action(pending) }
+    }
+
+    /// The request that ended the round (nil: the inputs ended by themselves); clears it.
+    func take() -> Request? {
+        state.withLock { state in
+            defer { state.pending = nil; state.action = nil }
+            return state.pending
+        }
     }
 }
 

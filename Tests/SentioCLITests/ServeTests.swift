@@ -254,3 +254,48 @@ extension ServeTests {
         #expect(result.stderr.contains("\(file.path):3: unknown key 'framerate'"), "\(result.stderr)")
     }
 }
+
+extension ServeTests {
+    @Test("SIGHUP reloads the configuration (a renamed stream heartbeats under its new name); a broken edit is refused and the daemon goes on")
+    func reload() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-5")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let udp = "udp://127.0.0.1:\(Self.freePort())"
+        let config = folder.appendingPathComponent("cam.toml")
+        func write(_ name: String) throws {
+            try "stream = \"\(name)\"\ninput = \"\(udp)\"\npublish = \"\(endpoint)\"\nheartbeat = 0.3\ntimeout = 1.0\n"
+                .write(to: config, atomically: true, encoding: .utf8)
+        }
+        try write("cam1")
+        let subscriber = try Subscriber(endpoint, topics: ["sentio."])
+        defer { subscriber.close() }
+        let daemon = Process()
+        daemon.executableURL = CLI.binary
+        daemon.arguments = ["serve", "--config", config.path]
+        daemon.currentDirectoryURL = CLI.repo
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let (_, before, _) = try await Self.collect(subscriber, seconds: 20) { _, s in s.contains { $0.stream.value == "cam1" } }
+        #expect(before.contains { $0.stream.value == "cam1" })
+
+        try write("cam2")
+        kill(daemon.processIdentifier, SIGHUP)
+        let (_, after, _) = try await Self.collect(subscriber, seconds: 20) { _, s in s.contains { $0.stream.value == "cam2" } }
+        #expect(after.contains { $0.stream.value == "cam2" }, "heartbeats under the new name after SIGHUP")
+        #expect(daemon.isRunning)
+
+        try "stream = \"cam3\"\nthis is not toml\n".write(to: config, atomically: true, encoding: .utf8)
+        kill(daemon.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .seconds(1))
+        let (_, kept, _) = try await Self.collect(subscriber, seconds: 5) { _, s in s.count >= 3 }
+        #expect(daemon.isRunning, "a broken configuration does not stop the daemon")
+        #expect(kept.contains { $0.stream.value == "cam2" } && !kept.contains { $0.stream.value == "cam3" })
+
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
+}

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Latency of `sentio serve` from the end of an utterance (its cue end, as played) to the message
 # at a ZeroMQ subscriber, with the shipped model, on loopback.
-#   scripts/bench/serve-latency.sh [LOOPS]      (default 10 loops of the 12.6 s sample = 30 utterances)
+#   scripts/bench/serve-latency.sh [LOOPS] [SENDER-MUX-OPTIONS…]
+#   (default 10 loops of the 12.6 s sample = 30 utterances; e.g. `… 10 -pes_payload_size 0`
+#   makes ffmpeg's MPEG-TS muxer send audio as it comes instead of in ~0.5 s PES packets)
 # ffmpeg pushes samples/sample.mp4 looped LOOPS times over UDP in real time; the sidecar SRT has
 # the caption cues shifted per loop. `sentio subscribe` records each message; latency_ms in it is
 # measured by the daemon from the played end of the cue (see docs/PERFORMANCE.md).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-loops="${1:-10}"
+loops="${1:-10}"; shift || true
+sender_options=("$@")
 cd "$repo"
 swift build -c release --product sentio >/dev/null
 bin="$repo/.build/release/sentio"
@@ -33,7 +36,7 @@ utterances=$((loops * 3))
 "$bin" subscribe "$pub" --topic sentio.bench.utterance --count "$utterances" --timeout $((loops * 13 + 30)) > "$tmp/messages.jsonl" 2>/dev/null &
 sub=$!
 sleep 3
-ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy -f mpegts "$udp"
+ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy "${sender_options[@]}" -f mpegts "$udp"
 wait $sub || true
 kill -TERM $serve; wait $serve || true
 python3 - "$tmp/messages.jsonl" <<'PY'
