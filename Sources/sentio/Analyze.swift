@@ -225,13 +225,9 @@ struct Analyze: AsyncParsableCommand {
     /// The published message for a result; nil when the model had nothing to score.
     static func message(_ result: UtteranceResult, stream: StreamName) -> UtteranceMessage? {
         guard let sentiment = result.score.sentiment else { return nil }
-        let text = result.window.text
-        let modalities = Modalities(
-            text: ModalityScore(present: !(text ?? "").isEmpty, score: result.score.text.map(Double.init)),
-            audio: ModalityScore(present: result.acousticFrames > 0, score: result.score.audio.map(Double.init)),
-            vision: ModalityScore(present: result.visualFrames > 0, score: result.score.vision.map(Double.init)))
         return UtteranceMessage(stream: stream, seq: UInt64(result.seq), start: result.window.start, end: result.window.end,
-                                text: text, sentiment: Double(sentiment), modalities: modalities, model: result.modelID,
+                                text: result.window.text, sentiment: Double(sentiment), modalities: Modalities(result),
+                                model: result.modelID,
                                 time: Date().timeIntervalSince1970, latencyMs: result.latencyMilliseconds)
     }
 

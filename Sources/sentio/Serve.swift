@@ -293,14 +293,9 @@ final class StreamService: Sendable {
             counters.withLock { $0.dropped += 1 }
             return
         }
-        let text = result.window.text
-        let modalities = Modalities(
-            text: ModalityScore(present: !(text ?? "").isEmpty, score: result.score.text.map(Double.init)),
-            audio: ModalityScore(present: result.acousticFrames > 0, score: result.score.audio.map(Double.init)),
-            vision: ModalityScore(present: result.visualFrames > 0, score: result.score.vision.map(Double.init)))
         do {
-            try channel.publishUtterance(start: result.window.start, end: result.window.end, text: text,
-                                         sentiment: Double(sentiment), modalities: modalities, model: result.modelID,
+            try channel.publishUtterance(start: result.window.start, end: result.window.end, text: result.window.text,
+                                         sentiment: Double(sentiment), modalities: Modalities(result), model: result.modelID,
                                          latencyMs: result.latencyMilliseconds)
         } catch {
             counters.withLock { $0.dropped += 1 }
