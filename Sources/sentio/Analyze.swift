@@ -47,6 +47,9 @@ struct Analyze: AsyncParsableCommand {
     @Flag(help: "Also write per-frame acoustic (<name>.acoustic.csv) and face (<name>.faces.csv) features.")
     var features = false
 
+    @Flag(help: "Also write a self-contained HTML report per input (<name>.report.html; needs --out).")
+    var report = false
+
     @Option(help: "Model checkpoint folder.")
     var model: String = "models/sentio-default"
 
@@ -67,6 +70,7 @@ struct Analyze: AsyncParsableCommand {
         if jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if transcript != nil && inputs.count != 1 { throw ValidationError("--transcript goes with exactly one input") }
         if let shard { _ = try Self.parseShard(shard) }
+        if report && out == nil { throw ValidationError("--report writes files: give --out DIR") }
         if !(faceFPS > 0) { throw ValidationError("--face-fps must be > 0") }
     }
 
@@ -192,6 +196,7 @@ struct Analyze: AsyncParsableCommand {
             let acousticRows = features ? RowCollector(header: AcousticFrame.csvHeader) : nil
             let faceRows = features ? RowCollector(header: FaceFrameRow.csvHeader) : nil
             var sentiments: [Double] = []
+            var messages: [UtteranceMessage] = []
             let summary = try await analyzer.run(reader,
                 onAcousticFrame: { acousticRows?.add($0.csvRow) },
                 onFaceObservation: { faceRows?.add(FaceFrameRow.csv($0)) }
@@ -201,9 +206,17 @@ struct Analyze: AsyncParsableCommand {
                     return
                 }
                 sentiments.append(message.sentiment)
+                messages.append(message)
                 try results.add(message)
             }
             try results.finish()
+            if let out, report {
+                let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
+                let page = InterviewReport(input: input, duration: summary.mediaSeconds, utterances: messages,
+                                           model: scorer.modelID).html()
+                try Data(page.utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("\(stem).report.html")),
+                                          options: .atomic)
+            }
             if let out, features {
                 let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
                 try acousticRows?.write(to: (out as NSString).appendingPathComponent("\(stem).acoustic.csv"))

@@ -242,3 +242,25 @@ struct AnalyzeCLITests {
         #expect(seen.count == 9, "each input analysed once: 3 utterances each")
     }
 }
+
+extension AnalyzeCLITests {
+    @Test("--report writes a self-contained page: timeline SVG with one shaded span per utterance, transcript coloured by score, summary with the extremes")
+    func report() throws {
+        let out = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try CLI.run(["analyze", CLI.sample, "--out", out.path, "--report"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("sample.report.html"), encoding: .utf8)
+        #expect(html.contains("<svg id=\"timeline\""))
+        #expect(html.components(separatedBy: "<rect class=\"utterance\"").count - 1 == 3)
+        #expect(html.components(separatedBy: "<circle class=\"multimodal\"").count - 1 == 3)
+        #expect(html.components(separatedBy: "<tr style=\"background:#").count - 1 == 3)
+        #expect(html.contains("most positive: positive at 0:00.3"))
+        #expect(html.contains("most negative: negative at 0:05.6"))
+        // Self-contained: nothing to fetch, nothing to run.
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("@import") && !html.contains("url("))
+        #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "http") == nil)
+        let refused = try CLI.run(["analyze", CLI.sample, "--report"])
+        #expect(refused.status != 0 && refused.stderr.contains("--report writes files"))
+    }
+}
