@@ -260,6 +260,18 @@ extension AnalyzeCLITests {
         // Self-contained: nothing to fetch, nothing to run.
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("@import") && !html.contains("url("))
         #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "http") == nil)
+        // A real browser loads it without console errors or failed requests and draws the chart.
+        let check = Process()
+        check.executableURL = CLI.repo.appendingPathComponent("scripts/check-report")
+        check.arguments = [out.appendingPathComponent("sample.report.html").path]
+        let checkOutput = Pipe()
+        check.standardOutput = checkOutput
+        check.standardError = checkOutput
+        try check.run()
+        let checkText = String(decoding: checkOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(checkText)")
+        #expect(checkText.contains("check-report: ok"))
         let refused = try CLI.run(["analyze", CLI.sample, "--report"])
         #expect(refused.status != 0 && refused.stderr.contains("--report writes files"))
     }
