@@ -13,6 +13,8 @@ public struct TransportError: Error, CustomStringConvertible, Sendable, Equatabl
         case concurrentReceive
         /// The systemd notification socket could not be used.
         case notify
+        /// The metrics endpoint could not listen.
+        case metrics
     }
 
     public var code: Code

@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Media
+import Metrics
+import Prometheus
 import Pipeline
 import Synchronization
 import Transport
@@ -52,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("wait-for-subscriber"), help: "Seconds to wait for a first subscriber before reading (recorded inputs published to a listener).")
     var waitForSubscriber: Double = 0
 
+    @Option(help: "Serve Prometheus metrics on HOST:PORT at /metrics (utterances, latency histogram, drops, reconnects).")
+    var metrics: String?
+
     @Option(name: .customLong("text-model"), help: "Text encoder folder (default: $SENTIO_TEXT_MODEL or the one scripts/setup downloads).")
     var textModel: String?
 
@@ -101,6 +106,22 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration = try resolvedConfiguration()
         let notifier = SystemdNotifier()
+        var endpoint: MetricsEndpoint?
+        if let metrics {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let parts = metrics.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]) else {
+                throw ValidationError("--metrics expects HOST:PORT, e.g. 127.0.0.1:9464")
+            }
+            endpoint = try MetricsEndpoint(host: String(parts[0]), port: port) {
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                return buffer
+            }
+            Log.standardError("metrics on http://\(parts[0]):\(endpoint?.port ?? port)/metrics")
+        }
+        defer { endpoint?.close() }
         var publisher = try Publisher(bind: configuration.publish)
         Log.standardError("publishing on \(publisher.endpoint)")
         if waitForSubscriber > 0 {
@@ -250,11 +271,20 @@ final class StreamService: Sendable {
     let analyzer: StreamAnalyzer
     private struct Counters { var reconnects: UInt64 = 0; var dropped: UInt64 = 0; var state: StatusMessage.State = .starting }
     private let counters = Mutex(Counters())
+    private let utteranceCounter: Metrics.Counter
+    private let dropCounter: Metrics.Counter
+    private let reconnectCounter: Metrics.Counter
+    private let latency: Metrics.Timer
 
     init(configuration: ServeConfiguration.Stream, channel: StreamChannel, analyzer: StreamAnalyzer) {
         self.configuration = configuration
         self.channel = channel
         self.analyzer = analyzer
+        let dimensions = [("stream", configuration.name)]
+        utteranceCounter = Metrics.Counter(label: "sentio_utterances_total", dimensions: dimensions)
+        dropCounter = Metrics.Counter(label: "sentio_dropped_total", dimensions: dimensions)
+        reconnectCounter = Metrics.Counter(label: "sentio_reconnects_total", dimensions: dimensions)
+        latency = Metrics.Timer(label: "sentio_utterance_latency_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
     }
 
     /// A file ends the stream; a network source that ends or fails is reopened.
@@ -281,6 +311,7 @@ final class StreamService: Sendable {
             }
             if Task.isCancelled { break }
             counters.withLock { $0.reconnects += 1 }
+            reconnectCounter.increment()
             setState(.reconnecting)
             heartbeat()
             try? await Task.sleep(for: .milliseconds(Int64(backoff * 1000)))
@@ -291,14 +322,18 @@ final class StreamService: Sendable {
     func publish(_ result: UtteranceResult) {
         guard let sentiment = result.score.sentiment else {
             counters.withLock { $0.dropped += 1 }
+            dropCounter.increment()
             return
         }
         do {
             try channel.publishUtterance(start: result.window.start, end: result.window.end, text: result.window.text,
                                          sentiment: Double(sentiment), modalities: Modalities(result), model: result.modelID,
                                          latencyMs: result.latencyMilliseconds)
+            utteranceCounter.increment()
+            latency.recordNanoseconds(Int64(result.latencyMilliseconds * 1_000_000))
         } catch {
             counters.withLock { $0.dropped += 1 }
+            dropCounter.increment()
             Log.standardError("\(configuration.name): cannot publish: \(error)")
         }
     }

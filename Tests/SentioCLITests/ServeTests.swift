@@ -44,21 +44,36 @@ struct ServeTests {
         var stderr: Pipe
         var endpoint: String
         var udp: String
+        var metrics: String
+    }
+
+    /// A Prometheus scrape with a client no one here wrote (Python's urllib).
+    static func scrape(_ address: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys,urllib.request;sys.stdout.write(urllib.request.urlopen('http://\(address)/metrics',timeout=5).read().decode())"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
     }
 
     static func startDaemon(srt: String) throws -> Running {
         let udp = "udp://127.0.0.1:\(freePort())"
         let endpoint = "tcp://127.0.0.1:\(freePort())"
+        let metrics = "127.0.0.1:\(freePort())"
         let daemon = Process()
         daemon.executableURL = CLI.binary
         daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint, "--transcript", srt,
-                            "--timeout", "2", "--heartbeat", "0.5"]
+                            "--timeout", "2", "--heartbeat", "0.5", "--metrics", metrics]
         daemon.currentDirectoryURL = CLI.repo
         let stderr = Pipe()
         daemon.standardError = stderr
         daemon.standardOutput = FileHandle.nullDevice
         try daemon.run()
-        return Running(daemon: daemon, stderr: stderr, endpoint: endpoint, udp: udp)
+        return Running(daemon: daemon, stderr: stderr, endpoint: endpoint, udp: udp, metrics: metrics)
     }
 
     static func push(_ udp: String) throws -> Process {
@@ -110,6 +125,10 @@ struct ServeTests {
         // below a second (it would be ~0 if measured as scoring time only, or huge if clocks mixed).
         #expect(utterances.allSatisfy { $0.latencyMs > 0 && $0.latencyMs < 1000 }, "\(utterances.map(\.latencyMs))")
         #expect(statuses.contains { $0.state == .running })
+        // Prometheus sees the same counts.
+        let scraped = try Self.scrape(running.metrics)
+        #expect(scraped.contains("sentio_utterances_total{stream=\"cam1\"} 3"), "\(scraped)")
+        #expect(scraped.contains("sentio_utterance_latency_seconds_count{stream=\"cam1\"} 3"))
 
         kill(running.daemon.processIdentifier, SIGTERM)
         let (_, final, _) = try await Self.collect(subscriber, seconds: 10) { _, s in s.contains { $0.state == .stopped } }
@@ -167,6 +186,9 @@ struct ServeTests {
         defer { Tool.stop(sender) }
         let (after, later, _) = try await Self.collect(subscriber, seconds: 30) { u, _ in !u.isEmpty }
         #expect(after.first?.seq == 2, "seq goes on across the reconnect")
+        let scraped = try Self.scrape(running.metrics)
+        let reconnects = scraped.split(separator: "\n").first { $0.hasPrefix("sentio_reconnects_total{stream=\"cam1\"}") }
+        #expect((reconnects?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 1, "\(scraped)")
         #expect((later.last?.counters.reconnects ?? 0) >= 1 || statuses.contains { $0.counters.reconnects >= 1 })
         kill(running.daemon.processIdentifier, SIGTERM)
         running.daemon.waitUntilExit()
