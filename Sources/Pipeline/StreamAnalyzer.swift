@@ -11,6 +11,8 @@ public enum WindowSource: Sendable {
     case transcript(Transcript)
     /// No transcript: voice-activity segments, scored without text.
     case voiceActivity
+    /// Segments or words arriving live (the ZeroMQ transcript feed, an ASR).
+    case feed(TranscriptInbox)
 }
 
 /// One stream's analysis: media events → features → utterance windows → scores, in one
@@ -186,6 +188,7 @@ struct RunState {
             segmenter = UtteranceSegmenter(policy: settings.policy, source: .transcript)
             waiting = UtteranceSegmenter.windows(for: transcript.segments, policy: settings.policy, source: .transcript)
         case .voiceActivity: segmenter = UtteranceSegmenter(policy: settings.policy, source: .voiceActivity)
+        case .feed: segmenter = UtteranceSegmenter(policy: settings.policy, source: .feed)
         }
         acoustic = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * 100) + 200)
         visual = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * max(settings.faceFrameRate, 1)) + 10)
@@ -272,8 +275,12 @@ struct RunState {
 
     /// Windows whose features are complete: every stream the model reads has passed the end.
     mutating func readyWindows(atEnd: Bool, playedOnly: Bool = false) -> [UtteranceWindow] {
-        if case .captions = settings.windows {
-            waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
+        if case .feed(let inbox) = settings.windows {
+            for segment in inbox.take() { waiting += segmenter.push(segment) }
+        }
+        switch settings.windows {
+        case .captions, .feed: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
+        default: break
         }
         if atEnd && playedOnly {
             // Stopped early: only windows that had started playing are finished.

@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Model checkpoint folder.")
     var model: String?
 
-    @Option(help: "Utterance windows: captions, none (voice activity), or a transcript file path.")
+    @Option(help: "Utterance windows: captions, none (voice activity), feed:ENDPOINT (ZeroMQ transcript feed), or a transcript file path.")
     var transcript: String?
 
     @Option(help: "Seconds between heartbeats on the status topic.")
@@ -80,6 +80,9 @@ struct Serve: AsyncParsableCommand {
         if let transcript, !configuration.streams.isEmpty {
             if transcript == "captions" || transcript == "none" {
                 configuration.streams[0].transcriptSource = transcript
+            } else if transcript.hasPrefix("feed:") {
+                configuration.streams[0].transcriptSource = "feed"
+                configuration.streams[0].transcriptEndpoint = String(transcript.dropFirst("feed:".count))
             } else {
                 configuration.streams[0].transcriptSource = "file"
                 configuration.streams[0].transcriptPath = transcript
@@ -93,8 +96,11 @@ struct Serve: AsyncParsableCommand {
             if stream.transcriptSource == "file" && stream.transcriptPath == nil {
                 throw ValidationError("stream \(stream.name): transcript source 'file' needs a path")
             }
-            guard ["captions", "none", "file"].contains(stream.transcriptSource) else {
-                throw ValidationError("stream \(stream.name): transcript source must be captions, file or none")
+            if stream.transcriptSource == "feed" && stream.transcriptEndpoint == nil {
+                throw ValidationError("stream \(stream.name): transcript source 'feed' needs an endpoint")
+            }
+            guard ["captions", "none", "file", "feed"].contains(stream.transcriptSource) else {
+                throw ValidationError("stream \(stream.name): transcript source must be captions, file, feed or none")
             }
         }
         if Set(configuration.streams.map(\.name)).count != configuration.streams.count {
@@ -175,8 +181,13 @@ struct Serve: AsyncParsableCommand {
                                           visualWidth: FaceDescriptors.names.count)
             let faces = scorer.usesVisual ? try FaceAnalyzer() : nil
             let windows: WindowSource
+            var feed: StreamService.Feed?
             switch stream.transcriptSource {
             case "file": windows = .transcript(try Transcript.load(path: stream.transcriptPath ?? ""))
+            case "feed":
+                let inbox = TranscriptInbox()
+                feed = StreamService.Feed(source: try TranscriptFeed(stream.transcriptEndpoint ?? ""), inbox: inbox)
+                windows = .feed(inbox)
             case "none": windows = .voiceActivity
             default: windows = .captions
             }
@@ -184,7 +195,7 @@ struct Serve: AsyncParsableCommand {
                                           scorer: scorer, faceAnalyzer: faces)
             services.append(StreamService(configuration: stream,
                                           channel: StreamChannel(publisher: publisher, stream: try StreamName(stream.name)),
-                                          analyzer: analyzer))
+                                          analyzer: analyzer, feed: feed))
         }
         return services
     }
@@ -276,10 +287,18 @@ final class StreamService: Sendable {
     private let reconnectCounter: Metrics.Counter
     private let latency: Metrics.Timer
 
-    init(configuration: ServeConfiguration.Stream, channel: StreamChannel, analyzer: StreamAnalyzer) {
+    /// A live transcript: the ZeroMQ feed and the inbox the analysis takes segments from.
+    struct Feed: Sendable {
+        var source: TranscriptFeed
+        var inbox: TranscriptInbox
+    }
+    let feed: Feed?
+
+    init(configuration: ServeConfiguration.Stream, channel: StreamChannel, analyzer: StreamAnalyzer, feed: Feed? = nil) {
         self.configuration = configuration
         self.channel = channel
         self.analyzer = analyzer
+        self.feed = feed
         let dimensions = [("stream", configuration.name)]
         utteranceCounter = Metrics.Counter(label: "sentio_utterances_total", dimensions: dimensions)
         dropCounter = Metrics.Counter(label: "sentio_dropped_total", dimensions: dimensions)
@@ -293,6 +312,23 @@ final class StreamService: Sendable {
     static func isLive(_ input: String) -> Bool { input.contains("://") || input.hasPrefix("pipe:") }
 
     func run() async {
+        // The transcript feed is read for the whole life of the stream, across reconnects;
+        // a malformed message is logged and counted by the feed and skipped.
+        let feedReader = Task {
+            guard let feed else { return }
+            while !Task.isCancelled {
+                do {
+                    guard let segments = try await feed.source.nextSegments(timeout: .milliseconds(500)) else { return }
+                    feed.inbox.add(segments)
+                } catch {
+                    continue  // timeout: check for cancellation and go on
+                }
+            }
+        }
+        defer {
+            feedReader.cancel()
+            feed?.source.close()
+        }
         var backoff = 1.0
         while !Task.isCancelled {
             setState(.running)
@@ -345,6 +381,7 @@ final class StreamService: Sendable {
 
     func heartbeat() {
         let snapshot = counters.withLock { $0 }
-        _ = try? channel.publishStatus(snapshot.state, counters: .init(dropped: snapshot.dropped, reconnects: snapshot.reconnects))
+        _ = try? channel.publishStatus(snapshot.state, counters: .init(dropped: snapshot.dropped, reconnects: snapshot.reconnects,
+                                                                        rejected: feed?.source.rejected ?? 0))
     }
 }

@@ -9,9 +9,10 @@ struct ServeConfiguration: Sendable, Equatable {
         var inputOptions: [String: String] = [:]
         var timeout: Double = 10
         var reconnectMax: Double = 60
-        /// "captions", "none", "file" (with `transcriptPath`).
+        /// "captions", "none", "file" (with `transcriptPath`), "feed" (with `transcriptEndpoint`).
         var transcriptSource: String = "captions"
         var transcriptPath: String?
+        var transcriptEndpoint: String?
         var model: String?
     }
 
@@ -61,8 +62,7 @@ struct ServeConfiguration: Sendable, Equatable {
                 switch (inTranscript, key) {
                 case (true, "source"): stream.transcriptSource = try value.string(key, file, number + 1)
                 case (true, "path"): stream.transcriptPath = try value.string(key, file, number + 1)
-                case (true, "endpoint"):
-                    throw ParseError(file: file, line: number + 1, reason: "the transcript feed is not supported yet: use captions, file or none")
+                case (true, "endpoint"): stream.transcriptEndpoint = try value.string(key, file, number + 1)
                 case (false, "stream"), (false, "name"): stream.name = try value.string(key, file, number + 1)
                 case (false, "input"): stream.input = try value.string(key, file, number + 1)
                 case (false, "input_options"): stream.inputOptions = try value.table(key, file, number + 1)

@@ -321,3 +321,51 @@ extension ServeTests {
         #expect(daemon.terminationStatus == 0)
     }
 }
+
+extension ServeTests {
+    @Test("Windows from the ZeroMQ transcript feed: segments published by a peer become utterances; a malformed message is counted and skipped")
+    func transcriptFeed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-serve-\(getpid())-6")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (_, cues) = try Self.sidecar(in: folder)
+        let feedEndpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let feed = try Publisher(bind: feedEndpoint)
+        defer { feed.close() }
+        let udp = "udp://127.0.0.1:\(Self.freePort())"
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let daemon = Process()
+        daemon.executableURL = CLI.binary
+        daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint,
+                            "--transcript", "feed:\(feedEndpoint)", "--timeout", "2", "--heartbeat", "0.5"]
+        daemon.currentDirectoryURL = CLI.repo
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let subscriber = try Subscriber(endpoint, topics: ["sentio.cam1."])
+        defer { subscriber.close() }
+        #expect(try await feed.waitForSubscriber(for: "transcript", timeout: .seconds(20)), "the daemon subscribes to the feed")
+
+        // A malformed message first, then the first two cues: one as a segment, one as words.
+        _ = try feed.send(topic: "transcript", payload: Array("{\"start\": \"soon\"}".utf8))
+        let first = "{\"start\": \(cues[0].start), \"end\": \(cues[0].end), \"text\": \"\(cues[0].text)\"}"
+        _ = try feed.send(topic: "transcript", payload: Array(first.utf8))
+        let words = cues[1].text.split(separator: " ")
+        let step = (cues[1].end - cues[1].start) / Double(words.count)
+        let wordJSON = words.enumerated().map { i, w in
+            "{\"word\": \"\(w)\", \"start\": \(cues[1].start + Double(i) * step), \"end\": \(cues[1].start + Double(i + 1) * step)}"
+        }.joined(separator: ", ")
+        _ = try feed.send(topic: "transcript", payload: Array("{\"words\": [\(wordJSON)]}".utf8))
+
+        let sender = try Self.push(udp)
+        defer { Tool.stop(sender) }
+        let (utterances, statuses, _) = try await Self.collect(subscriber, seconds: 30) { u, _ in u.count >= 2 }
+        #expect(utterances.map(\.text) == [cues[0].text, cues[1].text])
+        #expect(utterances.map(\.seq) == [1, 2])
+        #expect(abs((utterances.last?.end ?? 0) - cues[1].end) < 0.05)
+        #expect(statuses.last?.counters.rejected == 1, "the malformed message is counted")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
+}
