@@ -159,6 +159,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 let reloaded = try resolvedConfiguration()
                 if reloaded.publish != configuration.publish {
+                    try? await Task.sleep(for: .milliseconds(500))  // let queued messages leave first
                     publisher.close()
                     publisher = try Publisher(bind: reloaded.publish)
                 }
@@ -170,6 +171,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
         try? notifier?.notify(.stopping)
+        // The last utterance and the final status are queued in libzmq; closing the socket at
+        // once (linger 0) would discard what its I/O thread has not sent yet.
+        try? await Task.sleep(for: .milliseconds(500))
         publisher.close()
     }
 
