@@ -173,38 +173,35 @@ struct ProtocolTests {
         #expect(fetched == local, "same samples as the file")
     }
 
-    @Test("rtsp:// pushed by ffmpeg to Sentio listening")
-    func rtsp() async throws {
-        try TestMedia.ready()
-        let url = "rtsp://127.0.0.1:\(TestMedia.freePort())/live"
-        var options = Self.liveOptions
-        options.formatOptions = ["rtsp_flags": "listen"]
-        let outcome = try await Self.push(MediaReader(url, options: options), senderArguments: ["-f", "rtsp", url])
-        #expect(outcome.senderRunningAtFirstEvent == true)
-        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
-        #expect(abs(outcome.media.frames.count - 100) <= 5)
+    /// A protocol where Sentio listens and the ffmpeg CLI pushes: what to open, and how ffmpeg sends.
+    struct PushedProtocol: Sendable, CustomTestStringConvertible {
+        var name: String
+        var listen: @Sendable (Int) -> (url: String, options: [String: String])
+        var send: @Sendable (Int) -> [String]
+        var udp = false
+        var testDescription: String { name }
     }
 
-    @Test("rtmp:// pushed by ffmpeg to Sentio listening")
-    func rtmp() async throws {
-        try TestMedia.ready()
-        let url = "rtmp://127.0.0.1:\(TestMedia.freePort())/live/cam1"
-        var options = Self.liveOptions
-        options.formatOptions = ["listen": "1"]
-        let outcome = try await Self.push(MediaReader(url, options: options), senderArguments: ["-f", "flv", url])
-        #expect(outcome.senderRunningAtFirstEvent == true)
-        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
-        #expect(abs(outcome.media.frames.count - 100) <= 5)
-    }
+    static let pushed: [PushedProtocol] = [
+        PushedProtocol(name: "rtsp", listen: { ("rtsp://127.0.0.1:\($0)/live", ["rtsp_flags": "listen"]) },
+                       send: { ["-f", "rtsp", "rtsp://127.0.0.1:\($0)/live"] }),
+        PushedProtocol(name: "rtmp", listen: { ("rtmp://127.0.0.1:\($0)/live/cam1", ["listen": "1"]) },
+                       send: { ["-f", "flv", "rtmp://127.0.0.1:\($0)/live/cam1"] }),
+        PushedProtocol(name: "srt", listen: { ("srt://127.0.0.1:\($0)?mode=listener", [:]) },
+                       send: { ["-f", "mpegts", "srt://127.0.0.1:\($0)?mode=caller"] }, udp: true),
+    ]
 
-    @Test("srt:// pushed by ffmpeg to Sentio listening")
-    func srt() async throws {
+    @Test("rtsp://, rtmp:// and srt:// pushed by ffmpeg to Sentio listening are read while they play", arguments: pushed)
+    func pushedStream(_ protocolCase: PushedProtocol) async throws {
         try TestMedia.ready()
-        let port = TestMedia.freePort(udp: true)
-        let reader = MediaReader("srt://127.0.0.1:\(port)?mode=listener", options: Self.liveOptions)
-        let outcome = try await Self.push(reader, senderArguments: ["-f", "mpegts", "srt://127.0.0.1:\(port)?mode=caller"])
+        let port = TestMedia.freePort(udp: protocolCase.udp)
+        let (url, formatOptions) = protocolCase.listen(port)
+        var options = Self.liveOptions
+        options.formatOptions = formatOptions
+        let outcome = try await Self.push(MediaReader(url, options: options), senderArguments: protocolCase.send(port))
         #expect(outcome.senderRunningAtFirstEvent == true)
-        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3, "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
+        #expect(abs(outcome.media.audioDuration - TestMedia.duration) < 0.3,
+                "audio \(outcome.media.audioDuration) s, \(String(describing: outcome.error))")
         #expect(abs(outcome.media.frames.count - 100) <= 5)
     }
 }
