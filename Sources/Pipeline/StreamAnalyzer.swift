@@ -89,9 +89,8 @@ public struct StreamAnalyzer: Sendable {
         var summary = Summary()
         var seq = 0
         let clock = ContinuousClock()
-        let started = clock.now
 
-        func release(_ ready: [UtteranceWindow], atStreamEnd: Bool) async throws {
+        func release(_ ready: [UtteranceWindow]) async throws {
             for window in ready {
                 let input = state.input(for: window)
                 let scoringStart = clock.now
@@ -131,7 +130,7 @@ public struct StreamAnalyzer: Sendable {
                 case .caption(let cue):
                     state.pushCue(cue)
                 }
-                try await release(state.readyWindows(atEnd: false), atStreamEnd: false)
+                try await release(state.readyWindows(atEnd: false))
                 if Task.isCancelled { drained = true; break }
             }
         } catch is CancellationError {
@@ -141,11 +140,11 @@ public struct StreamAnalyzer: Sendable {
         } catch {
             // The input failed (dropped stream, damaged file): what was played is still finished.
             for frame in state.finishAudio() { onAcousticFrame?(frame) }
-            try await release(state.readyWindows(atEnd: true, playedOnly: true), atStreamEnd: true)
+            try await release(state.readyWindows(atEnd: true, playedOnly: true))
             throw error
         }
         for frame in state.finishAudio() { onAcousticFrame?(frame) }
-        try await release(state.readyWindows(atEnd: true, playedOnly: drained), atStreamEnd: true)
+        try await release(state.readyWindows(atEnd: true, playedOnly: drained))
         summary.drained = drained
 
         summary.mediaSeconds = state.mediaTime
@@ -153,7 +152,6 @@ public struct StreamAnalyzer: Sendable {
         summary.videoFrames = state.videoCount
         summary.framesWithFace = state.faceCount
         summary.featureOverflow = state.acoustic.overflowed + state.visual.overflowed
-        _ = clock.now - started
         return summary
     }
 }

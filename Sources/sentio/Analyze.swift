@@ -193,13 +193,21 @@ struct Analyze: AsyncParsableCommand {
             let stream = try StreamName(Self.streamName(input))
 
             let results = ResultWriter(format: format, path: resultPath(input))
-            let acousticRows = features ? RowCollector(header: AcousticFrame.csvHeader) : nil
-            let faceRows = features ? RowCollector(header: FaceFrameRow.csvHeader) : nil
+            let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
+            // Per-frame features go beside the results (only with --out: stdout carries the results).
+            func featureSink(_ suffix: String, header: String) -> RowSink? {
+                guard features, let out else { return nil }
+                let sink = RowSink(path: (out as NSString).appendingPathComponent("\(stem).\(suffix).csv"))
+                sink.write(header)
+                return sink
+            }
+            let acousticRows = featureSink("acoustic", header: AcousticFrame.csvHeader)
+            let faceRows = featureSink("faces", header: FaceFrameRow.csvHeader)
             var sentiments: [Double] = []
             var messages: [UtteranceMessage] = []
             let summary = try await analyzer.run(reader,
-                onAcousticFrame: { acousticRows?.add($0.csvRow) },
-                onFaceObservation: { faceRows?.add(FaceFrameRow.csv($0)) }
+                onAcousticFrame: { acousticRows?.write($0.csvRow) },
+                onFaceObservation: { faceRows?.write(FaceFrameRow.csv($0)) }
             ) { result in
                 guard let message = Self.message(result, stream: stream) else {
                     outcome.unscored += 1
@@ -211,17 +219,13 @@ struct Analyze: AsyncParsableCommand {
             }
             try results.finish()
             if let out, report {
-                let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
                 let page = InterviewReport(input: input, duration: summary.mediaSeconds, utterances: messages,
                                            model: scorer.modelID).html()
                 try Data(page.utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("\(stem).report.html")),
                                           options: .atomic)
             }
-            if let out, features {
-                let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
-                try acousticRows?.write(to: (out as NSString).appendingPathComponent("\(stem).acoustic.csv"))
-                try faceRows?.write(to: (out as NSString).appendingPathComponent("\(stem).faces.csv"))
-            }
+            try acousticRows?.finish()
+            try faceRows?.finish()
             outcome.utterances = sentiments.count
             outcome.mediaSeconds = summary.mediaSeconds
             outcome.meanSentiment = sentiments.isEmpty ? nil : sentiments.reduce(0, +) / Double(sentiments.count)

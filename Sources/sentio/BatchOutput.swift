@@ -56,14 +56,6 @@ final class ResultWriter: @unchecked Sendable {
     }
 }
 
-/// Per-frame feature rows collected for a CSV beside the results.
-final class RowCollector: @unchecked Sendable {
-    private var text: String
-    init(header: String) { text = header + "\n" }
-    func add(_ row: String) { text += row + "\n" }
-    func write(to path: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) }
-}
-
 /// Files done, media seconds, ETA on stderr (a single updating line on a terminal).
 final class BatchProgress: Sendable {
     private struct State { var done = 0; var mediaSeconds = 0.0 }

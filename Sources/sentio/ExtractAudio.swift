@@ -52,7 +52,7 @@ struct ExtractAudio: AsyncParsableCommand {
     func run() async throws {
         let options = MediaReadOptions(audio: .speech, video: nil, captions: false, stallTimeout: source.stallTimeout,
                                        inputFormat: source.inputFormat, formatOptions: try source.parsedFormatOptions())
-        let sink = try RowSink(path: out)
+        let sink = RowSink(path: out)
         let features = wantsFeatures
         if features, format == .csv { sink.write(AcousticFrame.csvHeader) }
         var extractor = AcousticExtractor()

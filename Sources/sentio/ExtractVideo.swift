@@ -52,7 +52,7 @@ struct ExtractVideo: AsyncParsableCommand {
         let options = MediaReadOptions(audio: nil, video: VideoFormat(pixelFormat: .gray8, frameRate: fps), captions: false,
                                        stallTimeout: source.stallTimeout, inputFormat: source.inputFormat,
                                        formatOptions: try source.parsedFormatOptions())
-        let sink = try RowSink(path: out)
+        let sink = RowSink(path: out)
         if let header = FaceFrameRow.header(format) { sink.write(header) }
         var frames = 0, faces = 0
         do {
@@ -72,30 +72,6 @@ struct ExtractVideo: AsyncParsableCommand {
         }
         try sink.finish()
         Log.standardError("\(input): \(frames) frames, face found in \(faces)")
-    }
-}
-
-/// Writes lines to stdout as they come, or to a file replaced atomically when done.
-final class RowSink {
-    private let path: String?
-    private var buffer = ""
-
-    init(path: String?) throws {
-        self.path = path
-    }
-
-    func write(_ line: String) {
-        if path == nil {
-            print(line)
-        } else {
-            buffer += line
-            buffer += "\n"
-        }
-    }
-
-    func finish() throws {
-        guard let path else { return }
-        try Data(buffer.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 

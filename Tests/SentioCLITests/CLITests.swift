@@ -276,3 +276,21 @@ extension AnalyzeCLITests {
         #expect(refused.status != 0 && refused.stderr.contains("--report writes files"))
     }
 }
+
+extension AnalyzeCLITests {
+    @Test("--features writes the per-frame acoustic (100 rows/s, 74 columns) and face CSVs beside the results")
+    func featureFiles() throws {
+        let out = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try CLI.run(["analyze", CLI.sample, "--out", out.path, "--features"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let acoustic = try String(contentsOf: out.appendingPathComponent("sample.acoustic.csv"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(acoustic.first?.hasPrefix("time,F0,VUV") == true)
+        #expect(abs(acoustic.count - 1 - 1258) <= 3, "12.58 s of audio at 100 frames per second: \(acoustic.count - 1)")
+        #expect(acoustic.dropFirst().allSatisfy { $0.split(separator: ",").count == 75 })
+        let faces = try String(contentsOf: out.appendingPathComponent("sample.faces.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(faces.first?.hasPrefix("frame,timestamp,success") == true)
+        #expect(abs(faces.count - 1 - 63) <= 2, "12.6 s at 5 fps: \(faces.count - 1)")
+    }
+}
