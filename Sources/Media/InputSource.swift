@@ -27,6 +27,7 @@ final class InputSource {
         }
         context.pointee.interrupt_callback = AVIOInterruptCB(callback: interruptCallback,
                                                              opaque: controlRef.toOpaque())
+        control.formatContext = context
         var format: UnsafePointer<AVInputFormat>?
         if let inputFormat {
             format = av_find_input_format(inputFormat)
@@ -44,18 +45,21 @@ final class InputSource {
         if openCode < 0 {
             // avformat_open_input frees the context on failure. (deinit, which runs because
             // every stored property is set, releases the control.)
+            control.formatContext = nil
             throw Self.openError(input: input, code: openCode, control: control)
         }
         self.context = opened
         control.progressed()
         let infoCode = avformat_find_stream_info(opened, nil)
         if infoCode < 0 {
+            control.formatContext = nil
             avformat_close_input(&self.context)
             throw Self.openError(input: input, code: infoCode, control: control)
         }
     }
 
     deinit {
+        control.formatContext = nil
         if context != nil { avformat_close_input(&context) }
         controlRef.release()
     }

@@ -1,3 +1,4 @@
+import CFFmpeg
 import Dispatch
 import Synchronization
 
@@ -8,6 +9,12 @@ final class ReadControl: Sendable {
     private let lastProgress = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
     private let stalledFlag = Atomic<Bool>(false)
     let stallTimeoutNanoseconds: UInt64?
+    /// The demuxer whose byte counter shows input arriving, also while FFmpeg probes streams
+    /// (joining a live H.264 stream between key frames can take seconds of reading before the
+    /// first packet). Set once by the decoding thread before opening; read only from FFmpeg's
+    /// interrupt callback on that same thread.
+    nonisolated(unsafe) var formatContext: UnsafeMutablePointer<AVFormatContext>?
+    private let lastBytes = Atomic<Int64>(-1)
 
     init(stallTimeout: Duration?) {
         if let stallTimeout {
@@ -30,6 +37,11 @@ final class ReadControl: Sendable {
     func shouldInterrupt() -> Bool {
         if isCancelled { return true }
         guard let limit = stallTimeoutNanoseconds else { return false }
+        if let bytes = formatContext?.pointee.pb?.pointee.bytes_read, bytes != lastBytes.load(ordering: .relaxed) {
+            lastBytes.store(bytes, ordering: .relaxed)
+            progressed()
+            return false
+        }
         let now = DispatchTime.now().uptimeNanoseconds
         let last = lastProgress.load(ordering: .relaxed)
         if now > last, now - last > limit {
