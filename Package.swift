@@ -57,7 +57,7 @@ let package = Package(
         // Tests mirror the targets.
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
-        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport"]),
+        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport", "Media"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
