@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Model", targets: ["Model"]),
+        .library(name: "Speech", targets: ["Speech"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,12 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Text", dependencies: ["Tensor"]),
         .target(name: "Model", dependencies: ["Tensor", "Text"]),
+        .target(name: "Speech", dependencies: ["Tensor", "DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision", "Model", "Text"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [
-            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Model", "Pipeline", "Transport",
+            "Media", "DSP", "Acoustics", "Vision", "Tensor", "Text", "Model", "Pipeline", "Transport", "Speech",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -55,7 +57,7 @@ let package = Package(
         // Tests mirror the targets.
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
-        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport"]),
+        .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport", "Media"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech", "DSP", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Text", "Tensor"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

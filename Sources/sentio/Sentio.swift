@@ -7,7 +7,7 @@ struct Sentio: AsyncParsableCommand {
         commandName: "sentio",
         abstract: "Live multimodal sentiment analysis: decode, extract features, analyze, publish.",
         version: "0.1.0",
-        subcommands: [Serve.self, Analyze.self, Probe.self, Extract.self, Embed.self, Train.self, Evaluate.self, Subscribe.self, Bench.self]
+        subcommands: [Serve.self, Analyze.self, Probe.self, Extract.self, Embed.self, Train.self, Evaluate.self, Subscribe.self, Transcribe.self, Bench.self]
     )
 }
 
