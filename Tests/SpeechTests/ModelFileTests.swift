@@ -84,9 +84,7 @@ struct ModelFileTests {
         // Rename encoder/conv2/bias → encoder/conv2/bia_ (same length): the model lacks it.
         var renamed = bytes
         let needle = Array("encoder/conv2/bias".utf8)
-        let at = try #require((0..<(bytes.count - needle.count)).first { i in
-            bytes[i] == needle[0] && bytes[i + 8] == needle[8] && bytes[i + 13] == needle[13] && Array(bytes[i..<i + needle.count]) == needle
-        })
+        let at = try #require(firstIndex(of: needle, in: bytes))
         renamed[at + needle.count - 1] = UInt8(ascii: "_")
         let model = try CTranslate2Model(bytes: renamed, file: "model.bin")
         let dir = Paths.model
@@ -132,4 +130,15 @@ struct ModelFileTests {
         v.u32(0)
         #expect(throws: SpeechError.self) { _ = try CTranslate2Model(bytes: v.bytes, file: "synthetic.bin") }
     }
+}
+
+/// Where `needle` first occurs in `bytes`.
+func firstIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+    var i = 0
+    while i + needle.count <= bytes.count {
+        if bytes[i] == needle[0] && bytes[i + needle.count - 1] == needle[needle.count - 1]
+            && Array(bytes[i..<i + needle.count]) == needle { return i }
+        i += 1
+    }
+    return nil
 }
