@@ -32,6 +32,9 @@ struct BenchSpeech: AsyncParsableCommand {
     @Option(help: "Timed repetitions after one warm-up run.")
     var repeatCount: Int = 3
 
+    @Flag(help: "Also align words (as `transcribe --word-timestamps`).")
+    var wordTimestamps = false
+
     @OptionGroup var source: SourceArguments
 
     func validate() throws {
@@ -54,7 +57,7 @@ struct BenchSpeech: AsyncParsableCommand {
         let t0 = Self.wallNow()
         let whisper = try WhisperModel(directory: Transcribe.modelDirectory(model))
         let loadSeconds = Self.wallNow() - t0
-        let recognizer = SpeechRecognizer(model: whisper)
+        let recognizer = SpeechRecognizer(model: whisper, options: SpeechOptions(wordTimestamps: wordTimestamps))
         // One encoder window alone (30 s of mel), for the encoder/decoder split.
         let window = [Float](repeating: -0.5, count: whisper.melCount * whisper.windowFrames)
         _ = whisper.encode(window)
@@ -84,6 +87,6 @@ struct BenchSpeech: AsyncParsableCommand {
         print("{\"total_audio_seconds\":\(String(format: "%.3f", totalAudio)),\"total_cpu_seconds\":\(String(format: "%.4f", totalCPU)),"
               + "\"real_time_factor\":\(String(format: "%.2f", totalAudio / max(totalCPU, 1e-9))),"
               + "\"encoder_window_cpu_seconds\":\(String(format: "%.4f", encoderSeconds)),\"model_load_seconds\":\(String(format: "%.3f", loadSeconds)),"
-              + "\"threads\":\(threads),\"openblas_coretype\":\(jsonString(coretype))}")
+              + "\"threads\":\(threads),\"word_timestamps\":\(wordTimestamps),\"openblas_coretype\":\(jsonString(coretype))}")
     }
 }

@@ -95,6 +95,7 @@ struct ReferenceTests {
             #expect(values.count == expected.count)
             let diff = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
             #expect(diff < 2e-3, "\(clip.id): max |Δ| \(diff)")
+            print("mel \(clip.id): max |Δ| \(diff)")
             compared += 1
         }
         #expect(compared >= 1)
@@ -129,6 +130,7 @@ struct ReferenceTests {
             worst = max(worst, abs(mine - Float(m)))
         }
         #expect(worst / scale < 2e-3, "max |Δ| \(worst) vs scale \(scale)")
+        print("encoder \(clip): max |Δ| \(worst), scale (std) \(scale)")
     }
 
     @Test("greedy decoding gives faster-whisper's tokens, no-speech probability, log probability and segments",
