@@ -80,7 +80,7 @@ func readFloats(_ data: Data) -> [Float] {
 
 @Suite("Whisper against faster-whisper")
 struct ReferenceTests {
-    @Test("log-mel of the decoded clips matches FeatureExtractor to 2e-3 (whole-input max−8 clamp included)",
+    @Test("log-mel of the decoded clips matches FeatureExtractor to 1e-4 (whole-input max−8 clamp included)",
           .enabled(if: Reference.haveFFmpeg && Reference.document != nil, "needs ffmpeg and the reference fixtures"))
     func mel() throws {
         let mel = WhisperMel()
@@ -94,14 +94,14 @@ struct ReferenceTests {
             #expect(shape == [80, frames], "\(clip.id)")
             #expect(values.count == expected.count)
             let diff = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(diff < 2e-3, "\(clip.id): max |Δ| \(diff)")
+            #expect(diff < 1e-4, "\(clip.id): max |Δ| \(diff)")
             print("mel \(clip.id): max |Δ| \(diff)")
             compared += 1
         }
         #expect(compared >= 1)
     }
 
-    @Test("encoder output of one window matches CTranslate2 to 2e-3 of its scale",
+    @Test("encoder output of one window matches CTranslate2 to 1e-4 of its scale",
           .enabled(if: Paths.haveModel && Reference.document != nil, "needs scripts/setup's Whisper model and the fixtures"))
     func encoder() throws {
         let model = try #require(Shared.model)
@@ -129,7 +129,7 @@ struct ReferenceTests {
             let mine = row(i).reduce(0, +) / 384
             worst = max(worst, abs(mine - Float(m)))
         }
-        #expect(worst / scale < 2e-3, "max |Δ| \(worst) vs scale \(scale)")
+        #expect(worst / scale < 1e-4, "max |Δ| \(worst) vs scale \(scale)")
         print("encoder \(clip): max |Δ| \(worst), scale (std) \(scale)")
     }
 
