@@ -181,6 +181,10 @@ public struct WhisperModel: Sendable {
         guard !dec.isEmpty else { throw SpeechError(.missingVariable, input: "decoder/layer_0/self_attention/linear_0/weight", reason: "") }
         decoderLayers = dec
         decoderNorm = try Norm(model, "decoder/layer_norm", width: d)
+        for pair in config.alignmentHeads where !(0..<dec.count ~= pair[0] && 0..<heads ~= pair[1]) {
+            throw SpeechError(.invalidConfig, input: "config.json",
+                              reason: "alignment head \(pair) is outside \(dec.count) decoder layers × \(heads) heads")
+        }
     }
 
     /// Mel frames of one encoder window (twice the encoder positions: 3000 for 30 s).
