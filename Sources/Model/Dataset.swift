@@ -7,6 +7,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case badData(source: String, reason: String)
     case badCheckpoint(path: String, reason: String)
     case badConfig(path: String, reason: String)
+    /// A computational sequence (.csd): the file and the HDF5 path inside it.
+    case badCSD(file: String, path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .badData(s, r): "dataset \(s): \(r)"
         case let .badCheckpoint(p, r): "checkpoint \(p): \(r)"
         case let .badConfig(p, r): "config \(p): \(r)"
+        case let .badCSD(f, p, r): "computational sequence \(f), \(p): \(r)"
         }
     }
 }
