@@ -119,7 +119,12 @@ struct Train: AsyncParsableCommand {
             resumePoint = (old, m, try Checkpoint.loadState(url))
         }
 
-        signal(SIGINT) { _ in trainInterrupted = 1 }
+        // The first Ctrl-C stops after the current batch; a second one exits at once (the
+        // checkpoint on disk is replaced only by rename, so it stays whole).
+        signal(SIGINT) { _ in
+            if trainInterrupted != 0 { _exit(130) }
+            trainInterrupted = 1
+        }
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let logURL = outURL.appendingPathComponent("train-log.jsonl")
