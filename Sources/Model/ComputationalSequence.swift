@@ -72,3 +72,88 @@ public struct ComputationalSequence: Sendable {
         return Tensor(shape: [n, d], data: data)
     }
 }
+
+/// A dataset from a folder of computational sequences, named by role: `labels.csd` (one row
+/// per utterance segment; column 0 is the sentiment label, as in CMU_MOSEI_Labels), and any of
+/// `text.csd` (e.g. GloVe word vectors; an utterance's text input is the mean of its rows),
+/// `audio.csd` (e.g. COVAREP) and `visual.csd` (e.g. FACET/OpenFace), whose rows overlapping a
+/// segment form its sequences; `splits.csv` (columns `video_id` and `mode`, e.g. MMSA's
+/// label.csv) assigns each video to train, valid or test. CMU's standard folds are video-id
+/// lists in mmsdk's Python code, not in the .csd files, hence splits.csv.
+public enum CSDFolder {
+    public static func read(_ directory: URL) throws -> DatasetSplits {
+        let fm = FileManager.default
+        func csd(_ name: String) throws -> ComputationalSequence? {
+            let url = directory.appendingPathComponent("\(name).csd")
+            return fm.fileExists(atPath: url.path) ? try ComputationalSequence.read(url) : nil
+        }
+        guard let labels = try csd("labels") else {
+            throw ModelError.badData(source: directory.path, reason: "no labels.csd (a folder of .csd files needs labels.csd and splits.csv)")
+        }
+        let splitsURL = directory.appendingPathComponent("splits.csv")
+        let split = try readSplits(splitsURL)
+        let streams: [(Modality, ComputationalSequence)] = try [(Modality.text, "text"), (.audio, "audio"), (.visual, "visual")].compactMap { m, name in
+            try csd(name).map { (m, $0) }
+        }
+        guard !streams.isEmpty else { throw ModelError.badData(source: directory.path, reason: "none of text.csd, audio.csd, visual.csd") }
+        var out = DatasetSplits()
+        var text: [String: [Float]] = [:]
+        for video in labels.videoIDs {
+            guard let mode = split[video] else { continue }
+            let e = labels.entries[video]!
+            for r in 0..<e.features.shape[0] {
+                let (start, end) = (e.intervals.data[2 * r], e.intervals.data[2 * r + 1])
+                var s = out[mode]!
+                s.ids.append("\(video)[\(r)]")
+                s.texts.append("")
+                s.labels.append(e.features.data[r * e.features.shape[1]])
+                for (m, seq) in streams {
+                    guard let rows = seq.rows(video, from: start, to: end) else {
+                        throw ModelError.badCSD(file: directory.appendingPathComponent("\(m.rawValue).csd").path, path: "/\(seq.name)/data/\(video)",
+                                                reason: "missing: labels.csd has this video")
+                    }
+                    switch m {
+                    case .text:
+                        let d = rows.shape[1], n = rows.shape[0]
+                        var mean = [Float](repeating: 0, count: d)
+                        for i in 0..<n { for k in 0..<d { mean[k] += rows.data[i * d + k] / Float(n) } }
+                        text[mode, default: []] += mean
+                    case .audio: s.audio = (s.audio ?? []) + [rows]
+                    case .visual: s.visual = (s.visual ?? []) + [rows]
+                    }
+                }
+                switch mode { case "train": out.train = s; case "valid": out.valid = s; default: out.test = s }
+            }
+        }
+        if let (_, seq) = streams.first(where: { $0.0 == .text }), let d = seq.entries.values.first?.features.shape[1] {
+            for mode in ["train", "valid", "test"] {
+                var s = out[mode]!
+                s.textFeatures = Tensor(shape: [s.count, d], data: text[mode] ?? [])
+                switch mode { case "train": out.train = s; case "valid": out.valid = s; default: out.test = s }
+            }
+        }
+        return out
+    }
+
+    /// video_id → mode from a CSV with those two columns (others ignored; a video's first row wins).
+    static func readSplits(_ url: URL) throws -> [String: String] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ModelError.badData(source: url.path, reason: "cannot read the splits (video_id,mode): \(error.localizedDescription)")
+        }
+        let records = try LabelsCSV.records(text, file: url.path)
+        guard let (headerLine, header) = records.first, let cv = header.firstIndex(of: "video_id"), let cm = header.firstIndex(of: "mode") else {
+            throw ModelError.badCSV(file: url.path, line: 1, reason: "header needs columns video_id and mode")
+        }
+        _ = headerLine
+        var split: [String: String] = [:]
+        for (line, f) in records.dropFirst() {
+            if f.count == 1 && f[0].isEmpty { continue }
+            guard f.count == header.count else { throw ModelError.badCSV(file: url.path, line: line, reason: "\(f.count) fields, header has \(header.count)") }
+            let mode = f[cm].trimmingCharacters(in: .whitespaces)
+            guard ["train", "valid", "test"].contains(mode) else { throw ModelError.badCSV(file: url.path, line: line, reason: "mode '\(mode)' is not train, valid or test") }
+            if split[f[cv]] == nil { split[f[cv]] = mode }
+        }
+        return split
+    }
+}

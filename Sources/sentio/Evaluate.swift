@@ -9,7 +9,7 @@ struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained checkpoint on a dataset split (MMSA metrics).",
         discussion: """
-        --data takes the same forms as `sentio train` (labels CSV, Sentio dataset file, synthetic).
+        --data takes the same forms as `sentio train` (labels CSV, Sentio dataset file, folder of .csd files, synthetic).
         For a labels CSV the checkpoint's pooling is used with the encoder of --encoder.
 
         Example:
@@ -20,7 +20,7 @@ struct Evaluate: AsyncParsableCommand {
     @Option(help: "Checkpoint directory (manifest.json + model.safetensors).")
     var model: String
 
-    @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
+    @Option(help: "Labels CSV, Sentio dataset file (.safetensors), a folder of .csd files, or 'synthetic'.")
     var data: String
 
     @Option(help: "With a labels CSV: feature folder <video_id>/<clip_id>.acoustic.csv and/or .faces.csv.")

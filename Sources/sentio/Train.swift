@@ -19,7 +19,10 @@ struct Train: AsyncParsableCommand {
             frozen encoder's pooled embeddings are computed once and cached (--cache);
           a Sentio dataset file (.safetensors with train/valid/test .labels, .text, .audio,
             .audio_lengths, .visual, .visual_lengths);
-          synthetic: the synthetic multimodal generator (shared + private sentiment parts).
+          synthetic: the synthetic multimodal generator (shared + private sentiment parts);
+          a folder of CMU-MultimodalSDK computational sequences: labels.csd (column 0 = sentiment per
+            segment), any of text.csd / audio.csd / visual.csd (rows overlapping each segment; text is
+            their mean), and splits.csv (video_id,mode — e.g. MMSA's label.csv).
         The model is selected on the valid split only; with several --seeds the checkpoint is the
         seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
         the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
@@ -32,7 +35,7 @@ struct Train: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
+    @Option(help: "Labels CSV, Sentio dataset file (.safetensors), a folder of .csd files, or 'synthetic'.")
     var data: String
 
     @Option(help: "JSON config ({\"network\": {...}, \"training\": {...}}; missing keys take defaults).")
@@ -280,6 +283,10 @@ enum DataLoading {
     static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool, features: String? = nil) throws -> Loaded {
         if data == "synthetic" {
             return Loaded(splits: Synthetic.make(Synthetic.Spec()), encoder: nil, description: "synthetic (Synthetic.Spec defaults)")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue {
+            return Loaded(splits: try CSDFolder.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent + " (.csd)")
         }
         if data.hasSuffix(".safetensors") {
             return Loaded(splits: try DatasetFile.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent)

@@ -60,6 +60,37 @@ struct CSDTests {
         #expect(throws: ModelError.badCSD(file: url.path, path: path, reason: reason)) { try ComputationalSequence.read(url) }
     }
 
+    @Test("a folder of .csd files: segments of labels.csd split by splits.csv, text as the mean of its word rows, audio/visual rows overlapping each segment")
+    func folder() throws {
+        let d = try CSDFolder.read(Self.csd("folder"))
+        #expect(d.train.count == 6 && d.valid.count == 3 && d.test.count == 3)
+        #expect(Array(d.train.ids.prefix(4)) == ["v1[0]", "v1[1]", "v1[2]", "v2[0]"] && d.valid.ids.first == "v3[0]")
+        let e = try #require(Self.expected["folder"] as? [String: Any])
+        #expect(d.train.labels[1] == Float(try #require(e["v1_1_label"] as? Double)))
+        let text = try #require(d.train.textFeatures)
+        #expect(text.shape == [6, 5])
+        let meanText = try #require(e["v1_1_text"] as? [Double]).map(Float.init)
+        for k in 0..<5 { #expect(abs(text.data[5 + k] - meanText[k]) < 1e-6) }
+        let audio = try #require(d.train.audio?[1])
+        let expectedAudio: [Float] = try #require(e["v1_1_audio"] as? [[Double]]).flatMap { $0.map { Float($0) } }
+        #expect(audio.shape == [4, 6] && audio.data == expectedAudio)
+        #expect(d.valid.visual?.map(\.shape) == [[2, 3], [2, 3], [0, 3]], "v3 has no visual rows in its last second")
+        #expect(d.test.audio?.count == 3)
+    }
+
+    @Test("a .csd folder without labels.csd, or whose audio.csd lacks a video, names what is missing")
+    func folderErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-csd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: ModelError.badData(source: dir.path, reason: "no labels.csd (a folder of .csd files needs labels.csd and splits.csv)")) { try CSDFolder.read(dir) }
+        for name in ["labels.csd", "splits.csv"] { try FileManager.default.copyItem(at: Self.csd("folder/\(name)"), to: dir.appendingPathComponent(name)) }
+        try FileManager.default.copyItem(at: Self.csd("covarep.csd"), to: dir.appendingPathComponent("audio.csd"))
+        #expect(throws: ModelError.badCSD(file: dir.appendingPathComponent("audio.csd").path, path: "/COVAREP/data/v1", reason: "missing: labels.csd has this video")) {
+            try CSDFolder.read(dir)
+        }
+    }
+
     @Test("the HDF5 wrapper: members, string attributes (variable and fixed length), fixed-length string datasets, missing objects")
     func wrapper() throws {
         let url = Self.csd("attributes.h5")

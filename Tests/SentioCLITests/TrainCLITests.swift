@@ -117,6 +117,27 @@ struct TrainCLITests {
         #expect(metrics.count == 8 && metrics.values.allSatisfy(\.isFinite), "\(metrics)")
     }
 
+    @Test("A folder of CMU-MultimodalSDK .csd files trains a text+audio+vision model for 2 epochs and evaluates")
+    func csdFolder() throws {
+        let root = try TrainCLI.folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = CLI.repo.appendingPathComponent("Tests/ModelTests/Fixtures/csd/folder").path
+        let out = root.appendingPathComponent("model")
+        let config = root.appendingPathComponent("tiny.json")
+        try #"{"training": {"batchSize": 2, "maxEpochs": 2}}"#.write(to: config, atomically: true, encoding: .utf8)
+        let trained = try CLI.run(["train", "--data", data, "--config", config.path, "--out", out.path, "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(try TrainCLI.logLines(out.appendingPathComponent("train-log.jsonl")).map { $0["epoch"] as? Int } == [1, 2])
+        let manifest = try TrainCLI.json(out.appendingPathComponent("manifest.json"))
+        #expect(manifest["modalities"] as? [String] == ["text", "audio", "visual"])
+        let evaluated = try CLI.run(["evaluate", "--model", out.path, "--data", data, "--split", "train", "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
+        #expect(result["samples"] as? Int == 6)
+        let metrics = try #require(result["metrics"] as? [String: Double])
+        #expect(metrics.count == 8 && metrics.values.allSatisfy(\.isFinite), "\(metrics)")
+    }
+
     @Test("SIGINT mid-training keeps the best epoch on disk (loadable by evaluate), exits 130 saying so, and --resume continues the epoch numbering and the log")
     func interruptAndResume() throws {
         let root = try TrainCLI.folder()

@@ -95,6 +95,32 @@ with h5py.File(os.path.join(out, "attributes.h5"), "w") as f:
     f.create_dataset("fixed_strings", data=np.array([b"ab", b"cde"], dtype="S4"))
 expected["attributes"] = {"note": "written by h5py", "fixed": "ascii fixed", "fixed_strings": ["ab", "cde"]}
 
+# A folder `sentio train --data` reads: labels.csd (3 segments of 1 s per video, sentiment in
+# column 0), text.csd (5-d "word vectors", 2 words per segment), audio.csd (6-d every 0.25 s),
+# visual.csd (3-d every 0.5 s; video v3 has none in its last segment), splits.csv.
+folder = os.path.join(out, "folder")
+os.makedirs(folder, exist_ok=True)
+videos = ["v1", "v2", "v3", "v4"]
+seg = intervals(3, 1.0)
+fl = {"labels": {}, "text": {}, "audio": {}, "visual": {}}
+for v in videos:
+    y = rng.uniform(-3, 3, size=(3, 1))
+    fl["labels"][v] = {"features": np.concatenate([y, np.zeros((3, 6))], axis=1).astype(np.float32), "intervals": seg}
+    fl["text"][v] = {"features": rng.normal(size=(6, 5)).astype(np.float32), "intervals": intervals(6, 0.5)}
+    fl["audio"][v] = {"features": (rng.normal(size=(12, 6)) + np.repeat(y, 4, axis=0)).astype(np.float32), "intervals": intervals(12, 0.25)}
+    nv = 4 if v == "v3" else 6
+    fl["visual"][v] = {"features": rng.normal(size=(nv, 3)).astype(np.float32), "intervals": intervals(nv, 0.5)}
+for name, data in fl.items():
+    write_csd(os.path.join(folder, f"{name}.csd"), {"labels": "All Labels", "text": "glove_vectors", "audio": "COVAREP", "visual": "FACET 4.2"}[name],
+              data, meta(name, []))
+with open(os.path.join(folder, "splits.csv"), "w") as f:
+    f.write("video_id,clip_id,text,label,mode\nv1,0,a,1,train\nv1,1,b,1,train\nv2,0,c,1,train\nv3,0,d,1,valid\nv4,0,e,1,test\n")
+# Segment 1 of v1 (1 s … 2 s): text rows 2–3 (mean), audio rows 4–7, visual rows 2–3.
+expected["folder"] = {"v1_1_label": float(fl["labels"]["v1"]["features"][1, 0]),
+                      "v1_1_text": fl["text"]["v1"]["features"][2:4].mean(axis=0).astype(np.float32).tolist(),
+                      "v1_1_audio": fl["audio"]["v1"]["features"][4:8].tolist(),
+                      "v3_2_visual_rows": 0}
+
 with open(os.path.join(out, "csd_expected.json"), "w") as f:
     json.dump(expected, f, indent=1, sort_keys=True)
 print("wrote", sorted(os.listdir(out)))
