@@ -32,16 +32,17 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // Stages.
-        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "CHDF5", .product(name: "Logging", package: "swift-log")]),
         // Numeric kernels are optimised even in debug builds so that the test suite stays fast.
         .target(name: "DSP", swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Text", dependencies: ["Tensor"]),
-        .target(name: "Model", dependencies: ["Tensor", "Text"]),
+        .target(name: "Model", dependencies: ["Tensor", "Text", "Media"]),
         .target(name: "Speech", dependencies: ["Tensor", "DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision", "Model", "Text"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech", "DSP", "Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Text", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Text", "Tensor", "Media"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,8 @@ public struct Manifest: Codable, Sendable {
     public var dataset: String?
     public var note: String?
     public var bestEpoch: Int?
+    /// MMSA's validation loss of M at `bestEpoch` (what a resumed run has to beat).
+    public var bestValidLoss: Double?
     /// Metrics on named splits, e.g. "test" → {"MAE": …}.
     public var metrics: [String: [String: Double]]?
     public init(config: ModelConfig, encoder: EncoderReference? = nil, dataset: String? = nil, note: String? = nil) {
@@ -44,10 +46,36 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var tensors: [String: Tensor] = [:]
         for p in model.allParameters { tensors[p.name] = p.value }
-        try SafetensorsFile.write(tensors, metadata: ["format": manifest.format], to: directory.appendingPathComponent("model.safetensors"))
+        // Written beside and renamed over the old file, so an interrupted save leaves the previous checkpoint.
+        try replace(directory.appendingPathComponent("model.safetensors")) { try SafetensorsFile.write(tensors, metadata: ["format": manifest.format], to: $0) }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(manifest).write(to: directory.appendingPathComponent("manifest.json"))
+        try enc.encode(manifest).write(to: directory.appendingPathComponent("manifest.json"), options: .atomic)
+    }
+
+    /// The training state a resumed run needs besides the weights (ULGM's memory), beside a checkpoint.
+    public static let stateFile = "training-state.safetensors"
+
+    public static func saveState(_ state: [String: Tensor], to directory: URL) throws {
+        try replace(directory.appendingPathComponent(stateFile)) { try SafetensorsFile.write(state, to: $0) }
+    }
+
+    public static func loadState(_ directory: URL) throws -> [String: Tensor] {
+        let url = directory.appendingPathComponent(stateFile)
+        do {
+            let f = try SafetensorsFile(contentsOf: url)
+            return try Dictionary(uniqueKeysWithValues: f.names.map { ($0, try f.tensor($0)) })
+        } catch {
+            throw ModelError.badCheckpoint(path: directory.path, reason: "\(stateFile) (needed to resume): \(error)")
+        }
+    }
+
+    private static func replace(_ url: URL, write: (URL) throws -> Void) throws {
+        let partial = url.appendingPathExtension("partial")
+        try write(partial)
+        guard rename(partial.path, url.path) == 0 else {
+            throw ModelError.badCheckpoint(path: url.path, reason: "cannot rename \(partial.lastPathComponent) over it (errno \(errno))")
+        }
     }
 
     /// Loads a checkpoint directory; a different format/architecture, a missing tensor or a

@@ -142,34 +142,52 @@ public enum TextFeatures {
     }
 }
 
-/// Sentio's own per-clip feature files next to an MMSA-layout labels CSV:
-/// `<dir>/<video_id>/<clip_id>.safetensors` holding `audio` [T, d] (COVAREP layout, 10 ms hop)
-/// and/or `visual` [T, d] (per frame), as `sentio extract` is to write them
-/// (this is the contract the Model target reads; DESIGN.md §4 names the files but not their layout).
+/// Sentio's own per-clip feature files next to an MMSA-layout labels CSV — the files that
+/// `sentio extract audio|video --out` and `sentio analyze --out DIR --features` write:
+///
+///     DIR/<video_id>/<clip_id>.acoustic.csv   header `time,<audio columns>`, one row per 10 ms
+///     DIR/<video_id>/<clip_id>.faces.csv      face rows; those with `success` = 1 give the visual columns
+///
+/// The audio sequence of a clip is every acoustic row, its visual sequence the listed columns
+/// of the frames with a face (none: length 0, as live scoring treats a window without a face).
+/// Which columns are read is the caller's `FeatureLayout` (the Model target names no
+/// extractor); they are selected by header name, so extra columns are ignored.
+public struct FeatureLayout: Sendable {
+    public static let audioSuffix = ".acoustic.csv"
+    public static let visualSuffix = ".faces.csv"
+    public var audioColumns: [String]
+    public var visualColumns: [String]
+    /// The face-rows column that marks a frame with a face (value 1).
+    public var visualFlag = "success"
+    public init(audioColumns: [String], visualColumns: [String]) {
+        self.audioColumns = audioColumns
+        self.visualColumns = visualColumns
+    }
+}
+
 public enum FeatureDirectory {
-    /// Adds the audio/visual sequences of every row to `splits` (rows in the CSV order of each split).
-    public static func attach(_ rows: [LabelsCSV.Row], directory: URL, to splits: inout DatasetSplits) throws {
+    /// Adds the audio/visual sequences of every row to `splits` (rows in the CSV order of each
+    /// split). A modality is read when the first clip has its file; every clip must then have it.
+    public static func attach(_ rows: [LabelsCSV.Row], directory: URL, layout: FeatureLayout, to splits: inout DatasetSplits) throws {
         var bySplit: [String: ([Tensor], [Tensor])] = [:]
         var hasAudio: Bool?, hasVisual: Bool?
+        let fm = FileManager.default
         for r in rows {
-            let url = directory.appendingPathComponent(r.videoID).appendingPathComponent("\(r.clipID).safetensors")
-            let f: SafetensorsFile
-            do { f = try SafetensorsFile(contentsOf: url) } catch {
-                throw ModelError.badData(source: url.path, reason: "feature file of \(r.videoID)/\(r.clipID) unreadable: \(error)")
+            let clip = directory.appendingPathComponent(r.videoID)
+            let audioURL = clip.appendingPathComponent(r.clipID + FeatureLayout.audioSuffix)
+            let visualURL = clip.appendingPathComponent(r.clipID + FeatureLayout.visualSuffix)
+            let a = fm.fileExists(atPath: audioURL.path), v = fm.fileExists(atPath: visualURL.path)
+            if hasAudio == nil {
+                guard a || v else {
+                    throw ModelError.badData(source: clip.path, reason: "no feature file for clip \(r.videoID)/\(r.clipID) (expected \(r.clipID)\(FeatureLayout.audioSuffix) and/or \(r.clipID)\(FeatureLayout.visualSuffix))")
+                }
+                hasAudio = a; hasVisual = v
             }
-            let a = f.entries["audio"] != nil, v = f.entries["visual"] != nil
-            if hasAudio == nil { hasAudio = a; hasVisual = v }
-            guard a == hasAudio, v == hasVisual else {
-                throw ModelError.badData(source: url.path, reason: "has \(a ? "" : "no ")audio and \(v ? "" : "no ")visual features, unlike the first clip")
-            }
-            func seq(_ k: String) throws -> Tensor {
-                let t = try f.tensor(k)
-                guard t.rank == 2, t.shape[0] >= 1 else { throw ModelError.badData(source: url.path, reason: "\(k) has shape \(t.shape), expected [T ≥ 1, d]") }
-                return t
-            }
+            if hasAudio == true, !a { throw ModelError.badData(source: audioURL.path, reason: "missing: clip \(r.videoID)/\(r.clipID) has no acoustic features, unlike the first clip") }
+            if hasVisual == true, !v { throw ModelError.badData(source: visualURL.path, reason: "missing: clip \(r.videoID)/\(r.clipID) has no face rows, unlike the first clip") }
             var entry = bySplit[r.mode] ?? ([], [])
-            if a { entry.0.append(try seq("audio")) }
-            if v { entry.1.append(try seq("visual")) }
+            if hasAudio == true { entry.0.append(try FeatureCSV.read(audioURL, columns: layout.audioColumns)) }
+            if hasVisual == true { entry.1.append(try FeatureCSV.read(visualURL, columns: layout.visualColumns, flag: layout.visualFlag)) }
             bySplit[r.mode] = entry
         }
         for name in ["train", "valid", "test"] {
@@ -180,5 +198,49 @@ public enum FeatureDirectory {
             default: if hasAudio == true { splits.test.audio = a }; if hasVisual == true { splits.test.visual = v }
             }
         }
+    }
+}
+
+/// A numeric CSV with a header row (as `sentio extract` writes): the named columns of every
+/// row, or of the rows whose `flag` column is 1, as a [rows, columns] tensor. `nan`/`inf`
+/// parse (and are zeroed later, counted); any other non-number is a `badCSV` with its line.
+public enum FeatureCSV {
+    public static func read(_ url: URL, columns: [String], flag: String? = nil) throws -> Tensor {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ModelError.badData(source: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, columns: columns, flag: flag, file: url.path)
+    }
+
+    public static func parse(_ text: String, columns: [String], flag: String? = nil, file: String = "<memory>") throws -> Tensor {
+        // "\r\n" is one Character in Swift, hence isNewline rather than "\n".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).makeIterator()
+        guard let headerLine = lines.next(), !headerLine.isEmpty else { throw ModelError.badCSV(file: file, line: 1, reason: "empty file, expected a header row") }
+        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        func index(_ name: String) throws -> Int {
+            guard let i = header.firstIndex(of: name) else { throw ModelError.badCSV(file: file, line: 1, reason: "header lacks column '\(name)'") }
+            return i
+        }
+        let picks = try columns.map(index)
+        let flagIndex = try flag.map(index)
+        var data: [Float] = []
+        var rows = 0, line = 1
+        while let raw = lines.next() {
+            line += 1
+            let l = raw
+            if l.isEmpty { continue }
+            let f = l.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == header.count else { throw ModelError.badCSV(file: file, line: line, reason: "\(f.count) fields, header has \(header.count)") }
+            if let flagIndex, Float(f[flagIndex].trimmingCharacters(in: .whitespaces)) != 1 { continue }
+            for (k, i) in picks.enumerated() {
+                guard let x = Float(f[i].trimmingCharacters(in: .whitespaces)) else {
+                    throw ModelError.badCSV(file: file, line: line, reason: "\(columns[k]) = '\(f[i])' is not a number")
+                }
+                data.append(x)
+            }
+            rows += 1
+        }
+        return Tensor(shape: [rows, columns.count], data: data)
     }
 }

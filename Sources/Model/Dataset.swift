@@ -7,13 +7,16 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case badData(source: String, reason: String)
     case badCheckpoint(path: String, reason: String)
     case badConfig(path: String, reason: String)
+    /// A computational sequence (.csd): the file and the HDF5 path inside it.
+    case badCSD(file: String, path: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .badCSV(f, l, r): "labels CSV \(f), line \(l): \(r)"
+        case let .badCSV(f, l, r): "CSV file \(f), line \(l): \(r)"
         case let .badData(s, r): "dataset \(s): \(r)"
         case let .badCheckpoint(p, r): "checkpoint \(p): \(r)"
         case let .badConfig(p, r): "config \(p): \(r)"
+        case let .badCSD(f, p, r): "computational sequence \(f), \(p): \(r)"
         }
     }
 }
@@ -26,7 +29,7 @@ public struct SplitData: Sendable {
     public var labels: [Float] = []
     /// [N, textDim] when present.
     public var textFeatures: Tensor?
-    /// Per sample [T_i, d] sequences (T_i ≥ 1) when present.
+    /// Per sample [T_i, d] sequences when present (T_i = 0: nothing observed, e.g. no face).
     public var audio: [Tensor]?
     public var visual: [Tensor]?
 

@@ -159,27 +159,41 @@ public final class Trainer {
         return sums.mapValues { $0 / Double(max(batches, 1)) }
     }
 
+    /// Continues a run whose best epoch `epoch` (validation loss `validLoss`) left the model's
+    /// weights and this ULGM `state`: epochs are numbered on from epoch + 1 and patience counts
+    /// from it. Adam's moments start afresh; batches are shuffled from a seed derived from epoch.
+    public func resume(after epoch: Int, validLoss: Double, ulgmState: [String: Tensor], source: String) throws {
+        if config.ulgm { try ulgm.restore(ulgmState, source: source) }
+        resumed = (epoch, validLoss)
+        rng = SeededRNG(seed: config.seed &+ 0x5e1f &+ UInt64(epoch))
+    }
+    private var resumed: (epoch: Int, validLoss: Double)?
+
     /// Trains until early stopping (patience on the validation M loss) or `maxEpochs`;
     /// leaves the best epoch's parameters in the model.
     public func fit() -> TrainingResult {
         var logs: [EpochLog] = []
-        var best = Double.greatestFiniteMagnitude, bestEpoch = 0
+        var best = resumed?.validLoss ?? Double.greatestFiniteMagnitude, bestEpoch = resumed?.epoch ?? 0
         var bestValues = model.allParameters.map(\.value)
         var interrupted = false
-        for epoch in 1...max(config.maxEpochs, 1) {
+        guard bestEpoch < config.maxEpochs else {
+            return TrainingResult(logs: [], bestEpoch: bestEpoch, bestValidLoss: best, interrupted: false, ulgmLabels: ulgm.labels)
+        }
+        for epoch in (bestEpoch + 1)...max(config.maxEpochs, 1) {
             let t0 = Date()
             let terms = trainEpoch(epoch)
-            if shouldStop() { interrupted = true }
+            // A stopped epoch is incomplete: it is neither validated nor logged.
+            if shouldStop() { interrupted = true; break }
             let preds = Self.predict(model, valid)
             let vloss = Self.validationLoss(preds, valid.labels, batchSize: config.batchSize)
-            let improved = !interrupted && vloss <= best - 1e-6
+            let improved = vloss <= best - 1e-6
             if improved { best = vloss; bestEpoch = epoch; bestValues = model.allParameters.map(\.value) }
             let log = EpochLog(epoch: epoch, trainLoss: terms, validLoss: vloss,
                                validMetrics: valid.count > 0 ? Metrics.mosei(predictions: preds, labels: valid.labels) : [:],
                                seconds: Date().timeIntervalSince(t0), improved: improved)
             logs.append(log)
             onEpoch?(log)
-            if interrupted || epoch - bestEpoch >= config.patience { break }
+            if epoch - bestEpoch >= config.patience { break }
         }
         for (p, v) in zip(model.allParameters, bestValues) { p.value = v }
         return TrainingResult(logs: logs, bestEpoch: bestEpoch, bestValidLoss: best, interrupted: interrupted, ulgmLabels: ulgm.labels)

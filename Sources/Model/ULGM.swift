@@ -47,6 +47,32 @@ public struct ULGM: Sendable {
         return (indexes.map { y[$0] }, indexes.map { tanhf(Swift.abs(y[$0] - fusionLabels[$0])) })
     }
 
+    /// The memory a resumed run continues from (labels and features per modality, as tensors).
+    public var state: [String: Tensor] {
+        var t: [String: Tensor] = ["ulgm.fusion.features": Tensor(shape: [count, fusionDim], data: fusionFeatures)]
+        for m in modalities {
+            t["ulgm.\(m.rawValue).labels"] = Tensor(shape: [count], data: labels[m]!)
+            t["ulgm.\(m.rawValue).features"] = Tensor(shape: [count, dims[m]!], data: features[m]!)
+        }
+        return t
+    }
+
+    /// Restores `state` (from the same training data and network); the centres follow from it.
+    public mutating func restore(_ state: [String: Tensor], source: String) throws {
+        func take(_ name: String, _ shape: [Int]) throws -> [Float] {
+            guard let t = state[name] else { throw ModelError.badCheckpoint(path: source, reason: "training state lacks \(name)") }
+            guard t.shape == shape else { throw ModelError.badCheckpoint(path: source, reason: "training state \(name) has shape \(t.shape), this run needs \(shape) (other data?)") }
+            return t.data
+        }
+        fusionFeatures = try take("ulgm.fusion.features", [count, fusionDim])
+        for m in modalities {
+            labels[m] = try take("ulgm.\(m.rawValue).labels", [count])
+            features[m] = try take("ulgm.\(m.rawValue).features", [count, dims[m]!])
+        }
+        fusionCentres = Self.centres(fusionFeatures, fusionDim, fusionLabels, excludeZero)
+        for m in modalities { centres[m] = Self.centres(features[m]!, dims[m]!, labels[m]!, excludeZero) }
+    }
+
     /// One batch's bookkeeping after its forward/backward pass: label update (epoch ≥ 2),
     /// feature memory, centres. Features are [B, dim] tensors.
     public mutating func step(indexes: [Int], fusion: Tensor, features batch: [Modality: Tensor], epoch: Int) {

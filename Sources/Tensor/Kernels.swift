@@ -18,6 +18,29 @@ enum Kernels {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// y[rows] = W[rows × columns] · x, row-major W; four rows at a time so the compiler keeps
+    /// four independent accumulators (vectorised over columns).
+    @inline(__always)
+    static func matvec(_ w: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        var r = 0
+        while r + 4 <= rows {
+            let w0 = w + r * columns, w1 = w0 + columns, w2 = w1 + columns, w3 = w2 + columns
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            for k in 0..<columns {
+                let v = x[k]
+                s0 += w0[k] * v; s1 += w1[k] * v; s2 += w2[k] * v; s3 += w3[k] * v
+            }
+            y[r] = s0; y[r + 1] = s1; y[r + 2] = s2; y[r + 3] = s3
+            r += 4
+        }
+        while r < rows {
+            var s: Float = 0
+            for k in 0..<columns { s += w[r * columns + k] * x[k] }
+            y[r] = s
+            r += 1
+        }
+    }
+
     /// Matrix product of the last two axes, batched over a shared leading batch axis (rank 2 or 3).
     static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         precondition(a.rank == b.rank && (a.rank == 2 || a.rank == 3), "matmul needs two rank-2 or two rank-3 tensors, got \(a.shape) and \(b.shape)")

@@ -398,8 +398,11 @@ extension Kernels {
     static func softmaxRow(_ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for j in 0..<n { m = max(m, p[j]) }
+        // exp in its own loop so that it vectorises (a running sum in the same loop kept it
+        // scalar); the sum then adds the same values in the same order.
+        for j in 0..<n { o[j] = FastMath.exp(p[j] - m) }
         var s: Float = 0
-        for j in 0..<n { let e = FastMath.exp(p[j] - m); o[j] = e; s += e }
+        for j in 0..<n { s += o[j] }
         let inv = 1 / s
         for j in 0..<n { o[j] *= inv }
     }

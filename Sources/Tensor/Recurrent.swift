@@ -45,9 +45,37 @@ public func lstmSequence(_ x: Var, weightIH: Var, weightHH: Var, biasIH: Var, bi
         for t in 0..<T {
             let hPrev = ph.baseAddress! + t * B * H, cPrev = pc.baseAddress! + t * B * H
             let hNext = ph.baseAddress! + (t + 1) * B * H, cNext = pc.baseAddress! + (t + 1) * B * H
-            // gates = h_{t-1} Whhᵀ, then + projected input.
-            Kernels.sgemm(false, true, m: B, n: G, k: H, UnsafePointer(hPrev), lda: H, pw.baseAddress!, ldb: H,
-                          pg.baseAddress!, ldc: G)
+            // gates = h_{t-1} Whhᵀ, then + projected input. A single sequence is a small
+            // matrix-vector product per step, where sgemm's call and packing cost more than the work.
+            if B == 1 {
+                Kernels.matvec(pw.baseAddress!, rows: G, columns: H, UnsafePointer(hPrev), pg.baseAddress!)
+            } else {
+                Kernels.sgemm(false, true, m: B, n: G, k: H, UnsafePointer(hPrev), lda: H, pw.baseAddress!, ldb: H,
+                              pg.baseAddress!, ldc: G)
+            }
+            if !needGrad {
+                // Inference: the same arithmetic in separate loops that vectorise.
+                for b in 0..<B {
+                    let hp = hPrev + b * H, cp = cPrev + b * H, hn = hNext + b * H, cn = cNext + b * H
+                    guard t < lengths[b] else {
+                        hn.update(from: hp, count: H); cn.update(from: cp, count: H)
+                        continue
+                    }
+                    let gr = pg.baseAddress! + b * G
+                    let xr = pxw.baseAddress! + (b * T + t) * G
+                    for j in 0..<G { gr[j] += xr[j] }
+                    for j in 0..<(2 * H) { gr[j] = sigmoidf(gr[j]) }
+                    for j in (2 * H)..<(3 * H) { gr[j] = FastMath.tanh(gr[j]) }
+                    for j in (3 * H)..<G { gr[j] = sigmoidf(gr[j]) }
+                    let o = po.baseAddress! + (b * T + t) * H
+                    for j in 0..<H {
+                        let c = gr[H + j] * cp[j] + gr[j] * gr[2 * H + j]
+                        let h = gr[3 * H + j] * FastMath.tanh(c)
+                        cn[j] = c; hn[j] = h; o[j] = h
+                    }
+                }
+                continue
+            }
             for b in 0..<B {
                 let gr = pg.baseAddress! + b * G
                 let xr = pxw.baseAddress! + (b * T + t) * G
@@ -55,10 +83,10 @@ public func lstmSequence(_ x: Var, weightIH: Var, weightHH: Var, biasIH: Var, bi
                 for j in 0..<H {
                     let i = sigmoidf(gr[j] + xr[j])
                     let f = sigmoidf(gr[H + j] + xr[H + j])
-                    let g = tanhf(gr[2 * H + j] + xr[2 * H + j])
+                    let g = FastMath.tanh(gr[2 * H + j] + xr[2 * H + j])
                     let o = sigmoidf(gr[3 * H + j] + xr[3 * H + j])
                     let c = f * cPrev[b * H + j] + i * g
-                    let tc = tanhf(c)
+                    let tc = FastMath.tanh(c)
                     if needGrad {
                         let a = (t * B + b) * G
                         pa[a + j] = i; pa[a + H + j] = f; pa[a + 2 * H + j] = g; pa[a + 3 * H + j] = o

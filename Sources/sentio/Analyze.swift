@@ -18,7 +18,9 @@ struct Analyze: AsyncParsableCommand {
 
         With --out DIR, one result file per input (<name>.sentio.jsonl|csv) is written atomically; \
         inputs whose result exists are skipped, so a run can be resumed, and --shard K/N splits \
-        the sorted input list deterministically across machines (a Slurm array, GNU parallel…).
+        the sorted input list deterministically across machines (a Slurm array, GNU parallel…). \
+        Files found under a folder input keep their sub-folders under --out, so clips laid out as \
+        CLIPS/<video_id>/<clip_id>.mp4 give the feature folder `sentio train --features` reads.
 
         Examples:
           sentio analyze samples/sample.mp4
@@ -44,7 +46,7 @@ struct Analyze: AsyncParsableCommand {
     @Option(help: "Analyse only shard K of N (1-based), e.g. 2/4.")
     var shard: String?
 
-    @Flag(help: "Also write per-frame acoustic (<name>.acoustic.csv) and face (<name>.faces.csv) features.")
+    @Flag(help: "Also write per-frame acoustic (<name>.acoustic.csv) and face (<name>.faces.csv) features (the files sentio train --features reads).")
     var features = false
 
     @Flag(help: "Also write a self-contained HTML report per input (<name>.report.html; needs --out).")
@@ -153,8 +155,22 @@ struct Analyze: AsyncParsableCommand {
 
     func resultPath(_ input: String) -> String? {
         guard let out else { return nil }
+        return (out as NSString).appendingPathComponent("\(outputStem(input)).sentio.\(format.rawValue)")
+    }
+
+    /// Where an input's outputs go under --out, without suffix: a file found under a folder
+    /// input keeps its sub-folders (`clips/v1/3.mp4` → `v1/3`, the `<video_id>/<clip_id>`
+    /// layout `sentio train --features` reads); a file named directly keeps its name only.
+    func outputStem(_ input: String) -> String {
         let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
-        return (out as NSString).appendingPathComponent("\(stem).sentio.\(format.rawValue)")
+        for folder in inputs where !folder.contains("://") {
+            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+            guard input.hasPrefix(prefix) else { continue }
+            let relative = String(input.dropFirst(prefix.count))
+            let directory = (relative as NSString).deletingLastPathComponent
+            return directory.isEmpty ? stem : (directory as NSString).appendingPathComponent(stem)
+        }
+        return stem
     }
 
     /// Windows for one input: explicit transcript, sidecar, caption track, or voice activity.
@@ -192,8 +208,12 @@ struct Analyze: AsyncParsableCommand {
             let reader = MediaReader(input, options: analyzer.readOptions(base: base))
             let stream = try StreamName(Self.streamName(input))
 
+            let stem = outputStem(input)
+            if let out, stem.contains("/") {
+                try FileManager.default.createDirectory(atPath: (out as NSString).appendingPathComponent((stem as NSString).deletingLastPathComponent),
+                                                        withIntermediateDirectories: true)
+            }
             let results = ResultWriter(format: format, path: resultPath(input))
-            let stem = ((input as NSString).lastPathComponent as NSString).deletingPathExtension
             // Per-frame features go beside the results (only with --out: stdout carries the results).
             func featureSink(_ suffix: String, header: String) -> RowSink? {
                 guard features, let out else { return nil }

@@ -9,7 +9,7 @@ struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained checkpoint on a dataset split (MMSA metrics).",
         discussion: """
-        --data takes the same forms as `sentio train` (labels CSV, Sentio dataset file, synthetic).
+        --data takes the same forms as `sentio train` (labels CSV, Sentio dataset file, folder of .csd files, synthetic).
         For a labels CSV the checkpoint's pooling is used with the encoder of --encoder.
 
         Example:
@@ -20,10 +20,10 @@ struct Evaluate: AsyncParsableCommand {
     @Option(help: "Checkpoint directory (manifest.json + model.safetensors).")
     var model: String
 
-    @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
+    @Option(help: "Labels CSV, Sentio dataset file (.safetensors), a folder of .csd files, or 'synthetic'.")
     var data: String
 
-    @Option(help: "With a labels CSV: directory of Sentio feature files <video_id>/<clip_id>.safetensors.")
+    @Option(help: "With a labels CSV: feature folder <video_id>/<clip_id>.acoustic.csv and/or .faces.csv.")
     var features: String?
 
     @Option(help: "Split: train, valid or test.")
@@ -66,7 +66,7 @@ struct Evaluate: AsyncParsableCommand {
         let keys = sims ? Metrics.simsKeys : Metrics.moseiKeys
         if json {
             var obj: [String: Any] = ["model": model, "data": data, "split": split, "samples": s.count, "modalities": net.config.modalities.map(\.rawValue),
-                                      "metrics": r, "seconds": secs]
+                                      "metrics": jsonNumbers(r), "seconds": secs]
             if predictions { obj["ids"] = s.ids; obj["labels"] = s.labels.map(Double.init); obj["predictions"] = preds.map(Double.init) }
             let d = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))

@@ -18,6 +18,7 @@ struct ExtractAudio: AsyncParsableCommand {
           sentio extract audio interview.mp4 > interview.covarep.csv
           sentio extract audio interview.mp4 --format jsonl --out interview.jsonl
           sentio extract audio interview.mp4 --raw interview.wav
+          sentio extract audio clips/v1/3.mp4 --out features/v1/3.acoustic.csv   # for sentio train --features features
           sentio extract audio udp://127.0.0.1:5000 --timeout 5
         """)
 

@@ -15,6 +15,7 @@ struct ExtractVideo: AsyncParsableCommand {
 
         Examples:
           sentio extract video interview.mp4 --fps 5 > faces.csv
+          sentio extract video clips/v1/3.mp4 --fps 5 --out features/v1/3.faces.csv   # for sentio train --features features
           sentio extract video rtsp://camera/stream --format jsonl --timeout 5
         """)
 

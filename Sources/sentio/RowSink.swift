@@ -20,6 +20,9 @@ final class RowSink {
 
     func finish() throws {
         guard let path else { return }
+        // A feature folder <video_id>/<clip_id>.… may not exist yet.
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         try Data(buffer.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

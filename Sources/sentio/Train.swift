@@ -1,8 +1,10 @@
+import Acoustics
 import ArgumentParser
 import Foundation
 import Model
 import Tensor
 import Text
+import Vision
 
 /// Set by SIGINT; training stops after the current batch and keeps the best epoch.
 nonisolated(unsafe) var trainInterrupted: Int32 = 0
@@ -17,18 +19,23 @@ struct Train: AsyncParsableCommand {
             frozen encoder's pooled embeddings are computed once and cached (--cache);
           a Sentio dataset file (.safetensors with train/valid/test .labels, .text, .audio,
             .audio_lengths, .visual, .visual_lengths);
-          synthetic: the synthetic multimodal generator (shared + private sentiment parts).
+          synthetic: the synthetic multimodal generator (shared + private sentiment parts);
+          a folder of CMU-MultimodalSDK computational sequences: labels.csd (column 0 = sentiment per
+            segment), any of text.csd / audio.csd / visual.csd (rows overlapping each segment; text is
+            their mean), and splits.csv (video_id,mode — e.g. MMSA's label.csv).
         The model is selected on the valid split only; with several --seeds the checkpoint is the
         seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
         the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
-        epoch to OUT/train-log.jsonl. Ctrl-C stops after the current batch and keeps the best epoch.
+        epoch to OUT/train-log.jsonl. The best epoch so far is written to OUT as soon as it is reached
+        (with OUT/training-state.safetensors, ULGM's memory); Ctrl-C stops after the current batch, keeps
+        it and exits with status 130; `--resume OUT` continues from it (epochs numbered on, log appended).
 
         Example:
           sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling mean --seeds 1111,1112,1113,1114,1115
         """
     )
 
-    @Option(help: "Labels CSV, Sentio dataset file (.safetensors) or 'synthetic'.")
+    @Option(help: "Labels CSV, Sentio dataset file (.safetensors), a folder of .csd files, or 'synthetic'.")
     var data: String
 
     @Option(help: "JSON config ({\"network\": {...}, \"training\": {...}}; missing keys take defaults).")
@@ -43,7 +50,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Modalities to use, e.g. text,audio,visual (default: the config's, limited to what the data has).")
     var modalities: String?
 
-    @Option(help: "With a labels CSV: directory of Sentio feature files <video_id>/<clip_id>.safetensors (audio, visual).")
+    @Option(help: "With a labels CSV: feature folder <video_id>/<clip_id>.acoustic.csv and/or .faces.csv (as sentio extract / analyze --features write them).")
     var features: String?
 
     @Option(help: "Text pooling for a labels CSV: cls or mean.")
@@ -64,7 +71,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Override the maximum number of epochs.")
     var maxEpochs: Int?
 
-    @Option(help: "Start from the weights of this checkpoint directory (e.g. one kept after Ctrl-C); its network config must match.")
+    @Option(help: "Continue from this checkpoint directory (e.g. one kept after Ctrl-C): its weights, seed, best epoch and ULGM memory; its network config must match.")
     var resume: String?
 
     @Flag(help: "No progress bar.")
@@ -100,30 +107,61 @@ struct Train: AsyncParsableCommand {
         cfg.network.modalities = Array(Set(wanted).intersection(present)).sorted()
         guard splits.train.count > 0 else { throw ModelError.badData(source: data, reason: "no training samples") }
         guard !cfg.network.modalities.isEmpty else { throw ValidationError("the data has none of the modalities \(wanted)") }
-        let seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
+        var seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
+        // A resumed run continues the kept checkpoint: its weights, seed, best epoch and ULGM memory.
+        var resumePoint: (model: SelfMM, manifest: Manifest, state: [String: Tensor])?
+        if let resume {
+            let url = URL(fileURLWithPath: resume)
+            let (old, m) = try Checkpoint.load(url)
+            guard m.config.network == cfg.network else { throw ModelError.badCheckpoint(path: resume, reason: "its network config differs from this run's") }
+            guard let epoch = m.bestEpoch, epoch >= 1, m.bestValidLoss != nil else {
+                throw ModelError.badCheckpoint(path: resume, reason: "its manifest has no best epoch / validation loss to continue from")
+            }
+            if seeds == nil { seedList = [m.config.training.seed] }
+            guard seedList.count == 1 else { throw ValidationError("--resume continues one seed; give at most one in --seeds") }
+            resumePoint = (old, m, try Checkpoint.loadState(url))
+        }
 
-        signal(SIGINT) { _ in trainInterrupted = 1 }
+        // The first Ctrl-C stops after the current batch; a second one exits at once (the
+        // checkpoint on disk is replaced only by rename, so it stays whole).
+        signal(SIGINT) { _ in
+            if trainInterrupted != 0 { _exit(130) }
+            trainInterrupted = 1
+        }
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let logURL = outURL.appendingPathComponent("train-log.jsonl")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        // A resumed run appends to the log it continues; a new run starts it afresh.
+        if resumePoint == nil || !FileManager.default.fileExists(atPath: logURL.path) {
+            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: logURL)
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        try log.seekToEnd()
+
+        let note = cfg.network.modalities == [.text] ? "Text-only model: the dataset provides no audio/visual features here; trained on frozen-encoder pooled embeddings." : nil
+        func manifest(seed: UInt64, epoch: Int, validLoss: Double) -> Manifest {
+            var m = Manifest(config: cfg, encoder: loaded.encoder, dataset: loaded.description, note: note)
+            m.config.training.seed = seed
+            m.bestEpoch = epoch
+            m.bestValidLoss = validLoss
+            return m
+        }
 
         var testMetrics: [[String: Double]] = []
         var best: (loss: Double, model: SelfMM, seed: UInt64, epoch: Int)?
         var perSeed: [String: [String: Double]] = [:]
+        var interruptedRun = false
         for seed in seedList {
             var c = cfg
             c.training.seed = seed
             let model = SelfMM(config: c.network, seed: seed)
             try model.checkInputs(splits.train, source: data)
-            if let resume {
-                let (old, m) = try Checkpoint.load(URL(fileURLWithPath: resume))
-                guard m.config.network == c.network else { throw ModelError.badCheckpoint(path: resume, reason: "its network config differs from this run's") }
-                for (p, q) in zip(model.allParameters, old.allParameters) { p.value = q.value }
-            }
+            if let resumePoint { for (p, q) in zip(model.allParameters, resumePoint.model.allParameters) { p.value = q.value } }
             let trainer = Trainer(model: model, config: c.training, train: splits.train, valid: splits.valid)
+            if let resumePoint, let resume {
+                try trainer.resume(after: resumePoint.manifest.bestEpoch!, validLoss: resumePoint.manifest.bestValidLoss!,
+                                   ulgmState: resumePoint.state, source: resume)
+            }
             let t0 = Date()
             var lastPrint = Date.distantPast
             if !quiet {
@@ -135,18 +173,34 @@ struct Train: AsyncParsableCommand {
                     FileHandle.standardError.write(Data(String(format: "\rseed %llu epoch %d batch %d/%d  %@  ETA %.0fs   ", seed, p.epoch, p.batch, p.batches, terms, eta).utf8))
                 }
             }
+            var saveError: (any Error)?
             trainer.onEpoch = { e in
-                var obj: [String: Any] = ["seed": seed, "epoch": e.epoch, "train_loss": e.trainLoss, "valid_loss": e.validLoss,
-                                          "valid_metrics": e.validMetrics, "seconds": e.seconds, "improved": e.improved]
+                var obj: [String: Any] = ["seed": seed, "epoch": e.epoch, "train_loss": jsonNumbers(e.trainLoss), "valid_loss": jsonNumber(e.validLoss),
+                                          "valid_metrics": jsonNumbers(e.validMetrics), "seconds": e.seconds, "improved": e.improved]
                 obj["elapsed"] = Date().timeIntervalSince(t0)
+                if let resumePoint { obj["resumed_after"] = resumePoint.manifest.bestEpoch }
                 if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) { log.write(d + Data("\n".utf8)) }
                 if !quiet {
                     FileHandle.standardError.write(Data(String(format: "\nseed %llu epoch %d: train %.4f valid M loss %.4f (MAE %.4f, Acc-2 non0 %.4f)%@ %.1fs\n", seed, e.epoch,
                         e.trainLoss["total"] ?? .nan, e.validLoss, e.validMetrics["MAE"] ?? .nan, e.validMetrics["Non0_acc_2"] ?? .nan, e.improved ? " *" : "", e.seconds).utf8))
                 }
+                // The best epoch so far goes to disk at once (with what resuming needs), so that
+                // Ctrl-C, or a crash, leaves it; a seed only replaces a better earlier seed's checkpoint.
+                if e.improved, e.validLoss < (best?.loss ?? .infinity) {
+                    do {
+                        try Checkpoint.save(model, manifest: manifest(seed: seed, epoch: e.epoch, validLoss: e.validLoss), to: outURL)
+                        try Checkpoint.saveState(trainer.ulgm.state, to: outURL)
+                    } catch { saveError = error }
+                }
             }
-            trainer.shouldStop = { trainInterrupted != 0 }
+            trainer.shouldStop = { trainInterrupted != 0 || saveError != nil }
             let result = trainer.fit()
+            if let saveError { throw saveError }
+            if result.interrupted || trainInterrupted != 0 {
+                interruptedRun = true
+                if result.bestEpoch >= 1, best == nil || result.bestValidLoss < best!.loss { best = (result.bestValidLoss, model, seed, result.bestEpoch) }
+                break
+            }
             let preds = Trainer.predict(model, splits.test)
             let m = splits.test.count > 0 ? Metrics.mosei(predictions: preds, labels: splits.test.labels) : [:]
             testMetrics.append(m)
@@ -154,18 +208,25 @@ struct Train: AsyncParsableCommand {
             print("seed \(seed): best epoch \(result.bestEpoch), valid M loss \(String(format: "%.4f", result.bestValidLoss)); test " +
                   Metrics.moseiKeys.map { "\($0) \(String(format: "%.4f", m[$0] ?? .nan))" }.joined(separator: ", "))
             if best == nil || result.bestValidLoss < best!.loss { best = (result.bestValidLoss, model, seed, result.bestEpoch) }
-            if result.interrupted { FileHandle.standardError.write(Data("sentio train: interrupted; keeping the best epoch so far\n".utf8)); break }
+        }
+        if interruptedRun {
+            // The checkpoint on disk is the best epoch so far, written when it was reached.
+            guard let best else {
+                Log.standardError("sentio train: interrupted before the first epoch finished; no checkpoint written to \(outURL.path)")
+                throw ExitCode(130)
+            }
+            Log.standardError("sentio train: interrupted; \(outURL.path) keeps the best epoch so far (seed \(best.seed), epoch \(best.epoch), valid M loss " +
+                              String(format: "%.4f", best.loss) + "). Continue with: sentio train --resume \(outURL.path) and this run's other options")
+            throw ExitCode(130)
         }
         guard let best else { return }
-        var manifest = Manifest(config: cfg, encoder: loaded.encoder, dataset: loaded.description,
-                                note: cfg.network.modalities == [.text] ? "Text-only model: the dataset provides no audio/visual features here; trained on frozen-encoder pooled embeddings." : nil)
-        manifest.config.training.seed = best.seed
-        manifest.bestEpoch = best.epoch
+        var manifest = manifest(seed: best.seed, epoch: best.epoch, validLoss: best.loss)
         var metrics: [String: [String: Double]] = perSeed.mapKeys { "test_seed_\($0)" }
         metrics["test_mean"] = Self.summary(testMetrics, std: false)
         metrics["test_std"] = Self.summary(testMetrics, std: true)
         metrics["test_selected_seed"] = perSeed["\(best.seed)"]
-        manifest.metrics = metrics
+        // JSON has no NaN: an undefined metric (e.g. Corr of one sample) is left out.
+        manifest.metrics = metrics.mapValues { $0.filter { $0.value.isFinite } }
         try Checkpoint.save(best.model, manifest: manifest, to: outURL)
         print("mean ± std over \(testMetrics.count) seed(s) on test: " + Metrics.moseiKeys.map {
             "\($0) \(String(format: "%.4f", metrics["test_mean"]![$0] ?? .nan)) ± \(String(format: "%.4f", metrics["test_std"]![$0] ?? .nan))"
@@ -184,6 +245,10 @@ struct Train: AsyncParsableCommand {
         return out
     }
 }
+
+/// JSON has no NaN or ∞: such a value is written as null (e.g. Corr of a one-sample split).
+func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+func jsonNumbers(_ d: [String: Double]) -> [String: Any] { d.mapValues(jsonNumber) }
 
 extension Dictionary {
     func mapKeys<K: Hashable>(_ f: (Key) -> K) -> [K: Value] { Dictionary<K, Value>(uniqueKeysWithValues: map { (f($0.key), $0.value) }) }
@@ -211,9 +276,17 @@ enum DataLoading {
         return String(h, radix: 16)
     }
 
+    /// What `sentio extract` / `analyze --features` write and live scoring reads: the 74 acoustic
+    /// columns, and the face descriptors of frames with a face.
+    static let featureLayout = FeatureLayout(audioColumns: AcousticFrame.columnNames, visualColumns: FaceDescriptors.names)
+
     static func load(_ data: String, pooling: String, encoder: String?, cache: String, quiet: Bool, features: String? = nil) throws -> Loaded {
         if data == "synthetic" {
             return Loaded(splits: Synthetic.make(Synthetic.Spec()), encoder: nil, description: "synthetic (Synthetic.Spec defaults)")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue {
+            return Loaded(splits: try CSDFolder.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent + " (.csd)")
         }
         if data.hasSuffix(".safetensors") {
             return Loaded(splits: try DatasetFile.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent)
@@ -221,7 +294,7 @@ enum DataLoading {
         guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
         let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
         var splits = LabelsCSV.splits(rows)
-        if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), to: &splits) }
+        if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), layout: featureLayout, to: &splits) }
         let dir = Embed.modelDirectory(encoder)
         let textEncoder = try TextEncoder(directory: dir)
         let enc = textEncoder.encoder, tok = textEncoder.tokenizer

@@ -341,26 +341,52 @@ struct TrainingTests {
 
 @Suite("Sentio feature files")
 struct FeatureDirectoryTests {
-    @Test("per-clip feature files attach to the CSV rows; a missing file names the clip")
+    static let layout = FeatureLayout(audioColumns: ["F0", "VUV"], visualColumns: ["d1", "d2"])
+
+    @Test("per-clip acoustic and face CSVs attach to the CSV rows by name; frames without a face are dropped; a missing file names the clip")
     func attach() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-features-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let rows = try LabelsCSV.parse("video_id,clip_id,text,label,mode\nv1,1,a,1,train\nv1,2,b,-1,test\nv2,1,c,0.5,train\n")
         for (i, r) in rows.enumerated() {
-            try FileManager.default.createDirectory(at: dir.appendingPathComponent(r.videoID), withIntermediateDirectories: true)
-            try SafetensorsFile.write(["audio": Tensor(repeating: Float(i), shape: [i + 2, 3]), "visual": Tensor(repeating: -Float(i), shape: [4, 2])],
-                                      to: dir.appendingPathComponent(r.videoID).appendingPathComponent("\(r.clipID).safetensors"))
+            let folder = dir.appendingPathComponent(r.videoID)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // Columns in another order than the layout, plus one it ignores.
+            var acoustic = "time,VUV,F0,NAQ\n"
+            for t in 0..<(i + 2) { acoustic += "\(Float(t) * 0.01 + 0.005),1,\(100 * i + t),0.3\n" }
+            try acoustic.write(to: folder.appendingPathComponent("\(r.clipID).acoustic.csv"), atomically: true, encoding: .utf8)
+            // Frame 1 has no face (success 0); clip 2 (i = 1) has no face at all.
+            var faces = "frame,timestamp,success,d2,d1\n"
+            for t in 0..<3 { faces += "\(t),\(Float(t) * 0.2),\(i == 1 || t == 1 ? 0 : 1),\(-i),\(t)\n" }
+            try faces.write(to: folder.appendingPathComponent("\(r.clipID).faces.csv"), atomically: true, encoding: .utf8)
         }
         var splits = LabelsCSV.splits(rows)
-        try FeatureDirectory.attach(rows, directory: dir, to: &splits)
-        #expect(splits.train.audio!.map(\.shape) == [[2, 3], [4, 3]])
-        #expect(splits.train.audio![1].data.allSatisfy { $0 == 2 })
-        #expect(splits.test.visual!.map(\.shape) == [[4, 2]] && splits.test.visual![0].data.allSatisfy { $0 == -1 })
+        try FeatureDirectory.attach(rows, directory: dir, layout: Self.layout, to: &splits)
+        #expect(splits.train.audio!.map(\.shape) == [[2, 2], [4, 2]])
+        #expect(splits.train.audio![1].data == [200, 1, 201, 1, 202, 1, 203, 1])
+        #expect(splits.train.visual!.map(\.shape) == [[2, 2], [2, 2]])
+        #expect(splits.train.visual![1].data == [0, -2, 2, -2])
+        #expect(splits.test.visual!.map(\.shape) == [[0, 2]], "no face in any frame: an empty sequence, as live scoring has it")
         #expect(splits.valid.audio == nil)
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("v2/1.safetensors"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("v2/1.acoustic.csv"))
         var again = LabelsCSV.splits(rows)
-        do { try FeatureDirectory.attach(rows, directory: dir, to: &again); Issue.record("missing file accepted") } catch let ModelError.badData(source, reason) {
-            #expect(source.hasSuffix("v2/1.safetensors") && reason.contains("v2/1"))
+        do { try FeatureDirectory.attach(rows, directory: dir, layout: Self.layout, to: &again); Issue.record("missing file accepted") } catch let ModelError.badData(source, reason) {
+            #expect(source.hasSuffix("v2/1.acoustic.csv") && reason.contains("v2/1"))
         }
+    }
+
+    @Test("a feature CSV with a missing column, a short row or a non-number names the file and line; nan parses (zeroed later)")
+    func badRows() throws {
+        #expect(throws: ModelError.badCSV(file: "f.csv", line: 1, reason: "header lacks column 'VUV'")) {
+            try FeatureCSV.parse("time,F0\n0,1\n", columns: ["F0", "VUV"], file: "f.csv")
+        }
+        #expect(throws: ModelError.badCSV(file: "f.csv", line: 3, reason: "2 fields, header has 3")) {
+            try FeatureCSV.parse("time,F0,VUV\n0,1,1\n0,1\n", columns: ["F0", "VUV"], file: "f.csv")
+        }
+        #expect(throws: ModelError.badCSV(file: "f.csv", line: 2, reason: "VUV = 'x' is not a number")) {
+            try FeatureCSV.parse("time,F0,VUV\n0,1,x\n", columns: ["F0", "VUV"], file: "f.csv")
+        }
+        let t = try FeatureCSV.parse("time,F0,VUV\r\n0,nan,1\r\n", columns: ["F0", "VUV"], file: "f.csv")
+        #expect(t.shape == [1, 2] && t.data[0].isNaN && t.data[1] == 1)
     }
 }
