@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "DSP", swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Vision"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Text", dependencies: ["Tensor"]),
         .target(name: "Model", dependencies: ["Tensor", "Text"]),
         .target(name: "Speech", dependencies: ["Tensor", "DSP"], swiftSettings: [.unsafeFlags(["-O"])]),

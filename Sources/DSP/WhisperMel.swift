@@ -31,17 +31,17 @@ public struct WhisperMel: Sendable {
     /// like Whisper's [80, 3000] input). `padding` zero samples are appended first, as
     /// faster-whisper does (160 by default).
     public func features(of samples: [Float], padding: Int = WhisperMel.hop) -> (values: [Float], frames: Int) {
-        let power = powerMel(of: samples, padding: padding)
-        var values = power.values
+        // Mutated in place: the only reference, so a long input's mel is not copied.
+        var mel = powerMel(of: samples, padding: padding)
         var top = -Float.infinity
-        for i in 0..<values.count {
-            let v = log10f(max(values[i], 1e-10))
-            values[i] = v
+        for i in 0..<mel.values.count {
+            let v = log10f(max(mel.values[i], 1e-10))
+            mel.values[i] = v
             if v > top { top = v }
         }
         let floor = top - 8
-        for i in 0..<values.count { values[i] = (max(values[i], floor) + 4) / 4 }
-        return (values, power.frames)
+        for i in 0..<mel.values.count { mel.values[i] = (max(mel.values[i], floor) + 4) / 4 }
+        return mel
     }
 
     /// Mel-filtered power spectrum (before the log), [melCount × frames].

@@ -47,6 +47,7 @@ public struct SpeechRecognizer: Sendable {
         var seek = 0
         var segments: [SpeechSegment] = []
         var windowMel = [Float](repeating: 0, count: c * window)
+        var lastSpeech = 0.0
         while seek < contentFrames {
             let timeOffset = Double(seek) * Self.secondsPerFrame
             let size = min(window, contentFrames - seek)
@@ -61,11 +62,24 @@ public struct SpeechRecognizer: Sendable {
                 seek += size
                 continue
             }
-            let (pieces, nextSeek) = split(result.tokens, timeOffset: timeOffset, size: size, seek: seek)
-            for piece in pieces {
+            var (pieces, nextSeek, singleTimestampEnding) = split(result.tokens, timeOffset: timeOffset, size: size, seek: seek)
+            var words: [[SpeechWord]]? = nil
+            if options.wordTimestamps {
+                var found: [[SpeechWord]] = []
+                lastSpeech = addWordTimestamps(&pieces, words: &found, encoderOutput: encoded, contentFrames: size,
+                                               timeOffset: Double(seek) / 100, lastSpeech: lastSpeech)
+                words = found
+                // faster-whisper: an unfinished window resumes at the last word's end.
+                let lastWordEnd = found.reversed().lazy.compactMap { $0.last?.end }.first ?? pieces.last?.end
+                if !singleTimestampEnding, let end = lastWordEnd, end > timeOffset {
+                    nextSeek = Int((end * 100).rounded(.toNearestOrEven))
+                }
+                if let end = lastWordEnd { lastSpeech = end }
+            }
+            for (i, piece) in pieces.enumerated() {
                 let text = model.tokenizer.decode(piece.tokens)
                 if piece.start == piece.end || text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
-                segments.append(SpeechSegment(start: piece.start, end: piece.end, text: text, words: nil,
+                segments.append(SpeechSegment(start: piece.start, end: piece.end, text: text, words: words?[i],
                                               averageLogProbability: result.averageLogProbability,
                                               noSpeechProbability: result.noSpeechProbability, tokens: piece.tokens))
             }
@@ -148,7 +162,7 @@ public struct SpeechRecognizer: Sendable {
 
     /// faster-whisper's `_split_segments_by_timestamps`: segments between consecutive
     /// timestamp pairs, and the next seek position.
-    func split(_ tokens: [Int], timeOffset: Double, size: Int, seek: Int) -> ([Piece], Int) {
+    func split(_ tokens: [Int], timeOffset: Double, size: Int, seek: Int) -> ([Piece], Int, Bool) {
         let tsBegin = model.tokenizer.timestampBegin
         let precision = Self.secondsPerTimestamp
         var pieces: [Piece] = []
@@ -181,7 +195,7 @@ public struct SpeechRecognizer: Sendable {
             pieces.append(Piece(start: timeOffset, end: timeOffset + duration, tokens: tokens))
             seek += size
         }
-        return (pieces, seek)
+        return (pieces, seek, singleTimestampEnding)
     }
 
     static func logSumExp(_ x: [Float], _ range: Range<Int>) -> Float {

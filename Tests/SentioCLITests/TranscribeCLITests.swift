@@ -36,6 +36,20 @@ struct TranscribeCLITests {
         }
     }
 
+    @Test("--word-timestamps adds word times inside each segment, in order",
+          .enabled(if: ready, "needs scripts/setup's Whisper model and asterisk-core-sounds-en"))
+    func words() throws {
+        let result = try CLI.run(["transcribe", Self.speech, "--format", "json", "--word-timestamps", "--model", Self.model.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let transcript = try Transcript.parseJSON(Data(result.stdout.utf8))
+        let words = transcript.segments.flatMap { $0.words ?? [] }
+        #expect(words.map { $0.word.trimmingCharacters(in: .whitespaces).lowercased() }.prefix(4) == ["please", "leave", "your", "message"])
+        for segment in transcript.segments {
+            for w in segment.words ?? [] { #expect(w.start >= segment.start - 1e-9 && w.end <= segment.end + 1e-9 && w.start <= w.end) }
+        }
+        for (a, b) in zip(words, words.dropFirst()) { #expect(a.end <= b.start + 1e-9) }
+    }
+
     @Test("a missing model directory fails with a message naming the file")
     func missingModel() throws {
         let result = try CLI.run(["transcribe", CLI.sample, "--model", "/nonexistent/whisper"])

@@ -40,9 +40,4 @@ func readWAV(_ url: URL) throws -> (samples: [Float], rate: Int) {
 }
 
 /// Little-endian Float32 values of a fixture file.
-func readFloats(_ url: URL) throws -> [Float] {
-    let bytes = [UInt8](try Data(contentsOf: url))
-    return (0..<bytes.count / 4).map { i in
-        Float(bitPattern: UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24)
-    }
-}
+func readFloats(_ url: URL) throws -> [Float] { readFloats(try Data(contentsOf: url)) }
