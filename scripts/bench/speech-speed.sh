@@ -7,9 +7,8 @@
 #   swift build -c release --product sentio
 #   scripts/bench/speech-speed.sh [AUDIO]         # default: the corpus's asterisk prompts, joined
 #
-# Prints seconds of processing (model load excluded), × real time, and Sentio / faster-whisper.
-# Sentio's time comes from `sentio bench speech AUDIO` when the binary has it, else from
-# `sentio transcribe` minus the same command on 1 s of silence (model load and start-up).
+# Prints process CPU seconds of transcription (model load excluded; one warm-up, median of 3),
+# x real time, and Sentio speed / faster-whisper speed. Sentio's time is `sentio bench speech`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 py="${PYTHON:-/work/venvs/whisper/bin/python}"
@@ -39,35 +38,26 @@ raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-ac", "1
 audio = np.frombuffer(raw, dtype="<f4").copy()
 for ct in ("float32", "int8"):
     m = WhisperModel(model_dir, device="cpu", compute_type=ct, cpu_threads=1, num_workers=1)
-    best = None
-    for _ in range(2):
-        t0 = time.perf_counter()
+    cpus = []
+    for k in range(4):       # one warm-up, then the median of 3 (process CPU time, as sentio bench speech)
+        c0 = time.process_time()
         segs, _ = m.transcribe(audio, beam_size=1, temperature=0.0, condition_on_previous_text=False,
                                vad_filter=False)
         n = len(list(segs))
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    print(f"{ct} {best:.3f} {n}")
+        if k: cpus.append(time.process_time() - c0)
+    print(f"{ct} {sorted(cpus)[1]:.3f} {n}")
 EOF
 )"
 fw32="$(echo "$fw_out" | awk '$1=="float32"{print $2}')"
 fw8="$(echo "$fw_out" | awk '$1=="int8"{print $2}')"
 
-if "$sentio" bench speech --help >/dev/null 2>&1; then
-  sentio_line="$(taskset -c 0 "$sentio" bench speech "$audio" 2>&1 | tee "$work/bench.txt" | tail -20)"
-  echo "$sentio_line" | sed 's/^/  sentio bench speech: /'
-  # bench speech prints a line "sentio: <seconds> s" for the transcription alone.
-  sen="$(grep -oP 'sentio[^0-9]*\K[0-9.]+(?= s)' "$work/bench.txt" | head -1 || true)"
-else
-  ffmpeg -nostdin -v error -f lavfi -i anullsrc=r=16000:cl=mono -t 1 "$work/silence.wav"
-  t() { local s e; s=$(date +%s.%N); taskset -c 0 "$sentio" transcribe "$1" --format json --model "$model" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
-  base="$(t "$work/silence.wav")"; full="$(t "$audio")"
-  sen="$(echo "$full - $base" | bc)"
-  echo "  sentio transcribe: $full s end to end, $base s on 1 s of silence (load), so $sen s of transcription"
-fi
+# sentio bench speech: one warm-up, median of 3, process CPU seconds, one OpenBLAS thread.
+taskset -c 0 "$sentio" bench speech "$audio" --threads 1 --repeat-count 3 --model "$model" > "$work/bench.jsonl"
+sen="$("$py" -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if "total_cpu_seconds" in l][0]["total_cpu_seconds"])' "$work/bench.jsonl")"
 
-printf '\n| engine (1 core) | seconds | × real time | Sentio speed / engine speed |\n| --- | --- | --- | --- |\n'
-rt() { echo "scale=2; $seconds / $1" | bc; }
-printf '| faster-whisper float32 | %.2f | %s | %s |\n' "$fw32" "$(rt "$fw32")" "$(echo "scale=2; $fw32 / $sen" | bc)"
-printf '| faster-whisper int8 | %.2f | %s | %s |\n' "$fw8" "$(rt "$fw8")" "$(echo "scale=2; $fw8 / $sen" | bc)"
-printf '| Sentio | %.2f | %s | 1 |\n' "$sen" "$(rt "$sen")"
+printf '\nOPENBLAS_CORETYPE=%s, one core (taskset -c 0), process CPU seconds, median of 3 after a warm-up\n' "${OPENBLAS_CORETYPE:-unset}"
+printf '| engine | CPU seconds | x real time | Sentio speed / engine speed |\n| --- | --- | --- | --- |\n'
+rt() { echo "scale=1; $seconds / $1" | bc; }
+printf '| faster-whisper float32 | %.2f | %s | %.2f |\n' "$fw32" "$(rt "$fw32")" "$(echo "scale=4; $fw32 / $sen" | bc)"
+printf '| faster-whisper int8 | %.2f | %s | %.2f |\n' "$fw8" "$(rt "$fw8")" "$(echo "scale=4; $fw8 / $sen" | bc)"
+printf '| Sentio (sentio bench speech) | %.2f | %s | 1 |\n' "$sen" "$(rt "$sen")"
