@@ -237,6 +237,7 @@ struct Analyze: AsyncParsableCommand {
             }
             try acousticRows?.finish()
             try faceRows?.finish()
+            for failure in summary.speechFailures { Log.standardError("\(input): speech recognition failed, \(failure)") }
             outcome.utterances = sentiments.count
             outcome.mediaSeconds = summary.mediaSeconds
             outcome.meanSentiment = sentiments.isEmpty ? nil : sentiments.reduce(0, +) / Double(sentiments.count)

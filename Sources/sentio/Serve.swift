@@ -352,6 +352,7 @@ final class StreamService: Sendable {
             let reader = MediaReader(configuration.input, options: analyzer.readOptions(base: options))
             do {
                 let summary = try await analyzer.run(reader) { result in self.publish(result) }
+                noteSpeech(summary)
                 if summary.drained || !isLive { break }
                 backoff = 1
                 Log.standardError("\(configuration.name): input ended; reopening")
@@ -386,6 +387,17 @@ final class StreamService: Sendable {
             dropCounter.increment()
             Log.standardError("\(configuration.name): cannot publish: \(error)")
         }
+    }
+
+    /// `transcript = "asr"`: speech that got no window, because recognition fell behind the
+    /// live stream (chunks dropped) or failed, counts as dropped and is logged.
+    func noteSpeech(_ summary: StreamAnalyzer.Summary) {
+        if summary.speechChunksDropped > 0 {
+            counters.withLock { $0.dropped += UInt64(summary.speechChunksDropped) }
+            dropCounter.increment(by: Int64(summary.speechChunksDropped))
+            Log.standardError("\(configuration.name): \(summary.speechChunksDropped) speech chunks dropped: recognition fell behind the stream")
+        }
+        for failure in summary.speechFailures { Log.standardError("\(configuration.name): speech recognition failed, \(failure)") }
     }
 
     private func setState(_ state: StatusMessage.State) { counters.withLock { $0.state = state } }
