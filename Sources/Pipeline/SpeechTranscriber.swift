@@ -39,9 +39,7 @@ public final class SpeechTranscriber: Sendable {
     /// Queues a chunk; with `.wait`, suspends while the queue is full.
     public func submit(_ chunk: SpeechChunker.Chunk) async {
         if overflow == .wait {
-            while state.withLock({ $0.queue.count >= capacity }) {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+            while state.withLock({ $0.queue.count >= capacity }) { await Self.pause() }
         }
         state.withLock { s in
             if s.queue.count >= capacity {
@@ -107,8 +105,13 @@ public final class SpeechTranscriber: Sendable {
 
     /// Waits until every submitted chunk is transcribed.
     public func drain() async {
-        while pendingStart != nil {
-            try? await Task.sleep(for: .milliseconds(10))
+        while pendingStart != nil { await Self.pause() }
+    }
+
+    /// 10 ms that a cancelled task (a draining daemon) waits too, instead of spinning.
+    private static func pause() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(10)) { done.resume() }
         }
     }
 }
