@@ -16,6 +16,19 @@ public struct SpeechChunker: Sendable {
         public var margin: Double = 0.2
 
         public init() {}
+
+        /// Recordings: chunks as long as the speech allows (fewer 30 s encoder passes, more
+        /// context), closed at 1 s pauses.
+        public static let recording = Settings()
+
+        /// Live streams: every voice-activity segment is a chunk of its own, closed after
+        /// 0.35 s of silence, so an utterance is published about a second after it ends.
+        public static let live: Settings = {
+            var settings = Settings()
+            settings.pause = 0.35
+            settings.closingPause = 0.35
+            return settings
+        }()
     }
 
     /// Audio of one chunk and where it starts on the stream's clock.

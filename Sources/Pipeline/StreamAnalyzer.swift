@@ -39,7 +39,8 @@ public struct StreamAnalyzer: Sendable {
         /// Speech chunks that may wait for recognition (`.asr`); when full, a live stream drops
         /// the oldest, a recording pauses decoding (SpeechTranscriber).
         public var speechQueueCapacity = 4
-        public var speechChunker = SpeechChunker.Settings()
+        /// How speech is cut into chunks (`.asr`); nil: `.live` for live streams, else `.recording`.
+        public var speechChunker: SpeechChunker.Settings?
 
         public init(windows: WindowSource) { self.windows = windows }
     }
@@ -223,7 +224,7 @@ struct RunState {
         case .asr: segmenter = UtteranceSegmenter(policy: settings.policy, source: .asr)
         }
         if case .asr(let recognizer) = settings.windows {
-            chunker = SpeechChunker(settings: settings.speechChunker)
+            chunker = SpeechChunker(settings: settings.speechChunker ?? (settings.live ? .live : .recording))
             transcriber = SpeechTranscriber(recognizer: recognizer, capacity: settings.speechQueueCapacity,
                                             overflow: settings.live ? .dropOldest : .wait)
         } else {
@@ -337,7 +338,9 @@ struct RunState {
         }
         switch settings.windows {
         case .captions, .feed: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
-        case .asr: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: speechFrontier)
+        // A recording waits until the next speech is transcribed, so that a short piece may
+        // still merge with it; a live stream publishes each chunk's text as soon as it is known.
+        case .asr: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: settings.live ? mediaTime : speechFrontier)
         default: break
         }
         if atEnd && playedOnly {
