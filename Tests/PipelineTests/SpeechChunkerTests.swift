@@ -47,6 +47,19 @@ struct SpeechChunkerTests {
         #expect(chunks[1].samples == Array(audio[offset..<offset + chunks[1].samples.count]))
     }
 
+    @Test("Two phrases 0.6 s apart: one chunk for a recording, two for a live stream")
+    func presets() {
+        let audio = Self.silence(1) + Self.noise(2, seed: 5) + Self.silence(0.6) + Self.noise(1.9, seed: 6) + Self.silence(2)
+        var recording = SpeechChunker(settings: .recording), live = SpeechChunker(settings: .live)
+        var buffered = 0
+        let long = Self.run(audio, chunker: &recording, maxBuffered: &buffered)
+        let short = Self.run(audio, chunker: &live, maxBuffered: &buffered)
+        #expect(long.map { ($0.start * 10).rounded() / 10 } == [0.8] && abs((long.first?.end ?? 0) - 5.7) < 0.05,
+                "\(long.map { ($0.start, $0.end) })")
+        #expect(short.count == 2 && abs(short[0].end - 3.2) < 0.05 && abs(short[1].start - 3.4) < 0.05,
+                "\(short.map { ($0.start, $0.end) })")
+    }
+
     @Test("Speech without a pause is cut into chunks of at most 28 s that tile it")
     func longSpeech() {
         let audio = Self.silence(1) + Self.noise(70, seed: 4) + Self.silence(1)
