@@ -93,8 +93,13 @@ public struct CTranslate2Model: Sendable {
                 }
                 byteCount = Int(try r.u32("element count of \(label)")) * itemSize
             }
-            let elements = shape.reduce(1, *)
-            guard elements * type.size == byteCount else {
+            // Overflow-checked: a corrupt shape must give an error, not a trap.
+            var elements = 1, overflow = false
+            for extent in shape + [type.size] where !overflow {
+                (elements, overflow) = elements.multipliedReportingOverflow(by: extent)
+            }
+            if !overflow { elements /= type.size }
+            guard !overflow, elements * type.size == byteCount else {
                 throw SpeechError(.corrupt, input: label,
                                   reason: "shape \(shape) of \(type) needs \(elements * type.size) bytes, the file says \(byteCount)")
             }
@@ -161,6 +166,9 @@ public struct CTranslate2Model: Sendable {
         let v = try variable(name)
         guard v.values.count == 1 else {
             throw SpeechError(.wrongShape, input: name, reason: "\(v.shape) in \(file), expected a scalar")
+        }
+        guard v.values[0].isFinite, abs(v.values[0]) < 1e9 else {
+            throw SpeechError(.corrupt, input: name, reason: "\(v.values[0]) is not an integer setting")
         }
         return Int(v.values[0])
     }

@@ -181,6 +181,10 @@ public struct WhisperModel: Sendable {
         guard !dec.isEmpty else { throw SpeechError(.missingVariable, input: "decoder/layer_0/self_attention/linear_0/weight", reason: "") }
         decoderLayers = dec
         decoderNorm = try Norm(model, "decoder/layer_norm", width: d)
+        for pair in config.alignmentHeads where !(0..<dec.count ~= pair[0] && 0..<heads ~= pair[1]) {
+            throw SpeechError(.invalidConfig, input: "config.json",
+                              reason: "alignment head \(pair) is outside \(dec.count) decoder layers × \(heads) heads")
+        }
     }
 
     /// Mel frames of one encoder window (twice the encoder positions: 3000 for 30 s).
@@ -330,6 +334,63 @@ public struct WhisperModel: Sendable {
         decoderNorm(x, rows: 1, into: &state.normed)
         var logits = [Float](repeating: 0, count: vocabularySize)
         Inference.gemm(transposeB: true, m: 1, n: vocabularySize, k: d, state.normed, lda: d, embeddings, ldb: d,
+                       into: &logits, ldc: vocabularySize)
+        return logits
+    }
+}
+
+extension WhisperModel {
+    /// Teacher-forced decoder pass over a whole token sequence at once (causal self-attention),
+    /// for alignment: logits [tokens × vocabularySize]. `crossAttention(layer, head, scores)`
+    /// receives each head's scaled cross-attention scores before the softmax [tokens × encoderFrames].
+    public func decodeSequence(_ tokens: [Int], state: WhisperDecoderState,
+                               crossAttention: (Int, Int, [Float]) -> Void) -> [Float] {
+        let n = tokens.count, d = width, dh = d / heads, t = encoderFrames
+        precondition(n <= maxPositions, "decodeSequence: \(n) tokens exceed \(maxPositions) positions")
+        let scale = 1 / Float(dh).squareRoot()
+        let ffn = decoderLayers[0].ffnIn.outFeatures
+        var x = [Float](repeating: 0, count: n * d)
+        for (p, token) in tokens.enumerated() {
+            for i in 0..<d { x[p * d + i] = embeddings[token * d + i] + decoderPositions[p * d + i] }
+        }
+        var normed = [Float](repeating: 0, count: n * d), qkv = [Float](repeating: 0, count: n * 3 * d)
+        var context = normed, projected = normed, query = normed
+        var hidden = [Float](repeating: 0, count: n * ffn)
+        var scores = [Float](repeating: 0, count: n * n), cross = [Float](repeating: 0, count: n * t)
+        for (l, layer) in decoderLayers.enumerated() {
+            layer.selfNorm(x, rows: n, into: &normed)
+            layer.selfQKV(normed, rows: n, into: &qkv)
+            for h in 0..<heads {
+                Inference.gemm(transposeB: true, m: n, n: n, k: dh, alpha: scale, qkv, aOffset: h * dh, lda: 3 * d,
+                               qkv, bOffset: d + h * dh, ldb: 3 * d, into: &scores, ldc: n)
+                // Causal: row r sees positions 0…r (the rest become 0 after the softmax).
+                for r in 0..<n { Inference.softmaxRows(&scores, offset: r * n, rows: 1, columns: n, valid: r + 1) }
+                Inference.gemm(m: n, n: dh, k: n, scores, lda: n, qkv, bOffset: 2 * d + h * dh, ldb: 3 * d,
+                               into: &context, cOffset: h * dh, ldc: d)
+            }
+            layer.selfOut(context, rows: n, into: &projected)
+            Inference.add(projected, to: &x)
+            layer.crossNorm(x, rows: n, into: &normed)
+            layer.crossQuery(normed, rows: n, into: &query)
+            for h in 0..<heads {
+                Inference.gemm(transposeB: true, m: n, n: t, k: dh, alpha: scale, query, aOffset: h * dh, lda: d,
+                               state.crossKV[l], bOffset: h * dh, ldb: 2 * d, into: &cross, ldc: t)
+                crossAttention(l, h, cross)
+                Inference.softmaxRows(&cross, rows: n, columns: t)
+                Inference.gemm(m: n, n: dh, k: t, cross, lda: t, state.crossKV[l], bOffset: d + h * dh, ldb: 2 * d,
+                               into: &context, cOffset: h * dh, ldc: d)
+            }
+            layer.crossOut(context, rows: n, into: &projected)
+            Inference.add(projected, to: &x)
+            layer.ffnNorm(x, rows: n, into: &normed)
+            layer.ffnIn(normed, rows: n, into: &hidden)
+            Inference.gelu(&hidden)
+            layer.ffnOut(hidden, rows: n, into: &projected)
+            Inference.add(projected, to: &x)
+        }
+        decoderNorm(x, rows: n, into: &normed)
+        var logits = [Float](repeating: 0, count: n * vocabularySize)
+        Inference.gemm(transposeB: true, m: n, n: vocabularySize, k: d, normed, lda: d, embeddings, ldb: d,
                        into: &logits, ldc: vocabularySize)
         return logits
     }

@@ -29,21 +29,19 @@ extension SpeechRecognizer {
         let rows = input.count, e = model.encoderFrames
         // weights[head][row][frame]
         var weights = [[Float]](repeating: [Float](repeating: 0, count: rows * frames), count: heads.count)
+        let state = model.decoderState(encoderOutput: encoderOutput)
+        let logits = model.decodeSequence(input, state: state) { layer, head, scores in
+            for (k, pair) in heads.enumerated() where pair[0] == layer && pair[1] == head {
+                for r in 0..<rows { for f in 0..<frames { weights[k][r * frames + f] = scores[r * e + f] } }
+            }
+        }
+        // Probability of each text token among text tokens only (ids < <|endoftext|>), from the
+        // logits at the position before it.
+        let v = model.vocabularySize
         var probabilities: [Float] = []
-        var state = model.decoderState(encoderOutput: encoderOutput)
-        for (position, token) in input.enumerated() {
-            let logits = model.decode(token: token, position: position, state: &state) { layer, scores in
-                for (k, pair) in heads.enumerated() where pair[0] == layer {
-                    let base = pair[1] * e
-                    for f in 0..<frames { weights[k][position * frames + f] = scores[base + f] }
-                }
-            }
-            // Probability of the next text token among text tokens only (ids < <|endoftext|>).
-            if position >= 1 && position <= textTokens.count {
-                let next = input[position + 1]
-                let lse = Self.logSumExp(logits, 0..<t.endOfText)
-                probabilities.append(expf(logits[next] - lse))
-            }
+        for position in 1...textTokens.count {
+            let row = Array(logits[(position * v)..<(position * v + t.endOfText)])
+            probabilities.append(expf(row[input[position + 1]] - Self.logSumExp(row, 0..<row.count)))
         }
         // Softmax over the content frames, then standardise each frame over the tokens.
         var averaged = [Float](repeating: 0, count: rows * frames)

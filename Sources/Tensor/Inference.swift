@@ -44,13 +44,8 @@ public enum Inference {
         }
     }
 
-    /// y[rows×out] = x[rows×in] · Wᵀ + bias, with W stored [out × in] (PyTorch/CTranslate2 layout).
-    public static func linear(_ x: [Float], rows: Int, weight: [Float], bias: [Float]?, into y: inout [Float]) {
-        let outFeatures = bias?.count ?? 0
-        linear(x, rows: rows, weight: weight, outFeatures: outFeatures > 0 ? outFeatures : nil, bias: bias, into: &y)
-    }
-
-    /// As `linear(_:rows:weight:bias:into:)`, with the output width given when there is no bias.
+    /// y[rows×out] = x[rows×in] · Wᵀ + bias, with W stored [out × in] (PyTorch/CTranslate2 layout);
+    /// `outFeatures` may be nil when a bias gives the width.
     public static func linear(_ x: [Float], rows: Int, weight: [Float], outFeatures: Int?, bias: [Float]?,
                               into y: inout [Float]) {
         let n = outFeatures ?? bias?.count ?? 0

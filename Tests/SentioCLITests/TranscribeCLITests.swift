@@ -50,6 +50,21 @@ struct TranscribeCLITests {
         for (a, b) in zip(words, words.dropFirst()) { #expect(a.end <= b.start + 1e-9) }
     }
 
+    @Test("bench speech prints one JSON line per input and a total with a real-time factor",
+          .enabled(if: ready, "needs scripts/setup's Whisper model and asterisk-core-sounds-en"))
+    func bench() throws {
+        let result = try CLI.run(["bench", "speech", Self.speech, "--repeat-count", "1", "--model", Self.model.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map { Data($0.utf8) }
+        #expect(lines.count == 2)
+        let first = try #require(try JSONSerialization.jsonObject(with: lines[0]) as? [String: Any])
+        #expect((first["text"] as? String)?.lowercased().contains("leave your message") == true)
+        #expect(abs((first["audio_seconds"] as? Double ?? 0) - 5.654) < 0.01)
+        let total = try #require(try JSONSerialization.jsonObject(with: lines[1]) as? [String: Any])
+        #expect((total["real_time_factor"] as? Double ?? 0) > 0)
+        #expect(total["threads"] as? Int == 1)
+    }
+
     @Test("a missing model directory fails with a message naming the file")
     func missingModel() throws {
         let result = try CLI.run(["transcribe", CLI.sample, "--model", "/nonexistent/whisper"])

@@ -129,6 +129,14 @@ struct ModelFileTests {
         v.variable("x", shape: [3], type: 0, payload: ModelFileWriter.float32([1, 2]))
         v.u32(0)
         #expect(throws: SpeechError.self) { _ = try CTranslate2Model(bytes: v.bytes, file: "synthetic.bin") }
+        // A shape whose element count overflows is corrupt, not a crash.
+        var o = ModelFileWriter()
+        o.header(count: 1)
+        o.variable("huge", shape: [0xffff_ffff, 0xffff_ffff, 0xffff_ffff], type: 0, payload: [])
+        o.u32(0)
+        #expect {
+            _ = try CTranslate2Model(bytes: o.bytes, file: "synthetic.bin")
+        } throws: { ($0 as? SpeechError)?.kind == .corrupt && ($0 as? SpeechError)?.input == "variable huge" }
     }
 }
 
