@@ -84,6 +84,42 @@ struct TranscriptASRTests {
         #expect(!utterances.isEmpty && utterances.map(\.seq) == (0..<utterances.count).map { UInt64($0 + 1) })
     }
 
+    @Test("A live stream with --transcript asr: each utterance is published a few seconds after it is spoken, not at the end",
+          .enabled(if: haveModel, "needs scripts/setup's Whisper model"))
+    func liveStream() async throws {
+        let udp = "udp://127.0.0.1:\(ServeTests.freePort())"
+        let endpoint = "tcp://127.0.0.1:\(ServeTests.freePort())"
+        let daemon = Process()
+        daemon.executableURL = CLI.binary
+        daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint,
+                            "--transcript", "asr", "--timeout", "3", "--heartbeat", "0.5"]
+        daemon.currentDirectoryURL = CLI.repo
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let subscriber = try Subscriber(endpoint, topics: ["sentio.cam1."])
+        defer { subscriber.close() }
+        // The daemon is up (heartbeats) before the stream starts, so that no speech is missed.
+        _ = try await ServeTests.collect(subscriber, seconds: 20) { _, s in !s.isEmpty }
+        let sender = try ServeTests.push(udp)
+        defer { Tool.stop(sender) }
+        let (utterances, _, _) = try await ServeTests.collect(subscriber, seconds: 40) { u, _ in
+            u.contains { $0.text?.contains("terrible") == true }
+        }
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+        // The sentence with "terrible" ends about 9.3 s into the 12.6 s stream: it is published
+        // while the stream still plays (the 3 s input timeout would only end it at ≈ 15.6 s).
+        let terrible = utterances.first { $0.text?.contains("terrible") == true }
+        #expect(terrible != nil, "\(utterances.map(\.text))")
+        if let terrible {
+            #expect(terrible.end + terrible.latencyMs / 1000 < 14.5,
+                    "ends at \(terrible.end) s, published \(terrible.latencyMs) ms later")
+        }
+        #expect(utterances.map(\.seq) == (0..<utterances.count).map { UInt64($0 + 1) })
+    }
+
     @Test("A transcript source that does not exist is refused, naming the stream and the choices")
     func badSource() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-asr-bad-\(getpid()).toml")
