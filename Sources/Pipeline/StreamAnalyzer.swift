@@ -258,7 +258,7 @@ struct RunState {
         if case .voiceActivity = settings.windows {
             for segment in vad.push(chunk.samples, startTime: chunk.startTime) { addVoiceWindow(segment) }
         }
-        if chunker != nil { speechChunks += chunker!.push(chunk.samples, startTime: chunk.startTime) }
+        speechChunks += chunker?.push(chunk.samples, startTime: chunk.startTime) ?? []
         guard needsAcoustic else { return [] }
         if !offsetKnown { timelineOffset = chunk.startTime; offsetKnown = true }
         extractor.push(chunk.samples)
@@ -269,7 +269,7 @@ struct RunState {
         if case .voiceActivity = settings.windows {
             for segment in vad.finish() { addVoiceWindow(segment) }
         }
-        if chunker != nil { speechChunks += chunker!.finish() }
+        speechChunks += chunker?.finish() ?? []
         guard needsAcoustic else { return [] }
         extractor.finish()
         return takeFrames(extractor.pull())
