@@ -133,11 +133,22 @@ struct StreamAnalyzerASRTests {
         #expect(transcriber.dropped == 0)
     }
 
-    /// The pipeline's side of a long stream (decoding, chunking, queue, windows); Whisper's
-    /// own cost per chunk is measured in docs/PERFORMANCE-speech.md.
-    @Test("A 2-hour stream (a prompt every 4 minutes) is processed faster than real time with flat memory",
-          .enabled(if: haveAsterisk, "needs asterisk-core-sounds-en-wav (scripts/setup)"))
+    /// A long stream through the whole path, Whisper included (a prompt every 4 minutes keeps
+    /// it to 30 chunks); docs/PERFORMANCE-speech.md has a denser 2-hour run in release.
+    @Test("A 2-hour stream (a prompt every 4 minutes) is transcribed faster than real time with flat memory",
+          .enabled(if: haveModel && haveAsterisk, "needs scripts/setup's Whisper model and asterisk-core-sounds-en-wav"))
     func twoHours() async throws {
+        try await Self.twoHourStream(recognizer: nil, text: "the echo test has been completed")
+    }
+
+    /// The pipeline's side alone (decoding, chunking, queue, windows), with a stand-in recogniser.
+    @Test("A 2-hour stream with a stand-in recogniser: 30 windows at their times, flat memory",
+          .enabled(if: haveAsterisk, "needs asterisk-core-sounds-en-wav (scripts/setup)"))
+    func twoHoursPipeline() async throws {
+        try await Self.twoHourStream(recognizer: FixedRecognizer(), text: "hello there")
+    }
+
+    static func twoHourStream(recognizer: (any SpeechRecognizing)?, text: String) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("TemporaryDirectory.asr-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -150,7 +161,7 @@ struct StreamAnalyzerASRTests {
         var samples: [(time: Double, bytes: Int)] = []
         let clock = ContinuousClock()
         let started = clock.now
-        let (results, summary) = try await Self.analyze(list.path, recognizer: FixedRecognizer(), options: {
+        let (results, summary) = try await Self.analyze(list.path, recognizer: recognizer, options: {
             $0.inputFormat = "concat"
             $0.formatOptions = ["safe": "0"]
         }, onResult: { samples.append(($0.window.end, Self.residentBytes())) })
@@ -158,10 +169,10 @@ struct StreamAnalyzerASRTests {
         #expect(summary.mediaSeconds > 7190)
         #expect(elapsed < .seconds(600), "took \(elapsed)")
         #expect(results.count == 30, "\(results.count) utterances")
-        #expect(results.allSatisfy { $0.window.text == "Hello there." })
-        // demo-echodone's speech starts ~0.1 s in: chunk from there − 0.2 s margin, segment at +0.2 s.
+        #expect(results.allSatisfy { Self.normalise($0.window.text ?? "") == text }, "\(Set(results.compactMap(\.window.text)))")
+        // demo-echodone's speech starts ~0.1 s into each 4-minute pattern.
         for (k, result) in results.enumerated() {
-            #expect(abs(result.window.start - 240 * Double(k) - 0.1) < 0.3, "utterance \(k) at \(result.window.start)")
+            #expect(abs(result.window.start - 240 * Double(k) - 0.1) < 0.5, "utterance \(k) at \(result.window.start)")
         }
         // Memory after the first half hour stays within a few MB of where it was then.
         let settled = samples.filter { $0.time > 1800 }.map(\.bytes)
