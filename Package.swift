@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Text", dependencies: ["Tensor"]),
         .target(name: "Model", dependencies: ["Tensor", "Text", "Media"]),
         .target(name: "Speech", dependencies: ["Tensor", "DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision", "Model", "Text"]),
+        .target(name: "Pipeline", dependencies: ["Media", "Acoustics", "Vision", "Model", "Text", "Speech"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "Media", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "sentio", dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         // Runs the built `sentio` binary as a user would.
         .testTarget(name: "SentioCLITests", dependencies: ["sentio", "Transport", "Media"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media", "Speech"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Media"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AcousticsTests", dependencies: ["Acoustics", "DSP"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,7 @@
 import Acoustics
 import Foundation
 import Media
+import Speech
 import Vision
 
 /// Where utterance boundaries come from (DESIGN.md §1).
@@ -11,8 +12,12 @@ public enum WindowSource: Sendable {
     case transcript(Transcript)
     /// No transcript: voice-activity segments, scored without text.
     case voiceActivity
-    /// Segments or words arriving live (the ZeroMQ transcript feed, an ASR).
+    /// Segments or words arriving live (the ZeroMQ transcript feed).
     case feed(TranscriptInbox)
+    /// Sentio's own speech recognition: voice activity cuts the audio into chunks (closed at
+    /// pauses, at most 28 s), each chunk is transcribed when it closes, off the analysis task,
+    /// and its segments become windows as caption cues do.
+    case asr(any SpeechRecognizing)
 }
 
 /// One stream's analysis: media events → features → utterance windows → scores, in one
@@ -31,6 +36,11 @@ public struct StreamAnalyzer: Sendable {
         public var forceVisual = false
         /// A live stream: latency is measured from the moment an utterance's end was played.
         public var live = false
+        /// Speech chunks that may wait for recognition (`.asr`); when full, a live stream drops
+        /// the oldest, a recording pauses decoding (SpeechTranscriber).
+        public var speechQueueCapacity = 4
+        /// How speech is cut into chunks (`.asr`); nil: `.live` for live streams, else `.recording`.
+        public var speechChunker: SpeechChunker.Settings?
 
         public init(windows: WindowSource) { self.windows = windows }
     }
@@ -45,6 +55,10 @@ public struct StreamAnalyzer: Sendable {
         public var featureOverflow = 0
         /// The run was stopped (cancelled) before its input ended.
         public var drained = false
+        /// Speech chunks dropped because recognition fell behind a live stream (`.asr`).
+        public var speechChunksDropped = 0
+        /// Speech chunks whose recognition failed (`.asr`), one message each.
+        public var speechFailures: [String] = []
     }
 
     public let settings: Settings
@@ -86,6 +100,17 @@ public struct StreamAnalyzer: Sendable {
                     onResult: (UtteranceResult) async throws -> Void) async throws -> Summary {
         var state = RunState(settings: settings, needsAcoustic: needsAcoustic, needsVisual: needsVisual,
                              faceAnalyzer: faceAnalyzer)
+        let transcriber = state.transcriber
+        /// Hands closed speech chunks to recognition (waits only for a recording whose queue is full).
+        func submitSpeech() async {
+            guard let transcriber else { return }
+            for chunk in state.takeSpeechChunks() { await transcriber.submit(chunk) }
+        }
+        /// End of input: the last chunk, then every transcription still running.
+        func finishSpeech() async {
+            await submitSpeech()
+            await transcriber?.drain()
+        }
         var summary = Summary()
         var seq = 0
         let clock = ContinuousClock()
@@ -125,6 +150,7 @@ public struct StreamAnalyzer: Sendable {
                 switch event {
                 case .audio(let chunk):
                     for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
+                    await submitSpeech()
                 case .video(let frame):
                     if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
                 case .caption(let cue):
@@ -140,12 +166,16 @@ public struct StreamAnalyzer: Sendable {
         } catch {
             // The input failed (dropped stream, damaged file): what was played is still finished.
             for frame in state.finishAudio() { onAcousticFrame?(frame) }
+            await finishSpeech()
             try await release(state.readyWindows(atEnd: true, playedOnly: true))
             throw error
         }
         for frame in state.finishAudio() { onAcousticFrame?(frame) }
+        await finishSpeech()
         try await release(state.readyWindows(atEnd: true, playedOnly: drained))
         summary.drained = drained
+        summary.speechChunksDropped = transcriber?.dropped ?? 0
+        summary.speechFailures = transcriber?.failures ?? []
 
         summary.mediaSeconds = state.mediaTime
         summary.acousticFrames = state.acousticCount
@@ -164,6 +194,10 @@ struct RunState {
     var faceAnalyzer: FaceAnalyzer?
     var extractor = AcousticExtractor()
     var vad = VoiceActivityDetector()
+    /// `.asr` only: the chunker, chunks closed but not yet submitted, and the recognition worker.
+    var chunker: SpeechChunker?
+    var speechChunks: [SpeechChunker.Chunk] = []
+    let transcriber: SpeechTranscriber?
     var segmenter: UtteranceSegmenter
     var acoustic: FeatureTimeline
     var visual: FeatureTimeline
@@ -187,6 +221,14 @@ struct RunState {
             waiting = UtteranceSegmenter.windows(for: transcript.segments, policy: settings.policy, source: .transcript)
         case .voiceActivity: segmenter = UtteranceSegmenter(policy: settings.policy, source: .voiceActivity)
         case .feed: segmenter = UtteranceSegmenter(policy: settings.policy, source: .feed)
+        case .asr: segmenter = UtteranceSegmenter(policy: settings.policy, source: .asr)
+        }
+        if case .asr(let recognizer) = settings.windows {
+            chunker = SpeechChunker(settings: settings.speechChunker ?? (settings.live ? .live : .recording))
+            transcriber = SpeechTranscriber(recognizer: recognizer, capacity: settings.speechQueueCapacity,
+                                            overflow: settings.live ? .dropOldest : .wait)
+        } else {
+            transcriber = nil
         }
         acoustic = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * 100) + 200)
         visual = FeatureTimeline(capacity: Int(settings.maxUtteranceSeconds * max(settings.faceFrameRate, 1)) + 10)
@@ -216,6 +258,7 @@ struct RunState {
         if case .voiceActivity = settings.windows {
             for segment in vad.push(chunk.samples, startTime: chunk.startTime) { addVoiceWindow(segment) }
         }
+        speechChunks += chunker?.push(chunk.samples, startTime: chunk.startTime) ?? []
         guard needsAcoustic else { return [] }
         if !offsetKnown { timelineOffset = chunk.startTime; offsetKnown = true }
         extractor.push(chunk.samples)
@@ -226,6 +269,7 @@ struct RunState {
         if case .voiceActivity = settings.windows {
             for segment in vad.finish() { addVoiceWindow(segment) }
         }
+        speechChunks += chunker?.finish() ?? []
         guard needsAcoustic else { return [] }
         extractor.finish()
         return takeFrames(extractor.pull())
@@ -267,6 +311,19 @@ struct RunState {
         waiting += segmenter.push(cue)
     }
 
+    mutating func takeSpeechChunks() -> [SpeechChunker.Chunk] {
+        defer { speechChunks.removeAll() }
+        return speechChunks
+    }
+
+    /// `.asr`: the time before which every transcript segment is known — the start of the
+    /// oldest speech not yet transcribed (open in the chunker, closed but not submitted,
+    /// queued, or being transcribed), else the stream's clock.
+    var speechFrontier: Double {
+        [chunker?.openSpeechStart, speechChunks.first?.start, transcriber?.pendingStart, mediaTime]
+            .compactMap { $0 }.min() ?? mediaTime
+    }
+
     private mutating func addVoiceWindow(_ segment: VoiceActivityDetector.Segment) {
         waiting.append(UtteranceWindow(start: segment.start, end: segment.end, text: nil, source: .voiceActivity))
     }
@@ -276,8 +333,14 @@ struct RunState {
         if case .feed(let inbox) = settings.windows {
             for segment in inbox.take() { waiting += segmenter.push(segment) }
         }
+        if let transcriber {
+            for segment in transcriber.take() { waiting += segmenter.push(segment) }
+        }
         switch settings.windows {
         case .captions, .feed: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
+        // A recording waits until the next speech is transcribed, so that a short piece may
+        // still merge with it; a live stream publishes each chunk's text as soon as it is known.
+        case .asr: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: settings.live ? mediaTime : speechFrontier)
         default: break
         }
         if atEnd && playedOnly {
@@ -296,7 +359,11 @@ struct RunState {
         return ready
     }
 
-    var oldestOpenStart: Double { waiting.first?.start ?? mediaTime - settings.policy.maxDuration }
+    var oldestOpenStart: Double {
+        let open = waiting.first?.start ?? mediaTime - settings.policy.maxDuration
+        // Speech still being recognised will need the features from its start on.
+        return transcriber == nil ? open : min(open, speechFrontier)
+    }
 
     mutating func forgetBefore(_ time: Double) {
         acoustic.trim(before: time)

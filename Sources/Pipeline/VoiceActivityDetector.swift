@@ -98,6 +98,10 @@ public struct VoiceActivityDetector: Sendable {
         return nil
     }
 
+    /// Start of the segment in progress (nil outside speech): everything a later segment
+    /// holds begins at or after it, or after the present.
+    public var openSegmentStart: Double? { speechStart }
+
     /// Current look-ahead: samples held back waiting for a full frame (for memory checks).
     public var bufferedSamples: Int { carry.count }
 }

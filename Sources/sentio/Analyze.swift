@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Media
 import Pipeline
+import Speech
 import Transport
 import Vision
 
@@ -14,7 +15,8 @@ struct Analyze: AsyncParsableCommand {
         discussion: """
         Utterance windows come from, in this order: --transcript (single input), a sidecar file \
         beside the input with the same name and .srt/.vtt/.json, the input's own caption track, \
-        else voice activity (scored only by models with audio or vision).
+        else voice activity (scored only by models with audio or vision). --transcript asr \
+        (any number of inputs) transcribes the speech itself with Whisper tiny.en instead.
 
         With --out DIR, one result file per input (<name>.sentio.jsonl|csv) is written atomically; \
         inputs whose result exists are skipped, so a run can be resumed, and --shard K/N splits \
@@ -24,6 +26,7 @@ struct Analyze: AsyncParsableCommand {
 
         Examples:
           sentio analyze samples/sample.mp4
+          sentio analyze interview.mp4 --transcript asr
           sentio analyze interviews/ --out results/ --jobs 2 --features
           sentio analyze interviews/ --out results/ --shard 3/8
         """)
@@ -31,8 +34,11 @@ struct Analyze: AsyncParsableCommand {
     @Argument(help: "Media files or folders (searched recursively).")
     var inputs: [String]
 
-    @Option(help: "Transcript for a single input (.srt, .vtt or .json).")
+    @Option(help: "Transcript for a single input (.srt, .vtt or .json), or asr: Sentio's own speech recognition.")
     var transcript: String?
+
+    @Option(name: .customLong("speech-model"), help: "Whisper model directory for --transcript asr (default: $SENTIO_SPEECH_MODEL, else the one scripts/setup downloads).")
+    var speechModel: String?
 
     @Option(help: "Folder for one result file per input; without it results go to stdout.")
     var out: String?
@@ -70,7 +76,7 @@ struct Analyze: AsyncParsableCommand {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
-        if transcript != nil && inputs.count != 1 { throw ValidationError("--transcript goes with exactly one input") }
+        if transcript != nil && transcript != "asr" && inputs.count != 1 { throw ValidationError("--transcript goes with exactly one input") }
         if let shard { _ = try Self.parseShard(shard) }
         if report && out == nil { throw ValidationError("--report writes files: give --out DIR") }
         if !(faceFPS > 0) { throw ValidationError("--face-fps must be > 0") }
@@ -116,6 +122,9 @@ struct Analyze: AsyncParsableCommand {
                                       textEncoderDirectory: Embed.modelDirectory(textModel),
                                       visualWidth: FaceDescriptors.names.count)
         let faceAnalyzer = (scorer.usesVisual || features) ? try FaceAnalyzer() : nil
+        // One model for every input (75 MB of weights).
+        let recognizer = transcript == "asr"
+            ? SpeechRecognizer(model: try WhisperModel(directory: Transcribe.modelDirectory(speechModel))) : nil
         let progress = BatchProgress(total: files.count)
 
         var outcomes: [Outcome] = []
@@ -125,7 +134,7 @@ struct Analyze: AsyncParsableCommand {
                 guard next < files.count else { return }
                 let file = files[next]
                 next += 1
-                group.addTask { await self.analyzeOne(file, scorer: scorer, faceAnalyzer: faceAnalyzer, progress: progress) }
+                group.addTask { await self.analyzeOne(file, scorer: scorer, faceAnalyzer: faceAnalyzer, recognizer: recognizer, progress: progress) }
             }
             for _ in 0..<min(jobs, files.count) { launch() }
             while let outcome = try await group.next() {
@@ -174,7 +183,8 @@ struct Analyze: AsyncParsableCommand {
     }
 
     /// Windows for one input: explicit transcript, sidecar, caption track, or voice activity.
-    func windowSource(for input: String) throws -> (WindowSource, String) {
+    func windowSource(for input: String, recognizer: SpeechRecognizer? = nil) throws -> (WindowSource, String) {
+        if let recognizer { return (.asr(recognizer), "speech recognition") }
         if let transcript { return (.transcript(try Transcript.load(path: transcript)), transcript) }
         let stem = (input as NSString).deletingPathExtension
         for ext in ["srt", "vtt", "json"] where FileManager.default.fileExists(atPath: "\(stem).\(ext)") {
@@ -186,7 +196,8 @@ struct Analyze: AsyncParsableCommand {
         return (.voiceActivity, "voice activity")
     }
 
-    func analyzeOne(_ input: String, scorer: SelfMMScorer, faceAnalyzer: FaceAnalyzer?, progress: BatchProgress) async -> Outcome {
+    func analyzeOne(_ input: String, scorer: SelfMMScorer, faceAnalyzer: FaceAnalyzer?, recognizer: SpeechRecognizer?,
+                    progress: BatchProgress) async -> Outcome {
         var outcome = Outcome(input: input, status: "ok")
         let started = Date()
         defer { progress.done(mediaSeconds: outcome.mediaSeconds) }
@@ -195,7 +206,7 @@ struct Analyze: AsyncParsableCommand {
             return outcome
         }
         do {
-            let (windows, origin) = try windowSource(for: input)
+            let (windows, origin) = try windowSource(for: input, recognizer: recognizer)
             var settings = StreamAnalyzer.Settings(windows: windows)
             settings.faceFrameRate = faceFPS
             settings.forceAcoustic = features
@@ -246,6 +257,7 @@ struct Analyze: AsyncParsableCommand {
             }
             try acousticRows?.finish()
             try faceRows?.finish()
+            for failure in summary.speechFailures { Log.standardError("\(input): speech recognition failed, \(failure)") }
             outcome.utterances = sentiments.count
             outcome.mediaSeconds = summary.mediaSeconds
             outcome.meanSentiment = sentiments.isEmpty ? nil : sentiments.reduce(0, +) / Double(sentiments.count)

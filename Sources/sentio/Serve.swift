@@ -5,6 +5,7 @@ import Media
 import Metrics
 import Prometheus
 import Pipeline
+import Speech
 import Synchronization
 import Transport
 import Vision
@@ -42,8 +43,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Model checkpoint folder.")
     var model: String?
 
-    @Option(help: "Utterance windows: captions, none (voice activity), feed:ENDPOINT (ZeroMQ transcript feed), or a transcript file path.")
+    @Option(help: "Utterance windows: captions, none (voice activity), asr (Sentio's own speech recognition), feed:ENDPOINT (ZeroMQ transcript feed), or a transcript file path.")
     var transcript: String?
+
+    @Option(name: .customLong("speech-model"), help: "Whisper model directory for transcript asr (default: $SENTIO_SPEECH_MODEL, else the one scripts/setup downloads).")
+    var speechModel: String?
 
     @Option(help: "Seconds between heartbeats on the status topic.")
     var heartbeat: Double?
@@ -78,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let stream, !configuration.streams.isEmpty { configuration.streams[0].name = stream }
         if let transcript, !configuration.streams.isEmpty {
-            if transcript == "captions" || transcript == "none" {
+            if transcript == "captions" || transcript == "none" || transcript == "asr" {
                 configuration.streams[0].transcriptSource = transcript
             } else if transcript.hasPrefix("feed:") {
                 configuration.streams[0].transcriptSource = "feed"
@@ -99,8 +103,8 @@ struct Serve: AsyncParsableCommand {
             if stream.transcriptSource == "feed" && stream.transcriptEndpoint == nil {
                 throw ValidationError("stream \(stream.name): transcript source 'feed' needs an endpoint")
             }
-            guard ["captions", "none", "file", "feed"].contains(stream.transcriptSource) else {
-                throw ValidationError("stream \(stream.name): transcript source must be captions, file, feed or none")
+            guard ["captions", "none", "file", "feed", "asr"].contains(stream.transcriptSource) else {
+                throw ValidationError("stream \(stream.name): transcript source must be captions, file, feed, asr or none")
             }
         }
         if Set(configuration.streams.map(\.name)).count != configuration.streams.count {
@@ -179,6 +183,9 @@ struct Serve: AsyncParsableCommand {
 
     func makeServices(_ configuration: ServeConfiguration, publisher: Publisher) throws -> [StreamService] {
         var services: [StreamService] = []
+        // One Whisper model shared by every stream that transcribes itself.
+        let recognizer = configuration.streams.contains { $0.transcriptSource == "asr" }
+            ? SpeechRecognizer(model: try WhisperModel(directory: Transcribe.modelDirectory(speechModel))) : nil
         for stream in configuration.streams {
             let scorer = try SelfMMScorer(checkpoint: URL(fileURLWithPath: stream.model ?? configuration.model),
                                           textEncoderDirectory: Embed.modelDirectory(textModel),
@@ -193,6 +200,9 @@ struct Serve: AsyncParsableCommand {
                 feed = StreamService.Feed(source: try TranscriptFeed(stream.transcriptEndpoint ?? ""), inbox: inbox)
                 windows = .feed(inbox)
             case "none": windows = .voiceActivity
+            case "asr":
+                guard let recognizer else { throw ValidationError("stream \(stream.name): no speech model") }
+                windows = .asr(recognizer)
             default: windows = .captions
             }
             let analyzer = StreamAnalyzer(settings: Self.settings(windows, live: StreamService.isLive(stream.input)),
@@ -342,6 +352,7 @@ final class StreamService: Sendable {
             let reader = MediaReader(configuration.input, options: analyzer.readOptions(base: options))
             do {
                 let summary = try await analyzer.run(reader) { result in self.publish(result) }
+                noteSpeech(summary)
                 if summary.drained || !isLive { break }
                 backoff = 1
                 Log.standardError("\(configuration.name): input ended; reopening")
@@ -376,6 +387,17 @@ final class StreamService: Sendable {
             dropCounter.increment()
             Log.standardError("\(configuration.name): cannot publish: \(error)")
         }
+    }
+
+    /// `transcript = "asr"`: speech that got no window, because recognition fell behind the
+    /// live stream (chunks dropped) or failed, counts as dropped and is logged.
+    func noteSpeech(_ summary: StreamAnalyzer.Summary) {
+        if summary.speechChunksDropped > 0 {
+            counters.withLock { $0.dropped += UInt64(summary.speechChunksDropped) }
+            dropCounter.increment(by: Int64(summary.speechChunksDropped))
+            Log.standardError("\(configuration.name): \(summary.speechChunksDropped) speech chunks dropped: recognition fell behind the stream")
+        }
+        for failure in summary.speechFailures { Log.standardError("\(configuration.name): speech recognition failed, \(failure)") }
     }
 
     private func setState(_ state: StatusMessage.State) { counters.withLock { $0.state = state } }

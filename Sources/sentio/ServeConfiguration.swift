@@ -9,7 +9,7 @@ struct ServeConfiguration: Sendable, Equatable {
         var inputOptions: [String: String] = [:]
         var timeout: Double = 10
         var reconnectMax: Double = 60
-        /// "captions", "none", "file" (with `transcriptPath`), "feed" (with `transcriptEndpoint`).
+        /// "captions", "none", "asr", "file" (with `transcriptPath`), "feed" (with `transcriptEndpoint`).
         var transcriptSource: String = "captions"
         var transcriptPath: String?
         var transcriptEndpoint: String?
@@ -65,6 +65,8 @@ struct ServeConfiguration: Sendable, Equatable {
                 case (true, "endpoint"): stream.transcriptEndpoint = try value.string(key, file, number + 1)
                 case (false, "stream"), (false, "name"): stream.name = try value.string(key, file, number + 1)
                 case (false, "input"): stream.input = try value.string(key, file, number + 1)
+                // Shorthand for `[transcript] source = …` (captions, none, asr).
+                case (false, "transcript"): stream.transcriptSource = try value.string(key, file, number + 1)
                 case (false, "input_options"): stream.inputOptions = try value.table(key, file, number + 1)
                 case (false, "timeout"): stream.timeout = try value.number(key, file, number + 1)
                 case (false, "reconnect_max"): stream.reconnectMax = try value.number(key, file, number + 1)
