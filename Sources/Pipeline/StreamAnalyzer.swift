@@ -322,8 +322,13 @@ struct RunState {
     }
 
     /// Where media time 0 lies on the monotonic clock: the earliest (arrival − media time) over
-    /// events. Decoding can only lag the stream, so the minimum is the best estimate.
-    var mediaStartOnClock: ContinuousClock.Instant?
+    /// the events of the last `clockWindow` seconds. Decoding can only lag the stream, so the
+    /// minimum is the best estimate; taken over a sliding window, a burst at the start (a sender
+    /// that sends its first packets ahead of time) or clock drift does not bias it for good.
+    var mediaStartOnClock: ContinuousClock.Instant? { startCandidates.first?.candidate }
+    /// Candidates in arrival order with increasing values (a sliding-window minimum).
+    private var startCandidates: [(arrival: ContinuousClock.Instant, candidate: ContinuousClock.Instant)] = []
+    static let clockWindow: Duration = .seconds(10)
 
     mutating func noteArrival(_ event: MediaEvent, at now: ContinuousClock.Instant) {
         let time: Double
@@ -335,9 +340,11 @@ struct RunState {
             time = cue.start
             latestCueStart = max(latestCueStart, cue.start)
         }
-        let candidate = now - .milliseconds(Int64(time * 1000))
-        if let current = mediaStartOnClock, current <= candidate { return }
-        mediaStartOnClock = candidate
+        let candidate = now - .microseconds(Int64(time * 1_000_000))
+        while let last = startCandidates.last, last.candidate >= candidate { startCandidates.removeLast() }
+        startCandidates.append((now, candidate))
+        // Keep the oldest while it is the only one (a silent input keeps its last estimate).
+        while startCandidates.count > 1, startCandidates[0].arrival < now - Self.clockWindow { startCandidates.removeFirst() }
     }
 
     var captionTime = 0.0

@@ -55,7 +55,7 @@ sleep 3
 ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy "${sender_options[@]}" -f mpegts "udp://127.0.0.1:$relay_port"
 wait $sub || true
 kill -TERM $serve; wait $serve || true
-grep -i "dropped\|error" "$tmp/serve.log" || true
+grep -v "^publishing on" "$tmp/serve.log" | sed "s/^/  daemon said: /" || true  # reconnects, drops, errors
 python3 - "$tmp/messages.jsonl" "$tmp/first-datagram" "$utterances" <<'PY'
 import json, statistics, sys
 messages = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
