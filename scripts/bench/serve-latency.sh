@@ -46,7 +46,7 @@ while True:
     if first:
         open(sys.argv[3], "w").write(repr(time.time())); first = False
 PY
-"$bin" serve --input "$udp" --stream bench --publish "$pub" --transcript "$tmp/loop.srt" --timeout 3 2> "$tmp/serve.log" &
+"$bin" serve --input "$udp" --stream bench --publish "$pub" --transcript "$tmp/loop.srt" --timeout 10 2> "$tmp/serve.log" &
 serve=$!
 utterances=$((loops * 3))
 "$bin" subscribe "$pub" --topic sentio.bench.utterance --count "$utterances" --timeout $((loops * 13 + 30)) > "$tmp/messages.jsonl" 2>/dev/null &
