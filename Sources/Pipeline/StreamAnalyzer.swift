@@ -2,6 +2,7 @@ import Acoustics
 import Foundation
 import Media
 import Speech
+import Synchronization
 import Vision
 
 /// Where utterance boundaries come from (DESIGN.md §1).
@@ -34,8 +35,17 @@ public struct StreamAnalyzer: Sendable {
         /// (for feature output beside the results).
         public var forceAcoustic = false
         public var forceVisual = false
-        /// A live stream: latency is measured from the moment an utterance's end was played.
+        /// A live stream: latency is measured from the moment an utterance's end was played;
+        /// windows are released by the played clock when the model reads no audio/visual frames;
+        /// when the model falls behind, the oldest waiting utterance is dropped (and counted).
         public var live = false
+        /// Utterances closed and waiting for the model, at most (each holds its features: at
+        /// most `maxUtteranceSeconds` of frames). A file input waits for room instead.
+        public var scoringQueueCapacity = 8
+        /// How far the played clock may run ahead of the decoded media (seconds): far enough to
+        /// cover a muxer's audio bundling (~0.5 s for MPEG-TS defaults), short enough that an input
+        /// gone silent does not release windows that never played.
+        public var maxClockLead: Double = 1.0
         /// Speech chunks that may wait for recognition (`.asr`); when full, a live stream drops
         /// the oldest, a recording pauses decoding (SpeechTranscriber).
         public var speechQueueCapacity = 4
@@ -53,12 +63,16 @@ public struct StreamAnalyzer: Sendable {
         public var videoFrames = 0
         public var framesWithFace = 0
         public var featureOverflow = 0
-        /// The run was stopped (cancelled) before its input ended.
-        public var drained = false
+        /// Utterances dropped because the model fell behind a live input.
+        public var dropped = 0
+        /// Most utterances that waited for the model at once (≤ `scoringQueueCapacity`).
+        public var peakScoringQueue = 0
         /// Speech chunks dropped because recognition fell behind a live stream (`.asr`).
         public var speechChunksDropped = 0
         /// Speech chunks whose recognition failed (`.asr`), one message each.
         public var speechFailures: [String] = []
+        /// The run was stopped (cancelled) before its input ended.
+        public var drained = false
     }
 
     public let settings: Settings
@@ -93,13 +107,39 @@ public struct StreamAnalyzer: Sendable {
     }
 
     /// Runs to the end of the input (or its failure), handing each finished utterance to
-    /// `onResult` in order. Features of frames are handed to `onFeatures` when given.
+    /// `onResult` in order. Features of frames are handed to `onFeatures` when given;
+    /// `onDrop` hears of each utterance dropped because the model fell behind a live input.
     public func run(_ reader: MediaReader,
                     onAcousticFrame: ((AcousticFrame) -> Void)? = nil,
                     onFaceObservation: ((FaceObservation) -> Void)? = nil,
+                    onDrop: ((UtteranceWindow) -> Void)? = nil,
                     onResult: (UtteranceResult) async throws -> Void) async throws -> Summary {
+        try await run(events: reader.events(), onAcousticFrame: onAcousticFrame, onFaceObservation: onFaceObservation,
+                      onDrop: onDrop, onResult: onResult)
+    }
+
+    /// A window is released by the played clock (without waiting for decoded media past its
+    /// end) on live inputs when the model reads no audio or visual frames.
+    var releasesOnPlayedClock: Bool { settings.live && !needsAcoustic && !needsVisual }
+
+    /// The same run on any sequence of decoded events (tests drive it with timed synthetic ones).
+    ///
+    /// One owning task (this one) holds all state. Three helpers feed its mailbox: the pump
+    /// (decoded events, back-pressured), the timer (a tick at the earliest pending window end
+    /// on the played clock, live inputs only) and the scoring stage (results, in order, from
+    /// the bounded scoring queue). Cancellation is delivered as a mailbox input too, so every
+    /// path — end, failure, drain — runs the same closing code once.
+    public func run<Events: AsyncSequence & Sendable>(
+        events: Events,
+        onAcousticFrame: ((AcousticFrame) -> Void)? = nil,
+        onFaceObservation: ((FaceObservation) -> Void)? = nil,
+        onDrop: ((UtteranceWindow) -> Void)? = nil,
+        onResult: (UtteranceResult) async throws -> Void
+    ) async throws -> Summary where Events.Element == MediaEvent {
         var state = RunState(settings: settings, needsAcoustic: needsAcoustic, needsVisual: needsVisual,
-                             faceAnalyzer: faceAnalyzer)
+                             faceAnalyzer: faceAnalyzer, releasesOnPlayedClock: releasesOnPlayedClock)
+        var summary = Summary()
+        var seq = 0
         let transcriber = state.transcriber
         /// Hands closed speech chunks to recognition (waits only for a recording whose queue is full).
         func submitSpeech() async {
@@ -111,72 +151,157 @@ public struct StreamAnalyzer: Sendable {
             await submitSpeech()
             await transcriber?.drain()
         }
-        var summary = Summary()
-        var seq = 0
         let clock = ContinuousClock()
+        let mailbox = StreamMailbox()
+        let queue = ScoringQueue(capacity: settings.scoringQueueCapacity)
+        let alarm = Mutex<ContinuousClock.Instant?>(nil)
+        let scorer = self.scorer
+        let live = settings.live
 
-        func release(_ ready: [UtteranceWindow]) async throws {
-            for window in ready {
-                let input = state.input(for: window)
-                let scoringStart = clock.now
-                let score = try scorer.score(input)
-                seq += 1
-                let milliseconds: Double
-                if settings.live, let mediaStart = state.mediaStartOnClock, state.mediaTime >= window.end {
-                    // Live: from the moment the window's end was played (the stream's start on
-                    // this clock plus the end time) to now — waiting for the input included.
-                    let ended = mediaStart + .milliseconds(Int64(window.end * 1000))
-                    milliseconds = Self.milliseconds(clock.now - ended)
-                } else {
-                    // Batch, or a window cut short by the end of the input: the time to score it.
-                    milliseconds = Self.milliseconds(clock.now - scoringStart)
+        let pump = Task {
+            do {
+                for try await event in events {
+                    guard await mailbox.send(event, at: clock.now) else { return }
                 }
-                let result = UtteranceResult(seq: seq, window: window, score: score, modelID: scorer.modelID,
-                                             acousticFrames: input.acoustic.count, visualFrames: input.visual.count,
-                                             latencyMilliseconds: milliseconds)
-                summary.utterances += 1
-                try await onResult(result)
+                mailbox.post(.end(nil))
+            } catch {
+                mailbox.post(.end(error))
+            }
+        }
+        let timer: Task<Void, Never>? = live ? Task {
+            // Wakes at the alarm, and at least every 50 ms (a live transcript feed is taken then).
+            while !Task.isCancelled {
+                let now = clock.now
+                let wake = min(alarm.withLock { $0 } ?? now + .milliseconds(50), now + .milliseconds(50))
+                try? await Task.sleep(until: max(wake, now + .milliseconds(1)), clock: clock)
+                mailbox.post(.tick)
+            }
+        } : nil
+        let scoring = Task {
+            while let item = await queue.next() {
+                let result = Result<UtteranceScore, any Error>(catching: { try scorer.score(item.input) })
+                mailbox.post(.scored(item, result))
+            }
+            mailbox.post(.scoringDone)
+        }
+        defer {
+            mailbox.close()
+            queue.close()
+            pump.cancel()
+            timer?.cancel()
+        }
+
+        func close(_ ready: [UtteranceWindow]) async {
+            for window in ready {
+                let item = ScoringQueue.Item(input: state.input(for: window), playedEnd: state.playedInstant(of: window.end),
+                                             closed: clock.now)
+                // Live: never wait (the sender does not); a file: wait for the model.
+                if let dropped = await queue.enqueue(item, dropOldest: live) {
+                    summary.dropped += 1
+                    onDrop?(dropped.input.window)
+                }
+                summary.peakScoringQueue = max(summary.peakScoringQueue, queue.count)
             }
             state.forgetBefore(state.oldestOpenStart)
+        }
+
+        func publish(_ item: ScoringQueue.Item, _ result: Result<UtteranceScore, any Error>) async throws {
+            let score = try result.get()
+            let now = clock.now
+            seq += 1
+            // Live: from the moment the window's end was played to now — waiting for the input and
+            // for the model included. Batch, or a window cut short by the end of the input (its end
+            // not played yet): the time from closing the window to its score.
+            let milliseconds: Double
+            if let playedEnd = item.playedEnd, playedEnd <= now {
+                milliseconds = Self.milliseconds(now - playedEnd)
+            } else {
+                milliseconds = Self.milliseconds(now - item.closed)
+            }
+            let input = item.input
+            let result = UtteranceResult(seq: seq, window: input.window, score: score, modelID: scorer.modelID,
+                                         acousticFrames: input.acoustic.count, visualFrames: input.visual.count,
+                                         latencyMilliseconds: milliseconds)
+            summary.utterances += 1
+            try await onResult(result)
         }
 
         // Cancelling the running task is the drain signal (SIGTERM in the daemon): reading stops,
         // and the utterance in flight — the one whose start has been played — is still finished
         // and handed on. Windows of a sidecar transcript that lie ahead are not.
         var drained = false
-        do {
-            for try await event in reader.events() {
-                state.noteArrival(event, at: clock.now)
-                switch event {
-                case .audio(let chunk):
-                    for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
-                    await submitSpeech()
-                case .video(let frame):
-                    if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
-                case .caption(let cue):
-                    state.pushCue(cue)
+        var failure: (any Error)?
+        await withTaskCancellationHandler {
+            reading: while true {
+                switch await mailbox.receive() {
+                case .event(let event, let arrival):
+                    state.noteArrival(event, at: arrival)
+                    switch event {
+                    case .audio(let chunk):
+                        for frame in state.pushAudio(chunk) { onAcousticFrame?(frame) }
+                        await submitSpeech()
+                    case .video(let frame):
+                        do {
+                            if let observation = try state.pushVideo(frame) { onFaceObservation?(observation) }
+                        } catch {
+                            failure = error
+                            break reading
+                        }
+                    case .caption(let cue):
+                        state.pushCue(cue)
+                    }
+                case .tick, .scoringDone:
+                    break
+                case .scored(let item, let result):
+                    do { try await publish(item, result) } catch { failure = error; break reading }
+                case .end(let error):
+                    if let error {
+                        if error is CancellationError || (error as? MediaError)?.kind == .cancelled {
+                            drained = true
+                        } else {
+                            failure = error
+                        }
+                    }
+                    break reading
+                case .cancelled:
+                    drained = true
+                    break reading
                 }
-                try await release(state.readyWindows(atEnd: false))
-                if Task.isCancelled { drained = true; break }
+                await close(state.readyWindows(atEnd: false, now: clock.now))
+                alarm.withLock { $0 = state.nextRelease() }
             }
-        } catch is CancellationError {
-            drained = true
-        } catch let error as MediaError where error.kind == .cancelled {
-            drained = true
-        } catch {
-            // The input failed (dropped stream, damaged file): what was played is still finished.
-            for frame in state.finishAudio() { onAcousticFrame?(frame) }
-            await finishSpeech()
-            try await release(state.readyWindows(atEnd: true, playedOnly: true))
-            throw error
+        } onCancel: {
+            mailbox.post(.cancelled)
         }
+        mailbox.close()
+        pump.cancel()
+        timer?.cancel()
+
         for frame in state.finishAudio() { onAcousticFrame?(frame) }
         await finishSpeech()
-        try await release(state.readyWindows(atEnd: true, playedOnly: drained))
-        summary.drained = drained
+        if failure != nil {
+            // The input failed (dropped stream, damaged file): what was played — by media time,
+            // not by the wall clock, which ran on while the input was silent — is still finished.
+            await close(state.readyWindows(atEnd: true, playedOnly: true, now: nil))
+        } else {
+            await close(state.readyWindows(atEnd: true, playedOnly: drained, now: clock.now))
+        }
+        queue.close()
+        // The scoring stage finishes what was closed; results come back in order.
+        finishing: while true {
+            switch await mailbox.receive() {
+            case .scored(let item, let result):
+                guard failure == nil else { continue }
+                do { try await publish(item, result) } catch { failure = error }
+            case .scoringDone: break finishing
+            default: continue
+            }
+        }
+        _ = await scoring.value
         summary.speechChunksDropped = transcriber?.dropped ?? 0
         summary.speechFailures = transcriber?.failures ?? []
-
+        if let failure { throw failure }
+        summary.drained = drained
         summary.mediaSeconds = state.mediaTime
         summary.acousticFrames = state.acousticCount
         summary.videoFrames = state.videoCount
@@ -191,13 +316,10 @@ struct RunState {
     let settings: StreamAnalyzer.Settings
     let needsAcoustic: Bool
     let needsVisual: Bool
+    let releasesOnPlayedClock: Bool
     var faceAnalyzer: FaceAnalyzer?
     var extractor = AcousticExtractor()
     var vad = VoiceActivityDetector()
-    /// `.asr` only: the chunker, chunks closed but not yet submitted, and the recognition worker.
-    var chunker: SpeechChunker?
-    var speechChunks: [SpeechChunker.Chunk] = []
-    let transcriber: SpeechTranscriber?
     var segmenter: UtteranceSegmenter
     var acoustic: FeatureTimeline
     var visual: FeatureTimeline
@@ -208,9 +330,15 @@ struct RunState {
     var acousticCount = 0
     var videoCount = 0
     var faceCount = 0
+    /// `.asr` only: the chunker, chunks closed but not yet submitted, and the recognition worker.
+    var chunker: SpeechChunker?
+    var speechChunks: [SpeechChunker.Chunk] = []
+    let transcriber: SpeechTranscriber?
 
-    init(settings: StreamAnalyzer.Settings, needsAcoustic: Bool, needsVisual: Bool, faceAnalyzer: FaceAnalyzer?) {
+    init(settings: StreamAnalyzer.Settings, needsAcoustic: Bool, needsVisual: Bool, faceAnalyzer: FaceAnalyzer?,
+         releasesOnPlayedClock: Bool = false) {
         self.settings = settings
+        self.releasesOnPlayedClock = releasesOnPlayedClock
         self.needsAcoustic = needsAcoustic
         self.needsVisual = needsVisual
         self.faceAnalyzer = faceAnalyzer
@@ -235,23 +363,63 @@ struct RunState {
     }
 
     /// Where media time 0 lies on the monotonic clock: the earliest (arrival − media time) over
-    /// events. Decoding can only lag the stream, so the minimum is the best estimate.
-    var mediaStartOnClock: ContinuousClock.Instant?
+    /// the events of the last `clockWindow` seconds. Decoding can only lag the stream, so the
+    /// minimum is the best estimate; taken over a sliding window, a burst at the start (a sender
+    /// that sends its first packets ahead of time) or clock drift does not bias it for good.
+    var mediaStartOnClock: ContinuousClock.Instant? { startCandidates.first?.candidate }
+    /// Candidates in arrival order with increasing values (a sliding-window minimum).
+    private var startCandidates: [(arrival: ContinuousClock.Instant, candidate: ContinuousClock.Instant)] = []
+    static let clockWindow: Duration = .seconds(10)
 
     mutating func noteArrival(_ event: MediaEvent, at now: ContinuousClock.Instant) {
         let time: Double
         switch event {
         case .audio(let chunk): time = chunk.endTime
         case .video(let frame): time = frame.time
-        case .caption: return
+        case .caption(let cue):
+            // A cue is demuxed as its start plays.
+            time = cue.start
+            latestCueStart = max(latestCueStart, cue.start)
         }
-        let candidate = now - .milliseconds(Int64(time * 1000))
-        if let current = mediaStartOnClock, current <= candidate { return }
-        mediaStartOnClock = candidate
+        let candidate = now - .microseconds(Int64(time * 1_000_000))
+        while let last = startCandidates.last, last.candidate >= candidate { startCandidates.removeLast() }
+        startCandidates.append((now, candidate))
+        // Keep the oldest while it is the only one (a silent input keeps its last estimate).
+        while startCandidates.count > 1, startCandidates[0].arrival < now - Self.clockWindow { startCandidates.removeFirst() }
     }
 
     var captionTime = 0.0
+    var latestCueStart = 0.0
     var mediaTime: Double { max(audioTime, videoTime, captionTime) }
+
+    /// Media time known to have played: decoded media, and cue starts (a cue's end lies ahead).
+    var playedMediaTime: Double { max(audioTime, videoTime, latestCueStart) }
+
+    /// The stream's played position at `now`: media time mapped through the monotonic clock,
+    /// kept between what was decoded and `maxClockLead` beyond it. Without the clock
+    /// release (or at a failure: `now` nil), the decoded media time.
+    func playedTime(at now: ContinuousClock.Instant?) -> Double {
+        guard releasesOnPlayedClock, let now, let start = mediaStartOnClock else { return mediaTime }
+        let onClock = StreamAnalyzer.milliseconds(now - start) / 1000
+        return min(max(onClock, playedMediaTime), playedMediaTime + settings.maxClockLead)
+    }
+
+    /// When media time `time` plays (or played) on the monotonic clock, once the mapping is known.
+    func playedInstant(of time: Double) -> ContinuousClock.Instant? {
+        guard settings.live, let start = mediaStartOnClock else { return nil }
+        return start + .microseconds(Int64(time * 1_000_000))
+    }
+
+    /// The next instant the played clock may release something: the end of the first waiting
+    /// window, or the moment pending text can no longer merge with anything.
+    func nextRelease() -> ContinuousClock.Instant? {
+        guard releasesOnPlayedClock else { return nil }
+        var times: [Double] = []
+        if let first = waiting.first { times.append(first.end) }
+        if let pendingEnd = segmenter.pendingEnd { times.append(pendingEnd + settings.policy.maxMergeGap + 0.001) }
+        guard let earliest = times.min() else { return nil }
+        return playedInstant(of: earliest)
+    }
 
     mutating func pushAudio(_ chunk: AudioChunk) -> [AcousticFrame] {
         audioTime = max(audioTime, chunk.endTime)
@@ -311,6 +479,42 @@ struct RunState {
         waiting += segmenter.push(cue)
     }
 
+    private mutating func addVoiceWindow(_ segment: VoiceActivityDetector.Segment) {
+        waiting.append(UtteranceWindow(start: segment.start, end: segment.end, text: nil, source: .voiceActivity))
+    }
+
+    /// Windows whose features are complete: every stream the model reads has passed the end
+    /// (for a model that reads none, the played clock at `now` has).
+    mutating func readyWindows(atEnd: Bool, playedOnly: Bool = false, now: ContinuousClock.Instant?) -> [UtteranceWindow] {
+        let played = playedTime(at: now)
+        if case .feed(let inbox) = settings.windows {
+            for segment in inbox.take() { waiting += segmenter.push(segment) }
+        }
+        if let transcriber {
+            for segment in transcriber.take() { waiting += segmenter.push(segment) }
+        }
+        switch settings.windows {
+        case .captions, .feed: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: releasesOnPlayedClock ? played : mediaTime)
+        // A recording waits until the next speech is transcribed, so that a short piece may
+        // still merge with it; a live stream publishes each chunk's text as soon as it is known.
+        case .asr: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: settings.live ? mediaTime : speechFrontier)
+        default: break
+        }
+        if atEnd && playedOnly {
+            // Stopped early: only windows that had started playing are finished.
+            waiting.removeAll { $0.start >= played }
+        }
+        var ready: [UtteranceWindow] = []
+        while let first = waiting.first {
+            let acousticDone = !needsAcoustic || (acoustic.latestTime ?? -1) >= first.end - 0.01
+            let visualDone = !needsVisual || videoTime >= first.end - 1 / max(settings.faceFrameRate, 1)
+            let boundaryDone = (releasesOnPlayedClock ? played : mediaTime) >= first.end
+            guard atEnd || (acousticDone && visualDone && boundaryDone) else { break }
+            ready.append(waiting.removeFirst())
+        }
+        return ready
+    }
+
     mutating func takeSpeechChunks() -> [SpeechChunker.Chunk] {
         defer { speechChunks.removeAll() }
         return speechChunks
@@ -322,41 +526,6 @@ struct RunState {
     var speechFrontier: Double {
         [chunker?.openSpeechStart, speechChunks.first?.start, transcriber?.pendingStart, mediaTime]
             .compactMap { $0 }.min() ?? mediaTime
-    }
-
-    private mutating func addVoiceWindow(_ segment: VoiceActivityDetector.Segment) {
-        waiting.append(UtteranceWindow(start: segment.start, end: segment.end, text: nil, source: .voiceActivity))
-    }
-
-    /// Windows whose features are complete: every stream the model reads has passed the end.
-    mutating func readyWindows(atEnd: Bool, playedOnly: Bool = false) -> [UtteranceWindow] {
-        if case .feed(let inbox) = settings.windows {
-            for segment in inbox.take() { waiting += segmenter.push(segment) }
-        }
-        if let transcriber {
-            for segment in transcriber.take() { waiting += segmenter.push(segment) }
-        }
-        switch settings.windows {
-        case .captions, .feed: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: mediaTime)
-        // A recording waits until the next speech is transcribed, so that a short piece may
-        // still merge with it; a live stream publishes each chunk's text as soon as it is known.
-        case .asr: waiting += atEnd ? segmenter.finish() : segmenter.advance(to: settings.live ? mediaTime : speechFrontier)
-        default: break
-        }
-        if atEnd && playedOnly {
-            // Stopped early: only windows that had started playing are finished.
-            let played = mediaTime
-            waiting.removeAll { $0.start >= played }
-        }
-        var ready: [UtteranceWindow] = []
-        while let first = waiting.first {
-            let acousticDone = !needsAcoustic || (acoustic.latestTime ?? -1) >= first.end - 0.01
-            let visualDone = !needsVisual || videoTime >= first.end - 1 / max(settings.faceFrameRate, 1)
-            let boundaryDone = mediaTime >= first.end
-            guard atEnd || (acousticDone && visualDone && boundaryDone) else { break }
-            ready.append(waiting.removeFirst())
-        }
-        return ready
     }
 
     var oldestOpenStart: Double {

@@ -83,6 +83,9 @@ public struct UtteranceSegmenter: Sendable {
         return flush()
     }
 
+    /// The end of the text held back for a possible merge, if any.
+    public var pendingEnd: Double? { pending.last?.end }
+
     /// End of stream.
     public mutating func finish() -> [UtteranceWindow] { flush() }
 

@@ -226,18 +226,35 @@ public struct StatusMessage: Sendable, Codable, Equatable {
     public struct Counters: Sendable, Codable, Equatable {
         /// Utterances published.
         public var utterances: UInt64
-        /// Utterance windows dropped because the model fell behind.
+        /// Utterances not published: dropped because the model fell behind a live input (the
+        /// bounded scoring queue was full), or a failed send.
         public var dropped: UInt64
+        /// Utterance windows with nothing the model could score (a voice-activity window for a
+        /// text-only model), not published.
+        public var unscored: UInt64
         /// Times the input was reopened.
         public var reconnects: UInt64
         /// Transcript-feed messages rejected as malformed.
         public var rejected: UInt64
 
-        public init(utterances: UInt64 = 0, dropped: UInt64 = 0, reconnects: UInt64 = 0, rejected: UInt64 = 0) {
+        public init(utterances: UInt64 = 0, dropped: UInt64 = 0, unscored: UInt64 = 0, reconnects: UInt64 = 0, rejected: UInt64 = 0) {
             self.utterances = utterances
             self.dropped = dropped
+            self.unscored = unscored
             self.reconnects = reconnects
             self.rejected = rejected
+        }
+
+        enum CodingKeys: String, CodingKey { case utterances, dropped, unscored, reconnects, rejected }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            utterances = try c.decode(UInt64.self, forKey: .utterances)
+            dropped = try c.decode(UInt64.self, forKey: .dropped)
+            // Added after the first release of sentio.v1: absent from older publishers' messages.
+            unscored = try c.decodeIfPresent(UInt64.self, forKey: .unscored) ?? 0
+            reconnects = try c.decode(UInt64.self, forKey: .reconnects)
+            rejected = try c.decode(UInt64.self, forKey: .rejected)
         }
     }
 
@@ -296,6 +313,6 @@ extension StatusMessage {
     /// The example of docs/MESSAGES.md.
     public static var example: StatusMessage {
         StatusMessage(stream: StreamName(checked: "cam1"), seq: 310, time: 1_795_000_005, state: .running, uptime: 3100,
-                             counters: Counters(utterances: 42, dropped: 0, reconnects: 1, rejected: 2))
+                             counters: Counters(utterances: 42, dropped: 3, unscored: 0, reconnects: 1, rejected: 2))
     }
 }

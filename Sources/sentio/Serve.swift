@@ -294,10 +294,11 @@ final class StreamService: Sendable {
     let configuration: ServeConfiguration.Stream
     let channel: StreamChannel
     let analyzer: StreamAnalyzer
-    private struct Counters { var reconnects: UInt64 = 0; var dropped: UInt64 = 0; var state: StatusMessage.State = .starting }
+    private struct Counters { var reconnects: UInt64 = 0; var dropped: UInt64 = 0; var unscored: UInt64 = 0; var state: StatusMessage.State = .starting }
     private let counters = Mutex(Counters())
     private let utteranceCounter: Metrics.Counter
     private let dropCounter: Metrics.Counter
+    private let unscoredCounter: Metrics.Counter
     private let reconnectCounter: Metrics.Counter
     private let latency: Metrics.Timer
 
@@ -316,6 +317,7 @@ final class StreamService: Sendable {
         let dimensions = [("stream", configuration.name)]
         utteranceCounter = Metrics.Counter(label: "sentio_utterances_total", dimensions: dimensions)
         dropCounter = Metrics.Counter(label: "sentio_dropped_total", dimensions: dimensions)
+        unscoredCounter = Metrics.Counter(label: "sentio_unscored_total", dimensions: dimensions)
         reconnectCounter = Metrics.Counter(label: "sentio_reconnects_total", dimensions: dimensions)
         latency = Metrics.Timer(label: "sentio_utterance_latency_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
     }
@@ -351,7 +353,7 @@ final class StreamService: Sendable {
             options.formatOptions = configuration.inputOptions
             let reader = MediaReader(configuration.input, options: analyzer.readOptions(base: options))
             do {
-                let summary = try await analyzer.run(reader) { result in self.publish(result) }
+                let summary = try await analyzer.run(reader, onDrop: { window in self.dropped(window) }) { result in self.publish(result) }
                 noteSpeech(summary)
                 if summary.drained || !isLive { break }
                 backoff = 1
@@ -370,10 +372,18 @@ final class StreamService: Sendable {
         }
     }
 
+    /// The model fell behind: the oldest utterance waiting for it was dropped.
+    func dropped(_ window: UtteranceWindow) {
+        let total = counters.withLock { $0.dropped += 1; return $0.dropped }
+        dropCounter.increment()
+        Log.standardError("\(configuration.name): the model fell behind; dropped the utterance "
+                          + String(format: "%.2f–%.2f s", window.start, window.end) + " (\(total) dropped so far)")
+    }
+
     func publish(_ result: UtteranceResult) {
         guard let sentiment = result.score.sentiment else {
-            counters.withLock { $0.dropped += 1 }
-            dropCounter.increment()
+            counters.withLock { $0.unscored += 1 }
+            unscoredCounter.increment()
             return
         }
         do {
@@ -407,7 +417,8 @@ final class StreamService: Sendable {
 
     func heartbeat() {
         let snapshot = counters.withLock { $0 }
-        _ = try? channel.publishStatus(snapshot.state, counters: .init(dropped: snapshot.dropped, reconnects: snapshot.reconnects,
+        _ = try? channel.publishStatus(snapshot.state, counters: .init(dropped: snapshot.dropped, unscored: snapshot.unscored,
+                                                                        reconnects: snapshot.reconnects,
                                                                         rejected: feed?.source.rejected ?? 0))
     }
 }

@@ -169,7 +169,7 @@ enum TableRow {
         case .status(let m):
             let c = m.counters
             return pad(clock(m.time), 8) + " " + pad(m.stream.value, 10) + " " + pad("\(m.seq)", 6) + " status "
-                + "\(m.state.rawValue): utterances \(c.utterances), dropped \(c.dropped), reconnects \(c.reconnects), "
+                + "\(m.state.rawValue): utterances \(c.utterances), dropped \(c.dropped), unscored \(c.unscored), reconnects \(c.reconnects), "
                 + "rejected \(c.rejected), up \(Int(m.uptime)) s"
         }
     }

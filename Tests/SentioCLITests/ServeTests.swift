@@ -121,9 +121,10 @@ struct ServeTests {
             #expect(message.stream.value == "cam1" && message.model == "sentio-default")
         }
         #expect(utterances.first?.label == .positive && utterances.dropFirst().first?.label == .negative)
-        // Latency from the moment the cue's end was played to publication: positive, and far
-        // below a second (it would be ~0 if measured as scoring time only, or huge if clocks mixed).
-        #expect(utterances.allSatisfy { $0.latencyMs > 0 && $0.latencyMs < 1000 }, "\(utterances.map(\.latencyMs))")
+        // Latency from the moment the cue's end was played to publication: positive, and seconds
+        // at most (mixed clocks would give years). A debug build on a loaded 2-core machine has
+        // taken 1.7 s; the 150 ms target is checked by the release bench and PipelineTests.
+        #expect(utterances.allSatisfy { $0.latencyMs > 0 && $0.latencyMs < 5000 }, "\(utterances.map(\.latencyMs))")
         #expect(statuses.contains { $0.state == .running })
         // Prometheus sees the same counts.
         let scraped = try Self.scrape(running.metrics)

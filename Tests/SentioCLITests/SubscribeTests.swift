@@ -80,7 +80,7 @@ struct SubscribeTests {
         #expect(lines.first?.hasPrefix("TIME") == true)
         #expect(lines.dropFirst().first?.contains("cam1       7      7.00     8.00     -1.25 negative -1.00 -     +0.50 words 7") == true,
                 "\(result.stdout)")
-        #expect(lines.last?.contains("status reconnecting: utterances 7, dropped 1, reconnects 2, rejected 0, up 12 s") == true)
+        #expect(lines.last?.contains("status reconnecting: utterances 7, dropped 1, unscored 0, reconnects 2, rejected 0, up 12 s") == true)
         #expect(!result.stdout.contains("cam10"))
         #expect(result.stderr.contains("stopped on SIGTERM"), "\(result.stderr)")
     }

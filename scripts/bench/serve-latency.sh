@@ -5,8 +5,12 @@
 #   (default 10 loops of the 12.6 s sample = 30 utterances; e.g. `… 10 -pes_payload_size 0`
 #   makes ffmpeg's MPEG-TS muxer send audio as it comes instead of in ~0.5 s PES packets)
 # ffmpeg pushes samples/sample.mp4 looped LOOPS times over UDP in real time; the sidecar SRT has
-# the caption cues shifted per loop. `sentio subscribe` records each message; latency_ms in it is
-# measured by the daemon from the played end of the cue (see docs/PERFORMANCE.md).
+# the caption cues shifted per loop. `sentio subscribe` records each message. Two latencies:
+#   daemon: latency_ms in the message, measured by the daemon from the played end of the cue on
+#           its own estimate of the stream's clock;
+#   wire:   independent of that estimate: a UDP relay between ffmpeg and the daemon notes when the
+#           first datagram (media time 0) went through; played end = that instant + the cue end,
+#           latency = the message's publish time (`time`, same machine's clock) − played end.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 loops="${1:-10}"; shift || true
@@ -29,20 +33,40 @@ for k in range(int(sys.argv[2])):
         print(n); print(fmt(sec(a) + 12.6 * k) + " --> " + fmt(sec(b) + 12.6 * k)); print(" ".join(lines[2:])); print()
 PY
 ffmpeg -v error -nostdin -y -stream_loop $((loops - 1)) -i samples/sample.mp4 -map 0:v -map 0:a -c copy -f mpegts "$tmp/loop.ts"
-udp="udp://127.0.0.1:$((20000 + RANDOM % 20000))"; pub="tcp://127.0.0.1:$((20000 + RANDOM % 20000))"
-"$bin" serve --input "$udp" --stream bench --publish "$pub" --transcript "$tmp/loop.srt" --timeout 3 2> "$tmp/serve.log" &
+port=$((20000 + RANDOM % 20000)); relay_port=$((port + 1))
+udp="udp://127.0.0.1:$port"; pub="tcp://127.0.0.1:$((20000 + RANDOM % 20000))"
+python3 - "$relay_port" "$port" "$tmp/first-datagram" <<'PY' &
+import socket, sys, time
+inbound = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); inbound.bind(("127.0.0.1", int(sys.argv[1])))
+outbound = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); target = ("127.0.0.1", int(sys.argv[2]))
+first = True
+while True:
+    data = inbound.recv(65536)
+    outbound.sendto(data, target)
+    if first:
+        open(sys.argv[3], "w").write(repr(time.time())); first = False
+PY
+"$bin" serve --input "$udp" --stream bench --publish "$pub" --transcript "$tmp/loop.srt" --timeout 10 2> "$tmp/serve.log" &
 serve=$!
 utterances=$((loops * 3))
 "$bin" subscribe "$pub" --topic sentio.bench.utterance --count "$utterances" --timeout $((loops * 13 + 30)) > "$tmp/messages.jsonl" 2>/dev/null &
 sub=$!
 sleep 3
-ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy "${sender_options[@]}" -f mpegts "$udp"
+ffmpeg -v error -nostdin -re -i "$tmp/loop.ts" -c copy "${sender_options[@]}" -f mpegts "udp://127.0.0.1:$relay_port"
 wait $sub || true
 kill -TERM $serve; wait $serve || true
-python3 - "$tmp/messages.jsonl" <<'PY'
+grep -v "^publishing on" "$tmp/serve.log" | sed "s/^/  daemon said: /" || true  # reconnects, drops, errors
+python3 - "$tmp/messages.jsonl" "$tmp/first-datagram" "$utterances" <<'PY'
 import json, statistics, sys
-lat = sorted(json.loads(l)["latency_ms"] for l in open(sys.argv[1]) if l.strip())
-if not lat: sys.exit("no messages received")
-q = lambda p: lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))]
-print(f"utterances {len(lat)}  latency ms: p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  max {lat[-1]:.1f}  mean {statistics.mean(lat):.1f}")
+messages = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if not messages: sys.exit("no messages received")
+t0 = float(open(sys.argv[2]).read())
+def report(name, values):
+    values = sorted(values)
+    q = lambda p: values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
+    print(f"  {name:6s} latency ms: p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  max {values[-1]:.1f}  mean {statistics.mean(values):.1f}")
+seqs = [m["seq"] for m in messages]
+print(f"utterances {len(messages)} of {sys.argv[3]}  seq {'without gaps' if seqs == list(range(seqs[0], seqs[0] + len(seqs))) else 'WITH GAPS'}")
+report("daemon", [m["latency_ms"] for m in messages])
+report("wire", [(m["time"] - t0 - m["end"]) * 1000 for m in messages])
 PY
