@@ -156,8 +156,11 @@ struct ServeTests {
         #expect(first.count == 1)
         // Utterance 1 is published at its end (cue 0's end); cue 1 starts 0.6 s later.
         // Half-way through cue 1, stop the daemon.
+        // Utterance 1 reached us `latencyMs` after cue 0's end was played (seconds, on a loaded
+        // machine with a debug build): count the wait from that end, not from its arrival.
         let midCue = (cues[1].start + cues[1].end) / 2 - cues[0].end
-        try await Task.sleep(for: .milliseconds(Int64(midCue * 1000)))
+        let late = (first.first?.latencyMs ?? 0) / 1000
+        try await Task.sleep(for: .milliseconds(Int64(max(midCue - late, 0) * 1000)))
         kill(running.daemon.processIdentifier, SIGTERM)
         let (rest, _, _) = try await Self.collect(subscriber, seconds: 10) { u, _ in u.count >= 2 }
         running.daemon.waitUntilExit()
