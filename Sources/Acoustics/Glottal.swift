@@ -220,7 +220,9 @@ enum Glottal {
 
     /// iaif_gci.m: overlap-add of IAIF on two-period Hanning frames centred on each GCI.
     /// `gci` are COVAREP's GCI sample numbers used as 1-based indices.
-    static func iaifGCI(_ x: [Float], gci: [Int]) -> (g: [Float], gd: [Float]) {
+    /// Only frames that reach the 1-based samples `needed` are analysed: the flow there is
+    /// the same as with all frames (elsewhere it is incomplete).
+    static func iaifGCI(_ x: [Float], gci: [Int], needed: ClosedRange<Int>? = nil) -> (g: [Float], gd: [Float]) {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
@@ -228,6 +230,7 @@ enum Glottal {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
+            if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let frame = Array(x[(start - 1)..<stop])
             let w = Window.hanning(frame.count)
             let xw = (0..<frame.count).map { frame[$0] * w[$0] }
@@ -294,11 +297,39 @@ enum Glottal {
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
     }
 
-    static func vqParams(g gf: [Float], gd gfd: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+    /// GCI indices n whose values interpolation reads for output positions (1-based, within
+    /// the block) in `wanted`: from the last position before it to the first at or after
+    /// it, one more each side. `positions` are increasing.
+    static func neededIndices(positions: [Int], wanted: ClosedRange<Int>) -> ClosedRange<Int> {
+        let c = positions.count
+        var lo = 0, hi = c - 1
+        if let i = positions.lastIndex(where: { $0 < wanted.lowerBound }) { lo = max(0, i - 1) }
+        if let i = positions.firstIndex(where: { $0 >= wanted.upperBound }) { hi = min(c - 1, i + 1) }
+        if hi <= lo { lo = max(0, min(lo, c - 2)); hi = min(c - 1, lo + 1) }
+        return lo...hi
+    }
+
+    /// 1-based samples of the flow and its derivative that vqParams reads for GCIs `range`.
+    static func vqSamples(gci: [Int], range: ClosedRange<Int>) -> ClosedRange<Int> {
+        let G = gci.map { $0 + 1 }
+        var lo = Int.max, hi = Int.min
+        for n in range {
+            let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
+            let start = n == 0 ? 1 : G[n - 1]
+            let half = Int((Float(t0) * 3 / 2).rounded(.toNearestOrAwayFromZero))
+            lo = min(lo, start, G[n] - half)
+            hi = max(hi, G[n] + 8, G[n] + half)
+        }
+        return lo...max(lo, hi)
+    }
+
+    /// `range`: the GCI indices whose values are computed (all by default).
+    static func vqParams(g gf: [Float], gd gfd: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double,
+                         range: ClosedRange<Int>? = nil) {
         let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
         let len = gfd.count
         guard G.count >= 2 else { return }
-        for n in 0..<G.count {
+        for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
             var naq: Float = 0, qoq: Float = 0, h1h2: Float = 0, psp: Float = 0
@@ -372,14 +403,17 @@ enum Glottal {
     static let mdqBank = WaveletBank(scales: [4, 8, 16, 32, 64])
 
     /// mdq.m on the order-18 LP residual; `gci` are COVAREP's GCI numbers.
-    static func mdq(_ res: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+    /// `wanted`: output positions (1-based, within the block) the values are needed for.
+    static func mdq(_ res: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double,
+                    wanted: ClosedRange<Int>? = nil) {
         let G = Array(Set(gci.map { $0 + 1 })).sorted()
         let len = res.count
         guard G.count >= 2 else { return }
+        let range = wanted.map { neededIndices(positions: G.map { $0 - 1 }, wanted: $0) } ?? 0...(G.count - 1)
         let reach = mdqBank.reach
         var padded = [Float](repeating: 0, count: len + 2 * reach)
         for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
-        for n in 0..<G.count {
+        for n in range {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
             let sl = Int((0.2 * Float(t0)).rounded(.toNearestOrAwayFromZero))
             var m: Float = 0
@@ -443,10 +477,14 @@ enum Glottal {
         var gci = gci1.map { $0 - 1 }.filter { $0 >= 1 && vuvAt(a0 + $0) >= 0.5 }
         gci = Array(Set(gci)).sorted()
         guard gci.count >= 2 else { return (out, mine) }
-        let (g, gd) = iaifGCI(x, gci: gci)
+        // Only the GCIs that the block's own frames interpolate between are measured (the
+        // margins serve the statistics above); frames read positions own + 1 … own + 160·k.
+        let wanted = (own.lowerBound + 1)...(own.upperBound + 1)
+        let range = neededIndices(positions: gci.map { $0 + 1 }, wanted: wanted)
+        let (g, gd) = iaifGCI(x, gci: gci, needed: vqSamples(gci: gci, range: range))
         let offset = Double(a0)
-        vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset)
-        mdq(res, gci: gci, into: &out, offset: offset)
+        vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset, range: range)
+        mdq(res, gci: gci, into: &out, offset: offset, wanted: wanted)
         return (out, mine)
     }
 }
