@@ -329,6 +329,7 @@ enum Glottal {
         let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
         let len = gfd.count
         guard G.count >= 2 else { return }
+        var pspReference: [Int: Double] = [:]
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -390,9 +391,16 @@ enum Glottal {
                 if seg.count < 2048 { seg += [Float](repeating: 0, count: 2048 - seg.count) } else { seg[2047] = 0 }
                 let a = pspGetA(pspSpectrum(Array(seg.prefix(2048))))
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
-                var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
-                amax += [Float](repeating: 0, count: 2048 - amax.count)
-                let aMax = pspGetA(pspSpectrum(amax))
+                // The reference (a one-period boxcar) depends on the period only.
+                let aMax: Double
+                if let cached = pspReference[p] {
+                    aMax = cached
+                } else {
+                    var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
+                    amax += [Float](repeating: 0, count: 2048 - amax.count)
+                    aMax = pspGetA(pspSpectrum(amax))
+                    pspReference[p] = aMax
+                }
                 psp = Float(a / aMax)
             }
         }
