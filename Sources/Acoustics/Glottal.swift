@@ -180,7 +180,8 @@ enum Glottal {
 
     // MARK: IAIF
 
-    static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99) -> (g: [Float], dg: [Float])? {
+    /// `window`: hanning(xw.count), when the caller has it.
+    static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99, window: [Float]? = nil) -> (g: [Float], dg: [Float])? {
         // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
         let b = GlottalCoefficients.iaifHighPass
         let n0 = xw.count
@@ -189,7 +190,7 @@ enum Glottal {
         let x = Array(padded[150...])
         guard x.count > pVT else { return nil }
         let n = x.count
-        let win = Window.hanning(n)
+        let win = window?.count == n ? window! : Window.hanning(n)
         let preflt = pVT + 1
         var signal = [Float](repeating: 0, count: preflt + n)
         for i in 0..<preflt {
@@ -226,15 +227,17 @@ enum Glottal {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
+        var windows: [Int: [Float]] = [:]          // hanning by length (periods repeat)
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let frame = Array(x[(start - 1)..<stop])
-            let w = Window.hanning(frame.count)
+            let w: [Float]
+            if let c = windows[frame.count] { w = c } else { w = Window.hanning(frame.count); windows[frame.count] = w }
             let xw = (0..<frame.count).map { frame[$0] * w[$0] }
-            guard let r = iaif(xw) else { continue }
+            guard let r = iaif(xw, window: w) else { continue }
             for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
         }
         return (g, gd)
@@ -330,6 +333,7 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
+        var hammings: [Int: [Float]] = [:]
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -363,7 +367,8 @@ enum Glottal {
             let fStart = G[n] - half > 0 ? G[n] - half : 1
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
-                let w = Window.hamming(fStop - fStart + 1)
+                let w: [Float]
+                if let c = hammings[fStop - fStart + 1] { w = c } else { w = Window.hamming(fStop - fStart + 1); hammings[w.count] = w }
                 var fr = [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the

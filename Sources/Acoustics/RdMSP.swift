@@ -318,10 +318,19 @@ enum RdMSP {
     /// the polarity-corrected signal). Negating the signal negates the harmonic model
     /// except its DC, which is |M(2)|.
     static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+        var contexts: [Int: CostContext] = [:]
+        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts)
+    }
+
+    /// As above, reusing the criterion's FFT plans and tables (`contexts`, by harmonic
+    /// count) across the frames of a block.
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
+                         contexts: inout [Int: CostContext]) -> (rd: Float, conf: Float) {
         var M = harmonicModel(sins: sins)
         guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
-        let ctx = CostContext(L: M.count)
+        let ctx: CostContext
+        if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
         let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
