@@ -137,21 +137,42 @@ struct TrueEnvelope: Sendable {
                 plus[q] = a[q]; minus[q] = a[q]
                 plus.withUnsafeBufferPointer { pp in
                     minus.withUnsafeBufferPointer { mp in
-                        for j in 0...order {
-                            let row = tab.baseAddress! + j * tw
+                        // Rows j and j + 2 (same parity, same folded input) in one pass; each
+                        // row's sum is formed as in a one-row pass.
+                        var j = 0
+                        while j <= order {
+                            let pair = j + 2 <= order
+                            let row = tab.baseAddress! + j * tw, row2 = row + 2 * tw
                             let src = j % 2 == 0 ? pp.baseAddress! : mp.baseAddress!
-                            var acc = SIMD8<Float>(repeating: 0)
+                            var acc = SIMD8<Float>(repeating: 0), acc2 = acc
                             var k = 1
-                            while k + 8 <= q + 1 {
-                                let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                                let cv = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
-                                acc += av * cv
-                                k += 8
+                            if pair {
+                                while k + 8 <= q + 1 {
+                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc2 += av * UnsafeRawPointer(row2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    k += 8
+                                }
+                            } else {
+                                while k + 8 <= q + 1 {
+                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    k += 8
+                                }
                             }
+                            let k0 = k
                             var sum = acc.sum()
                             while k <= q { sum += src[k] * row[k]; k += 1 }
                             let sign: Float = j % 2 == 0 ? 1 : -1
                             cca[j] = (a[0] + sign * a[h] + 2 * sum) * invN
+                            if pair {
+                                var sum2 = acc2.sum()
+                                k = k0
+                                while k <= q { sum2 += src[k] * row2[k]; k += 1 }
+                                cca[j + 2] = (a[0] + sign * a[h] + 2 * sum2) * invN
+                            }
+                            // 0,2 → 1,3 → 4,6 → 5,7 …
+                            j += j % 2 == 0 ? 1 : 3
                         }
                     }
                 }
