@@ -185,9 +185,8 @@ enum Glottal {
         // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
         let b = GlottalCoefficients.iaifHighPass
         let n0 = xw.count
-        var padded = xw + [Float](repeating: 0, count: 150)
-        padded = padded.withUnsafeBufferPointer { Filter.fir(b, $0) }
-        let x = Array(padded[150...])
+        let padded = xw + [Float](repeating: 0, count: 150)
+        let x = padded.withUnsafeBufferPointer { Filter.fir(b, $0, from: 150) }
         guard x.count > pVT else { return nil }
         let n = x.count
         let win = window?.count == n ? window! : Window.hanning(n)

@@ -118,3 +118,14 @@ struct KernelTests {
         }
     }
 }
+
+@Test("FIR outputs from an offset equal the tail of the full FIR")
+func firFromOffset() {
+    let b: [Float] = (0..<31).map { Float($0 % 7) - 3 }
+    let x: [Float] = (0..<200).map { Float(sin(Double($0) * 0.37)) }
+    let full = x.withUnsafeBufferPointer { Filter.fir(b, $0) }
+    for start in [0, 5, 30, 31, 150, 199, 200] {
+        let part = x.withUnsafeBufferPointer { Filter.fir(b, $0, from: start) }
+        #expect(part == Array(full[start...]))
+    }
+}
