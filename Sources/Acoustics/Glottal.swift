@@ -435,11 +435,28 @@ enum Glottal {
                     for band in 0..<5 {
                         mdqBank.taps[band].withUnsafeBufferPointer { h in
                             var bi = 1, bv = -Float.infinity
-                            for (i, p) in ((G[n] - sl)...(G[n] + sl)).enumerated() {
-                                let c = reach + p - 1
+                            // Eight positions per register pass (each lane sums the taps in
+                            // the scalar order), then the first maximum in position order.
+                            let xb = UnsafeRawPointer(xp.baseAddress!)
+                            let first = G[n] - sl, count = 2 * sl + 1
+                            var i = 0
+                            while i + 8 <= count {
+                                let c = reach + first + i - 1
+                                var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
+                                for t in 1..<h.count {
+                                    let a = xb.loadUnaligned(fromByteOffset: (c - t) * 4, as: SIMD8<Float>.self)
+                                    let b = xb.loadUnaligned(fromByteOffset: (c + t) * 4, as: SIMD8<Float>.self)
+                                    acc += SIMD8<Float>(repeating: h[t]) * (a + b)
+                                }
+                                for l in 0..<8 where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                i += 8
+                            }
+                            while i < count {
+                                let c = reach + first + i - 1
                                 var acc = h[0] * xp[c]
                                 for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
                                 if acc > bv { bv = acc; bi = i + 1 }
+                                i += 1
                             }
                             dist += Float(abs(sl - bi))
                         }
