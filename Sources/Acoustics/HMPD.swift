@@ -28,10 +28,8 @@ enum HMPD {
         let vtf = minPhase(E)
         let F = (0..<bins).map { fs * Double($0) / Double(dftlen) }
         var pk = [Double](repeating: 0, count: H + 1)
-        for i in 0...H {
-            let v = interp(F, vtf, f[i], outside: 0)
-            pk[i] = RdMSP.wrap(ph[i] - v)
-        }
+        let vAt = interpSorted(F, vtf, f, outside: 0)
+        for i in 0...H { pk[i] = RdMSP.wrap(ph[i] - vAt[i]) }
         // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))).
         pk[0] = 0
         var ppk = (0...H).map { pk[$0] - Double($0) * pk[1] }
@@ -41,10 +39,7 @@ enum HMPD {
         var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
         for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
         ky = unwrap(ky)
-        return F.map { fr in
-            let v = interp(kx, ky, fr, outside: .nan)
-            return v.isNaN ? 0 : RdMSP.wrap(v)
-        }
+        return interpSorted(kx, ky, F, outside: .nan).map { v in v.isNaN ? 0 : RdMSP.wrap(v) }
     }
 
     static func unwrap(_ x: [Double]) -> [Double] {
@@ -54,6 +49,25 @@ enum HMPD {
             let d = x[k] - x[k - 1]
             if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
             out[k] = x[k] + corr
+        }
+        return out
+    }
+
+    /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
+    /// query (the same interval, so the same values).
+    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
+        guard let first = x.first, let last = x.last else { return xi.map { _ in outside } }
+        var out = [Double](repeating: outside, count: xi.count)
+        guard x.count >= 2 else {
+            for (i, q) in xi.enumerated() where q >= first && q <= last { out[i] = y[0] }
+            return out
+        }
+        var lo = 0
+        for (i, q) in xi.enumerated() {
+            guard q >= first, q <= last else { continue }
+            while lo + 1 < x.count - 1 && x[lo + 1] <= q { lo += 1 }
+            let hi = lo + 1
+            out[i] = x[hi] == x[lo] ? y[lo] : y[lo] + (q - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
         }
         return out
     }
@@ -101,10 +115,7 @@ enum HMPD {
         for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
         pairs = uniq
         let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
-        return (0..<bins).map { k in
-            let v = interp(xs, ys, fs * Double(k) / Double(dftlen), outside: .nan)
-            return exp(v)
-        }
+        return interpSorted(xs, ys, (0..<bins).map { fs * Double($0) / Double(dftlen) }, outside: .nan).map { exp($0) }
     }
 
     static let fft1024 = FFT(count: 1024)

@@ -41,4 +41,13 @@ struct KernelTests {
             for t in 0..<nT { #expect(ref[t] == y[t * w + c]) }
         }
     }
+
+    @Test("HMPD's sorted-query interpolation equals one binary search per query, ties and ends included")
+    func interpSorted() {
+        let x: [Double] = [-3, 0, 0, 1.5, 2, 2, 2, 7]
+        let y: [Double] = [1, 2, 3, -1, 4, 5, 6, 0.5]
+        let q: [Double] = [-5, -3, -1, 0, 0, 0.7, 1.5, 2, 2, 3, 7, 9]
+        let fast = HMPD.interpSorted(x, y, q, outside: -99)
+        for (i, v) in q.enumerated() { #expect(fast[i] == HMPD.interp(x, y, v, outside: -99), "query \(v)") }
+    }
 }
