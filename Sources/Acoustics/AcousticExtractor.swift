@@ -75,6 +75,9 @@ public struct AcousticExtractor: Sendable {
     private var peakSlope = PeakSlopeStage()
     private let envelope = TrueEnvelope()
     private let mcepFFT = RealFFT(count: 4096)
+    /// Normalised Blackman windows of the MCEP frames by length (one per F0 value in
+    /// 50…500 Hz at most, so bounded).
+    private var mcepWindows: [Int: [Float]] = [:]
 
     struct SRHFrame: Sendable {
         var f0: Float
@@ -290,9 +293,11 @@ public struct AcousticExtractor: Sendable {
         var rd: [Int: (rd: Float, conf: Float)] = [:]
         let rdLo = max(0, finalBase, r.k0 - 5), rdHi = min(nextFinal - 1, r.k1 - 4)
         if rdLo <= rdHi {
+            var contexts: [Int: RdMSP.CostContext] = [:]
             for j in rdLo...rdHi {
                 let fr = finals[j - finalBase]
-                rd[j] = RdMSP.estimate(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
+                rd[j] = RdMSP.estimate(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity),
+                                       contexts: &contexts)
             }
         }
         for k in r.k0..<r.k1 {
@@ -338,7 +343,7 @@ public struct AcousticExtractor: Sendable {
     /// sin_analysis frame (3 periods, Blackman, normalised by its sum, 4096-point DFT)
     /// centred at 0-based sample 800 + 160·j, then true envelope of order round(fs/2/f0)
     /// and its mel-warped cepstrum of order 24.
-    private func computeMCEP(frame j: Int, f0 rawF0: Float)
+    private mutating func computeMCEP(frame j: Int, f0 rawF0: Float)
         -> (mcep: [Float], sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double) {
         // COVAREP's F0 is ≥ 50 Hz except in the degenerate case F0 = 1 (no positive SRH);
         // there its 48001-sample window is replaced by the 50 Hz one.
@@ -346,11 +351,19 @@ public struct AcousticExtractor: Sendable {
         let c = 800 + 160 * j
         let winlen = Int((3 * 16000 / f0 / 2).rounded(.toNearestOrAwayFromZero)) * 2 + 1
         let half = (winlen - 1) / 2
-        var w = Window.blackman(winlen)
-        var sum: Float = 0
-        for v in w { sum += v }
+        let w: [Float]
+        if let cached = mcepWindows[winlen] {
+            w = cached
+        } else {
+            var b = Window.blackman(winlen)
+            var sum: Float = 0
+            for v in b { sum += v }
+            for i in 0..<winlen { b[i] /= sum }
+            w = b
+            mcepWindows[winlen] = w
+        }
         var seg = samples.slice(c - half, winlen)
-        for i in 0..<winlen { w[i] /= sum; seg[i] *= w[i] }
+        for i in 0..<winlen { seg[i] *= w[i] }
         let (re, im) = mcepFFT.forward(seg)
         var logMag = [Float](repeating: 0, count: re.count)
         // log|S| without squaring (Float squares underflow on the empty band of

@@ -180,16 +180,16 @@ enum Glottal {
 
     // MARK: IAIF
 
-    static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99) -> (g: [Float], dg: [Float])? {
+    /// `window`: hanning(xw.count), when the caller has it.
+    static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99, window: [Float]? = nil) -> (g: [Float], dg: [Float])? {
         // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
         let b = GlottalCoefficients.iaifHighPass
         let n0 = xw.count
-        var padded = xw + [Float](repeating: 0, count: 150)
-        padded = padded.withUnsafeBufferPointer { Filter.fir(b, $0) }
-        let x = Array(padded[150...])
+        let padded = xw + [Float](repeating: 0, count: 150)
+        let x = padded.withUnsafeBufferPointer { Filter.fir(b, $0, from: 150) }
         guard x.count > pVT else { return nil }
         let n = x.count
-        let win = Window.hanning(n)
+        let win = window?.count == n ? window! : Window.hanning(n)
         let preflt = pVT + 1
         var signal = [Float](repeating: 0, count: preflt + n)
         for i in 0..<preflt {
@@ -220,18 +220,23 @@ enum Glottal {
 
     /// iaif_gci.m: overlap-add of IAIF on two-period Hanning frames centred on each GCI.
     /// `gci` are COVAREP's GCI sample numbers used as 1-based indices.
-    static func iaifGCI(_ x: [Float], gci: [Int]) -> (g: [Float], gd: [Float]) {
+    /// Only frames that reach the 1-based samples `needed` are analysed: the flow there is
+    /// the same as with all frames (elsewhere it is incomplete).
+    static func iaifGCI(_ x: [Float], gci: [Int], needed: ClosedRange<Int>? = nil) -> (g: [Float], gd: [Float]) {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
+        var windows: [Int: [Float]] = [:]          // hanning by length (periods repeat)
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
+            if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let frame = Array(x[(start - 1)..<stop])
-            let w = Window.hanning(frame.count)
+            let w: [Float]
+            if let c = windows[frame.count] { w = c } else { w = Window.hanning(frame.count); windows[frame.count] = w }
             let xw = (0..<frame.count).map { frame[$0] * w[$0] }
-            guard let r = iaif(xw) else { continue }
+            guard let r = iaif(xw, window: w) else { continue }
             for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
         }
         return (g, gd)
@@ -294,11 +299,41 @@ enum Glottal {
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
     }
 
-    static func vqParams(g gf: [Float], gd gfd: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+    /// GCI indices n whose values interpolation reads for output positions (1-based, within
+    /// the block) in `wanted`: from the last position before it to the first at or after
+    /// it, one more each side. `positions` are increasing.
+    static func neededIndices(positions: [Int], wanted: ClosedRange<Int>) -> ClosedRange<Int> {
+        let c = positions.count
+        var lo = 0, hi = c - 1
+        if let i = positions.lastIndex(where: { $0 < wanted.lowerBound }) { lo = max(0, i - 1) }
+        if let i = positions.firstIndex(where: { $0 >= wanted.upperBound }) { hi = min(c - 1, i + 1) }
+        if hi <= lo { lo = max(0, min(lo, c - 2)); hi = min(c - 1, lo + 1) }
+        return lo...hi
+    }
+
+    /// 1-based samples of the flow and its derivative that vqParams reads for GCIs `range`.
+    static func vqSamples(gci: [Int], range: ClosedRange<Int>) -> ClosedRange<Int> {
+        let G = gci.map { $0 + 1 }
+        var lo = Int.max, hi = Int.min
+        for n in range {
+            let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
+            let start = n == 0 ? 1 : G[n - 1]
+            let half = Int((Float(t0) * 3 / 2).rounded(.toNearestOrAwayFromZero))
+            lo = min(lo, start, G[n] - half)
+            hi = max(hi, G[n] + 8, G[n] + half)
+        }
+        return lo...max(lo, hi)
+    }
+
+    /// `range`: the GCI indices whose values are computed (all by default).
+    static func vqParams(g gf: [Float], gd gfd: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double,
+                         range: ClosedRange<Int>? = nil) {
         let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
         let len = gfd.count
         guard G.count >= 2 else { return }
-        for n in 0..<G.count {
+        var pspReference: [Int: Double] = [:]
+        var hammings: [Int: [Float]] = [:]
+        for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
             var naq: Float = 0, qoq: Float = 0, h1h2: Float = 0, psp: Float = 0
@@ -331,7 +366,8 @@ enum Glottal {
             let fStart = G[n] - half > 0 ? G[n] - half : 1
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
-                let w = Window.hamming(fStop - fStart + 1)
+                let w: [Float]
+                if let c = hammings[fStop - fStart + 1] { w = c } else { w = Window.hamming(fStop - fStart + 1); hammings[w.count] = w }
                 var fr = [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
@@ -359,9 +395,16 @@ enum Glottal {
                 if seg.count < 2048 { seg += [Float](repeating: 0, count: 2048 - seg.count) } else { seg[2047] = 0 }
                 let a = pspGetA(pspSpectrum(Array(seg.prefix(2048))))
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
-                var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
-                amax += [Float](repeating: 0, count: 2048 - amax.count)
-                let aMax = pspGetA(pspSpectrum(amax))
+                // The reference (a one-period boxcar) depends on the period only.
+                let aMax: Double
+                if let cached = pspReference[p] {
+                    aMax = cached
+                } else {
+                    var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
+                    amax += [Float](repeating: 0, count: 2048 - amax.count)
+                    aMax = pspGetA(pspSpectrum(amax))
+                    pspReference[p] = aMax
+                }
                 psp = Float(a / aMax)
             }
         }
@@ -372,14 +415,17 @@ enum Glottal {
     static let mdqBank = WaveletBank(scales: [4, 8, 16, 32, 64])
 
     /// mdq.m on the order-18 LP residual; `gci` are COVAREP's GCI numbers.
-    static func mdq(_ res: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double) {
+    /// `wanted`: output positions (1-based, within the block) the values are needed for.
+    static func mdq(_ res: [Float], gci: [Int], into out: inout GlottalMeasures, offset: Double,
+                    wanted: ClosedRange<Int>? = nil) {
         let G = Array(Set(gci.map { $0 + 1 })).sorted()
         let len = res.count
         guard G.count >= 2 else { return }
+        let range = wanted.map { neededIndices(positions: G.map { $0 - 1 }, wanted: $0) } ?? 0...(G.count - 1)
         let reach = mdqBank.reach
         var padded = [Float](repeating: 0, count: len + 2 * reach)
         for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
-        for n in 0..<G.count {
+        for n in range {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
             let sl = Int((0.2 * Float(t0)).rounded(.toNearestOrAwayFromZero))
             var m: Float = 0
@@ -389,11 +435,28 @@ enum Glottal {
                     for band in 0..<5 {
                         mdqBank.taps[band].withUnsafeBufferPointer { h in
                             var bi = 1, bv = -Float.infinity
-                            for (i, p) in ((G[n] - sl)...(G[n] + sl)).enumerated() {
-                                let c = reach + p - 1
+                            // Eight positions per register pass (each lane sums the taps in
+                            // the scalar order), then the first maximum in position order.
+                            let xb = UnsafeRawPointer(xp.baseAddress!)
+                            let first = G[n] - sl, count = 2 * sl + 1
+                            var i = 0
+                            while i + 8 <= count {
+                                let c = reach + first + i - 1
+                                var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
+                                for t in 1..<h.count {
+                                    let a = xb.loadUnaligned(fromByteOffset: (c - t) * 4, as: SIMD8<Float>.self)
+                                    let b = xb.loadUnaligned(fromByteOffset: (c + t) * 4, as: SIMD8<Float>.self)
+                                    acc += SIMD8<Float>(repeating: h[t]) * (a + b)
+                                }
+                                for l in 0..<8 where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                i += 8
+                            }
+                            while i < count {
+                                let c = reach + first + i - 1
                                 var acc = h[0] * xp[c]
                                 for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
                                 if acc > bv { bv = acc; bi = i + 1 }
+                                i += 1
                             }
                             dist += Float(abs(sl - bi))
                         }
@@ -443,10 +506,14 @@ enum Glottal {
         var gci = gci1.map { $0 - 1 }.filter { $0 >= 1 && vuvAt(a0 + $0) >= 0.5 }
         gci = Array(Set(gci)).sorted()
         guard gci.count >= 2 else { return (out, mine) }
-        let (g, gd) = iaifGCI(x, gci: gci)
+        // Only the GCIs that the block's own frames interpolate between are measured (the
+        // margins serve the statistics above); frames read positions own + 1 … own + 160·k.
+        let wanted = (own.lowerBound + 1)...(own.upperBound + 1)
+        let range = neededIndices(positions: gci.map { $0 + 1 }, wanted: wanted)
+        let (g, gd) = iaifGCI(x, gci: gci, needed: vqSamples(gci: gci, range: range))
         let offset = Double(a0)
-        vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset)
-        mdq(res, gci: gci, into: &out, offset: offset)
+        vqParams(g: g, gd: gd, gci: gci, into: &out, offset: offset, range: range)
+        mdq(res, gci: gci, into: &out, offset: offset, wanted: wanted)
         return (out, mine)
     }
 }

@@ -28,10 +28,8 @@ enum HMPD {
         let vtf = minPhase(E)
         let F = (0..<bins).map { fs * Double($0) / Double(dftlen) }
         var pk = [Double](repeating: 0, count: H + 1)
-        for i in 0...H {
-            let v = interp(F, vtf, f[i], outside: 0)
-            pk[i] = RdMSP.wrap(ph[i] - v)
-        }
+        let vAt = interpSorted(F, vtf, f, outside: 0)
+        for i in 0...H { pk[i] = RdMSP.wrap(ph[i] - vAt[i]) }
         // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))).
         pk[0] = 0
         var ppk = (0...H).map { pk[$0] - Double($0) * pk[1] }
@@ -41,10 +39,7 @@ enum HMPD {
         var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
         for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
         ky = unwrap(ky)
-        return F.map { fr in
-            let v = interp(kx, ky, fr, outside: .nan)
-            return v.isNaN ? 0 : RdMSP.wrap(v)
-        }
+        return interpSorted(kx, ky, F, outside: .nan).map { v in v.isNaN ? 0 : RdMSP.wrap(v) }
     }
 
     static func unwrap(_ x: [Double]) -> [Double] {
@@ -54,6 +49,25 @@ enum HMPD {
             let d = x[k] - x[k - 1]
             if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
             out[k] = x[k] + corr
+        }
+        return out
+    }
+
+    /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
+    /// query (the same interval, so the same values).
+    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
+        guard let first = x.first, let last = x.last else { return xi.map { _ in outside } }
+        var out = [Double](repeating: outside, count: xi.count)
+        guard x.count >= 2 else {
+            for (i, q) in xi.enumerated() where q >= first && q <= last { out[i] = y[0] }
+            return out
+        }
+        var lo = 0
+        for (i, q) in xi.enumerated() {
+            guard q >= first, q <= last else { continue }
+            while lo + 1 < x.count - 1 && x[lo + 1] <= q { lo += 1 }
+            let hi = lo + 1
+            out[i] = x[hi] == x[lo] ? y[lo] : y[lo] + (q - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
         }
         return out
     }
@@ -101,10 +115,7 @@ enum HMPD {
         for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
         pairs = uniq
         let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
-        return (0..<bins).map { k in
-            let v = interp(xs, ys, fs * Double(k) / Double(dftlen), outside: .nan)
-            return exp(v)
-        }
+        return interpSorted(xs, ys, (0..<bins).map { fs * Double($0) / Double(dftlen) }, outside: .nan).map { exp($0) }
     }
 
     static let fft1024 = FFT(count: 1024)
@@ -125,14 +136,112 @@ enum HMPD {
     }
 
     // MARK: time filtering over frames
+    // Frames × bins matrices are flat and row-major (row t = frame t), so every time filter
+    // runs over all 513 bins of a row at once.
 
-    static func filtfiltColumns(_ X: [[Double]], taps: [Double]) -> [[Double]] {
-        let nT = X.count, nC = X.first?.count ?? 0
-        var out = X
-        for c in 0..<nC {
-            let col = (0..<nT).map { X[$0][c] }
-            let y = FilterD.filtfilt(b: taps, a: [1], col)
-            for t in 0..<nT { out[t][c] = y[t] }
+    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix, for
+    /// rows > 3·(taps − 1): odd reflection of 3·(taps − 1) rows at each end; the steady-state
+    /// initial conditions equal a history of the first sample of each pass, i.e. indices
+    /// clamped to the ends. Equal taps (boxcar) run as running sums.
+    static func filtfiltRows(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
+        let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
+        var v = [Double](repeating: 0, count: L * w)
+        for r in 0..<L {
+            for c in 0..<w {
+                let val: Double
+                if r < lrefl {
+                    val = 2 * x[c] - x[(lrefl - r) * w + c]
+                } else if r < lrefl + nT {
+                    val = x[(r - lrefl) * w + c]
+                } else {
+                    let i = r - lrefl - nT + 1
+                    val = 2 * x[(nT - 1) * w + c] - x[(nT - 1 - i) * w + c]
+                }
+                v[r * w + c] = val
+            }
+        }
+        let boxcar = b.allSatisfy { $0 == b[0] }
+        // Forward: y_r = Σ_j b_j v_max(0, r−j).
+        var y = [Double](repeating: 0, count: L * w)
+        if boxcar {
+            var s = [Double](repeating: 0, count: w)
+            for c in 0..<w { s[c] = Double(n) * v[c] }
+            for r in 0..<L {
+                let old = max(0, r - n) * w, cur = r * w
+                if r > 0 { for c in 0..<w { s[c] += v[cur + c] - v[old + c] } }
+                for c in 0..<w { y[cur + c] = b[0] * s[c] }
+            }
+        } else {
+            for r in 0..<L {
+                for j in 0..<n {
+                    let src = max(0, r - j) * w, bj = b[j]
+                    for c in 0..<w { y[r * w + c] += bj * v[src + c] }
+                }
+            }
+        }
+        // Backward: z_r = Σ_j b_j y_min(L−1, r+j), kept for the original rows only.
+        var z = [Double](repeating: 0, count: nT * w)
+        if boxcar {
+            var s = [Double](repeating: 0, count: w)
+            let top = L - 1
+            // s = Σ_{j<n} y_min(top, lrefl+nT−1+j) for the last kept row, then slide down.
+            let last = lrefl + nT - 1
+            for j in 0..<n { let src = min(top, last + j) * w; for c in 0..<w { s[c] += y[src + c] } }
+            var r = last
+            while r >= lrefl {
+                let dst = (r - lrefl) * w
+                for c in 0..<w { z[dst + c] = b[0] * s[c] }
+                if r == lrefl { break }
+                let add = (r - 1) * w, drop = min(top, r - 1 + n) * w
+                for c in 0..<w { s[c] += y[add + c] - y[drop + c] }
+                r -= 1
+            }
+        } else {
+            for r in lrefl..<(lrefl + nT) {
+                let dst = (r - lrefl) * w
+                for j in 0..<n {
+                    let src = min(L - 1, r + j) * w, bj = b[j]
+                    for c in 0..<w { z[dst + c] += bj * y[src + c] }
+                }
+            }
+        }
+        return z
+    }
+
+    /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins`
+    /// matrix, by a 19-exchange median-of-9 network.
+    static func medfilt9Rows(_ x: [Double], rows nT: Int) -> [Double] {
+        let w = bins
+        var out = [Double](repeating: 0, count: nT * w)
+        let zeros = [Double](repeating: 0, count: w)
+        x.withUnsafeBufferPointer { xp in
+            zeros.withUnsafeBufferPointer { zp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for t in 0..<nT {
+                        let rows = (0..<9).map { j -> UnsafePointer<Double> in
+                            let k = t - 4 + j
+                            return k >= 0 && k < nT ? xp.baseAddress! + k * w : zp.baseAddress!
+                        }
+                        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4]
+                        let r5 = rows[5], r6 = rows[6], r7 = rows[7], r8 = rows[8]
+                        for c in 0..<w {
+                            var p0 = r0[c], p1 = r1[c], p2 = r2[c], p3 = r3[c], p4 = r4[c]
+                            var p5 = r5[c], p6 = r6[c], p7 = r7[c], p8 = r8[c]
+                            @inline(__always) func sort2(_ a: inout Double, _ b: inout Double) {
+                                let lo = min(a, b), hi = max(a, b); a = lo; b = hi
+                            }
+                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                            sort2(&p0, &p1); sort2(&p3, &p4); sort2(&p6, &p7)
+                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                            sort2(&p0, &p3); sort2(&p5, &p8); sort2(&p4, &p7)
+                            sort2(&p3, &p6); sort2(&p1, &p4); sort2(&p2, &p5)
+                            sort2(&p4, &p7); sort2(&p4, &p2); sort2(&p6, &p4)
+                            sort2(&p4, &p2)
+                            op[t * w + c] = p4
+                        }
+                    }
+                }
+            }
         }
         return out
     }
@@ -190,38 +299,46 @@ enum HMPD {
 
     /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows.
     static func features(_ PE: [[Double]]) -> (pdm: [[Float]], pdd: [[Float]])? {
-        let nT = PE.count
+        let nT = PE.count, w = bins
         guard nT > 72 else { return nil }          // Octave's filtfilt needs > 3·(25−1) samples
         let rect25 = [Double](repeating: 1.0 / 25, count: 25)
         let rect9 = [Double](repeating: 1.0 / 9, count: 9)
         var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
         let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
-        let C = PE.map { $0.map(cos) }, S = PE.map { $0.map(sin) }
-        let mc = filtfiltColumns(C, taps: rect25), ms = filtfiltColumns(S, taps: rect25)
+        var C = [Double](repeating: 0, count: nT * w), S = C
+        for t in 0..<nT { for c in 0..<w { let p = PE[t][c]; C[t * w + c] = cos(p); S[t * w + c] = sin(p) } }
+        let mc = filtfiltRows(C, rows: nT, taps: rect25), ms = filtfiltRows(S, rows: nT, taps: rect25)
         // Trend: median then Hann smoothing of cos and sin.
-        var tc = C, ts = S
-        for c in 0..<bins {
-            let a = medfilt((0..<nT).map { C[$0][c] }, 9), b = medfilt((0..<nT).map { S[$0][c] }, 9)
-            for t in 0..<nT { tc[t][c] = a[t]; ts[t][c] = b[t] }
+        let tc = filtfiltRows(medfilt9Rows(C, rows: nT), rows: nT, taps: hann9)
+        let ts = filtfiltRows(medfilt9Rows(S, rows: nT), rows: nT, taps: hann9)
+        // D = PE − atan2(ts, tc); cos D and sin D by the angle-difference identities.
+        var DC = C, DS = S
+        for i in 0..<(nT * w) {
+            let r = (tc[i] * tc[i] + ts[i] * ts[i]).squareRoot()
+            guard r > 0 else { continue }          // atan2(0, 0) = 0: D = PE
+            let ct = tc[i] / r, st = ts[i] / r
+            DC[i] = C[i] * ct + S[i] * st
+            DS[i] = S[i] * ct - C[i] * st
         }
-        tc = filtfiltColumns(tc, taps: hann9); ts = filtfiltColumns(ts, taps: hann9)
-        var D = PE
-        for t in 0..<nT { for c in 0..<bins { D[t][c] = PE[t][c] - atan2(ts[t][c], tc[t][c]) } }
-        let dc = filtfiltColumns(D.map { $0.map(cos) }, taps: rect9), ds = filtfiltColumns(D.map { $0.map(sin) }, taps: rect9)
+        let dc = filtfiltRows(DC, rows: nT, taps: rect9), ds = filtfiltRows(DS, rows: nT, taps: rect9)
         var pdm: [[Float]] = [], pdd: [[Float]] = []
         for t in 0..<nT {
-            // PDM → 25 log-harmonic bands (philin2philog over bins 1…512).
+            let row = t * w
+            // PDM → 25 log-harmonic bands (philin2philog over bins 1…512): mean of
+            // e^{i·atan2(ms, mc)}.
             var sr = [Double](repeating: 0, count: 26), si = sr, cnt = [Int](repeating: 0, count: 26)
             for b in 0..<512 {
                 let h = hsl[b]
                 guard h >= 1 && h <= 25 else { continue }
-                let phi = atan2(ms[t][b], mc[t][b])
-                sr[h] += cos(phi); si[h] += sin(phi); cnt[h] += 1
+                let y = ms[row + b], x = mc[row + b]
+                let r = (x * x + y * y).squareRoot()
+                if r > 0 { sr[h] += x / r; si[h] += y / r } else { sr[h] += 1 }
+                cnt[h] += 1
             }
             pdm.append((1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 })
             // PDD → Fisher's circular deviation, then 13 mel-cepstral coefficients.
             var X = (0..<bins).map { b -> Double in
-                let z = (dc[t][b] * dc[t][b] + ds[t][b] * ds[t][b]).squareRoot()
+                let z = (dc[row + b] * dc[row + b] + ds[row + b] * ds[row + b]).squareRoot()
                 return z < 1 ? (-2 * log(z)).squareRoot() : 0
             }
             X[0] = X[1]

@@ -71,7 +71,22 @@ struct PeakSlopeStage: Sendable {
                     bank.taps[band].withUnsafeBufferPointer { h in
                         var mx: Float = 0
                         let nh = h.count
-                        for t in 0..<count {
+                        // Eight samples at a time, each lane summing the taps in the scalar
+                        // order below (so the values are the same).
+                        let xb = UnsafeRawPointer(xp.baseAddress!)
+                        var t0 = 0
+                        while t0 + 8 <= count {
+                            let c = bank.reach + t0
+                            var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
+                            for n in 1..<nh {
+                                let a = xb.loadUnaligned(fromByteOffset: (c - n) * 4, as: SIMD8<Float>.self)
+                                let b = xb.loadUnaligned(fromByteOffset: (c + n) * 4, as: SIMD8<Float>.self)
+                                acc += SIMD8<Float>(repeating: h[n]) * (a + b)
+                            }
+                            for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
+                            t0 += 8
+                        }
+                        for t in t0..<count {
                             let c = bank.reach + t
                             var acc = h[0] * xp[c]
                             for n in 1..<nh { acc += h[n] * (xp[c - n] + xp[c + n]) }

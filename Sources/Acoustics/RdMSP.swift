@@ -32,6 +32,11 @@ enum RdMSP {
         return q
     }
 
+    /// cos and sin of 2πm/4096, m in 0..<4096.
+    static let unitCircle4096: (cos: [Double], sin: [Double]) = (
+        (0..<4096).map { cos(2 * Double.pi * Double($0) / 4096) },
+        (0..<4096).map { sin(2 * Double.pi * Double($0) / 4096) })
+
     /// COVAREP's `sins` of one frame (sin_analysis.m with fharmonic, spec_getsins_f0.m):
     /// DC then harmonics 1…maxH; frequencies on the median-spacing grid, amplitudes and
     /// phases from (quadratically interpolated) spectral peaks near each harmonic.
@@ -41,10 +46,20 @@ enum RdMSP {
         // S·W: phase referenced to the window centre (delay2spec((winlen−1)/2)).
         let delay = Double(winlen - 1) / 2
         var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
+        // (delay·k) mod N.
+        let d = Int(delay)
+        let (ct, st) = RdMSP.unitCircle4096
         for k in 0...h {
-            let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
-            var w = ComplexD(cos(a), sin(a))
-            if k == h { w = ComplexD(cos(a) >= 0 ? 1 : -1, 0) }
+            var w: ComplexD
+            if (winlen - 1) % 2 == 0 {
+                let m = (d * k) % dftlen
+                w = ComplexD(ct[m], st[m])
+            } else {
+                let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
+                w = ComplexD(cos(a), sin(a))
+            }
+            if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
             S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
         }
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
@@ -76,13 +91,14 @@ enum RdMSP {
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
         var unwrapped = [Double](repeating: 0, count: h + 1)
-        unwrapped[0] = S[0].angle
+        let angles = S.map(\.angle)
+        unwrapped[0] = angles[0]
         var corr = 0.0
         for k in 1...h {
             // MATLAB unwrap: jumps larger than π are brought back by multiples of 2π.
-            let d = S[k].angle - S[k - 1].angle
+            let d = angles[k] - angles[k - 1]
             if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-            unwrapped[k] = S[k].angle + corr
+            unwrapped[k] = angles[k] + corr
         }
         var phases = [Double](repeating: 0, count: maxH)
         for j in 0..<maxH {
@@ -302,10 +318,19 @@ enum RdMSP {
     /// the polarity-corrected signal). Negating the signal negates the harmonic model
     /// except its DC, which is |M(2)|.
     static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+        var contexts: [Int: CostContext] = [:]
+        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts)
+    }
+
+    /// As above, reusing the criterion's FFT plans and tables (`contexts`, by harmonic
+    /// count) across the frames of a block.
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
+                         contexts: inout [Int: CostContext]) -> (rd: Float, conf: Float) {
         var M = harmonicModel(sins: sins)
         guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
-        let ctx = CostContext(L: M.count)
+        let ctx: CostContext
+        if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
         let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }

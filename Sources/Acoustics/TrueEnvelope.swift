@@ -13,17 +13,19 @@ struct TrueEnvelope: Sendable {
     let warpIndex: [Int]
     let warpFrac: [Float]
 
-    /// cos(2π j k / N) for j in 0...tableOrder, k in 0...N/2 (row-major), so that the
+    /// cos(2π j k / N) for j in 0...tableOrder, k in 0...N/4 (row-major), so that the
     /// low-quefrency cepstrum and the envelope are matrix–vector products instead of two
-    /// full FFTs per iteration. Orders above `tableOrder` use the FFT path.
+    /// full FFTs per iteration; cos(2πj(N/2 − k)/N) = (−1)^j cos(2πjk/N) gives the other
+    /// half of 0...N/2. Orders above `tableOrder` use the FFT path.
     static let tableOrder = 240
+    static let tableWidth = 4096 / 4 + 1
     /// Built once per process (N = 4096).
     static let sharedTable: [Float] = {
-        let n = 4096, hh = n / 2
-        var tab = [Float](repeating: 0, count: (tableOrder + 1) * (hh + 1))
+        let n = 4096, w = tableWidth
+        var tab = [Float](repeating: 0, count: (tableOrder + 1) * w)
         for j in 0...tableOrder {
-            for k in 0...hh {
-                tab[j * (hh + 1) + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+            for k in 0..<w {
+                tab[j * w + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
             }
         }
         return tab
@@ -117,45 +119,75 @@ struct TrueEnvelope: Sendable {
     /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
     /// comes from Parseval (total energy minus the low quefrencies), in Double.
     private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
-        let n = dftLength, h = n / 2, w = h + 1
+        let n = dftLength, h = n / 2, w = h + 1, q = h / 2, tw = TrueEnvelope.tableWidth
         var a = aIn
         var cc = [Float](repeating: 0, count: order + 1)
         var ccp = [Float](repeating: 0, count: order + 1)
         var cca = [Float](repeating: 0, count: order + 1)
         var lv = [Float](repeating: 0, count: w)
+        // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
+        var plus = [Float](repeating: 0, count: tw), minus = plus
+        var even = [Float](repeating: 0, count: tw), odd = even
         let invN = 1 / Float(n)
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
             for _ in 0..<200 {
-                // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order.
-                a.withUnsafeBufferPointer { ap in
-                    for j in 0...order {
-                        let row = tab.baseAddress! + j * w
-                        var acc = SIMD8<Float>(repeating: 0)
-                        var k = 1
-                        while k + 8 <= h {
-                            let av = UnsafeRawPointer(ap.baseAddress! + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let cv = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc += av * cv
-                            k += 8
+                // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
+                // the sum folded onto k ≤ q.
+                for k in 1..<q { plus[k] = a[k] + a[h - k]; minus[k] = a[k] - a[h - k] }
+                plus[q] = a[q]; minus[q] = a[q]
+                plus.withUnsafeBufferPointer { pp in
+                    minus.withUnsafeBufferPointer { mp in
+                        // Rows j and j + 2 (same parity, same folded input) in one pass; each
+                        // row's sum is formed as in a one-row pass.
+                        var j = 0
+                        while j <= order {
+                            let pair = j + 2 <= order
+                            let row = tab.baseAddress! + j * tw, row2 = row + 2 * tw
+                            let src = j % 2 == 0 ? pp.baseAddress! : mp.baseAddress!
+                            var acc = SIMD8<Float>(repeating: 0), acc2 = acc
+                            var k = 1
+                            if pair {
+                                while k + 8 <= q + 1 {
+                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc2 += av * UnsafeRawPointer(row2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    k += 8
+                                }
+                            } else {
+                                while k + 8 <= q + 1 {
+                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    k += 8
+                                }
+                            }
+                            let k0 = k
+                            var sum = acc.sum()
+                            while k <= q { sum += src[k] * row[k]; k += 1 }
+                            let sign: Float = j % 2 == 0 ? 1 : -1
+                            cca[j] = (a[0] + sign * a[h] + 2 * sum) * invN
+                            if pair {
+                                var sum2 = acc2.sum()
+                                k = k0
+                                while k <= q { sum2 += src[k] * row2[k]; k += 1 }
+                                cca[j + 2] = (a[0] + sign * a[h] + 2 * sum2) * invN
+                            }
+                            // 0,2 → 1,3 → 4,6 → 5,7 …
+                            j += j % 2 == 0 ? 1 : 3
                         }
-                        var sum = acc.sum()
-                        while k < h { sum += ap[k] * row[k]; k += 1 }
-                        let sign: Float = j % 2 == 0 ? 1 : -1
-                        cca[j] = (ap[0] + sign * ap[h] + 2 * sum) * invN
                     }
                 }
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
-                var even: Double = 0, odd: Double = 0, sq: Double = 0
+                var evenSum: Double = 0, oddSum: Double = 0, sq: Double = 0
                 var k = 1
                 while k + 1 < h {
                     let v1 = Double(a[k]), v2 = Double(a[k + 1])
-                    odd += v1; even += v2; sq += v1 * v1 + v2 * v2
+                    oddSum += v1; evenSum += v2; sq += v1 * v1 + v2 * v2
                     k += 2
                 }
-                while k < h { let v = Double(a[k]); if k % 2 == 0 { even += v } else { odd += v }; sq += v * v; k += 1 }
-                alt += 2 * even - 2 * odd
+                while k < h { let v = Double(a[k]); if k % 2 == 0 { evenSum += v } else { oddSum += v }; sq += v * v; k += 1 }
+                alt += 2 * evenSum - 2 * oddSum
                 energy += 2 * sq
                 let ccaH = alt / Double(n)
                 let total = energy / Double(n)
@@ -171,14 +203,31 @@ struct TrueEnvelope: Sendable {
                 let ei = Float(ei2.squareRoot()), eo = Float(eo2.squareRoot())
                 let lambda = (ei + eo) / ei
                 for j in 0...order { cc[j] = lambda * win[j] * (ccp[j] - cc[j]) + cc[j] }
-                // lv[k] = Σ_j cc_j cos(2πjk/N)
-                lv.withUnsafeMutableBufferPointer { lp in
-                    let c = cc[0]
-                    for k in 0..<w { lp[k] = c }
-                    for j in 1...order {
-                        let row = tab.baseAddress! + j * w
-                        let cj = cc[j]
-                        for k in 0..<w { lp[k] += cj * row[k] }
+                // lv[k] = Σ_j cc_j cos(2πjk/N): even and odd j on k ≤ q, then
+                // lv[k] = E_k + O_k and lv[h − k] = E_k − O_k.
+                even.withUnsafeMutableBufferPointer { ep in
+                    odd.withUnsafeMutableBufferPointer { op in
+                        for k in 0..<tw { ep[k] = cc[0]; op[k] = 0 }
+                        var j = 1
+                        while j + 3 <= order {
+                            let r1 = tab.baseAddress! + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
+                            let c1 = cc[j], c2 = cc[j + 1], c3 = cc[j + 2], c4 = cc[j + 3]
+                            // j odd: rows j, j+2 are odd; j+1, j+3 even.
+                            for k in 0..<tw {
+                                op[k] += c1 * r1[k] + c3 * r3[k]
+                                ep[k] += c2 * r2[k] + c4 * r4[k]
+                            }
+                            j += 4
+                        }
+                        while j <= order {
+                            let r = tab.baseAddress! + j * tw, cj = cc[j]
+                            if j % 2 == 0 { for k in 0..<tw { ep[k] += cj * r[k] } } else { for k in 0..<tw { op[k] += cj * r[k] } }
+                            j += 1
+                        }
+                        lv.withUnsafeMutableBufferPointer { lp in
+                            for k in 0...q { lp[k] = ep[k] + op[k] }
+                            for k in 0..<q { lp[h - k] = ep[k] - op[k] }
+                        }
                     }
                 }
                 var maxDiff = -Float.infinity

@@ -71,8 +71,17 @@ public struct FFT: Sendable {
         for i in 0..<count { re[i] *= s; im[i] *= s }
     }
 
+    /// Forward transform of input whose entries from `nonzero` on are zero (zero-padded
+    /// frames): the first radix-4 or radix-2 stage then has one non-zero input per
+    /// butterfly and skips the all-zero ones. Same values as `forward(re:im:)`.
+    func forward(re: inout [Float], im: inout [Float], nonzero: Int) {
+        precondition(re.count == count && im.count == count, "FFT input length differs from plan length \(count)")
+        if let b = bluestein { b.transform(re: &re, im: &im, inverse: false); return }
+        run(re: &re, im: &im, conjugate: false, nonzero: nonzero)
+    }
+
     // conj(FFT(conj(x))) = IFFT(x)·N, so the inverse negates im before and after.
-    private func run(re: inout [Float], im: inout [Float], conjugate: Bool) {
+    private func run(re: inout [Float], im: inout [Float], conjugate: Bool, nonzero: Int = Int.max) {
         let n = count
         if n == 1 { return }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
@@ -88,7 +97,18 @@ public struct FFT: Sendable {
                         im.withUnsafeMutableBufferPointer { xi in
                             yr.withUnsafeMutableBufferPointer { ur in
                                 yi.withUnsafeMutableBufferPointer { ui in
-                                    if inX {
+                                    if stage == 0 && nonzero <= m && (r == 4 || r == 2) {
+                                        // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
+                                        // outputs of p ≥ nonzero stay 0 (y starts zeroed).
+                                        for p in 0..<max(0, nonzero) {
+                                            let ar = xr[p], ai = xi[p], o = r * p
+                                            ur[o] = ar; ui[o] = ai
+                                            for k in 1..<r {
+                                                let t = p * (r - 1) + k - 1
+                                                ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
+                                            }
+                                        }
+                                    } else if inX {
                                         FFT.stage(r, m, s, xr, xi, ur, ui, wr, wi)
                                     } else {
                                         FFT.stage(r, m, s, ur, ui, xr, xi, wr, wi)
@@ -335,7 +355,7 @@ public struct RealFFT: Sendable {
                 k += 1
             }
         }
-        half!.forward(re: &zr, im: &zi)
+        half!.forward(re: &zr, im: &zi, nonzero: (lim + 1) / 2)
         var outR = [Float](repeating: 0, count: nb), outI = [Float](repeating: 0, count: nb)
         outR[0] = zr[0] + zi[0]; outI[0] = 0
         outR[h] = zr[0] - zi[0]; outI[h] = 0

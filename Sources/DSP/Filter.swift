@@ -24,20 +24,47 @@ public enum Filter {
 
     /// FIR `filter(b, 1, x)`.
     public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>) -> [Float] {
+        fir(b, x, from: 0)
+    }
+
+    /// Outputs `start..<x.count` of `filter(b, 1, x)` (the same values as `fir(b, x)[start...]`).
+    public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>, from start: Int) -> [Float] {
         let n = x.count, nb = b.count
-        guard n > 0, nb > 0 else { return [Float](repeating: 0, count: n) }
-        return [Float](unsafeUninitializedCapacity: n) { y, count in
+        let s0 = min(max(0, start), n)
+        guard n > s0, nb > 0 else { return [Float](repeating: 0, count: n - s0) }
+        return [Float](unsafeUninitializedCapacity: n - s0) { yOut, count in
+            let yb = yOut.baseAddress! - s0        // yb[i] is output i
+            func put(_ i: Int, _ v: Float) { yb[i] = v }
             b.withUnsafeBufferPointer { bp in
-                // y = Σ_j b[j]·x[i−j], accumulated tap by tap (vectorisable axpy).
-                for i in 0..<n { y[i] = bp[0] * x[i] }
-                if nb > 1 {
-                    for j in 1..<nb where j < n {
-                        let c = bp[j]
-                        for i in j..<n { y[i] += c * x[i - j] }
+                // y[i] = b0·x[i] + b1·x[i−1] + … in this order (taps before the input's start
+                // left out). Eight outputs at a time accumulate in registers over the taps;
+                // each lane adds in the same order as the scalar sum, so results are equal.
+                let xb = UnsafeRawPointer(x.baseAddress!)
+                let head = min(n, nb - 1)
+                if s0 < head {
+                    for i in s0..<head {
+                        var s = bp[0] * x[i]
+                        if i >= 1 { for j in 1...i { s += bp[j] * x[i - j] } }
+                        put(i, s)
                     }
                 }
+                var i = max(head, s0)
+                while i + 8 <= n {
+                    var acc = SIMD8<Float>(repeating: bp[0]) * xb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    for j in 1..<nb {
+                        acc += SIMD8<Float>(repeating: bp[j]) * xb.loadUnaligned(fromByteOffset: (i - j) * 4, as: SIMD8<Float>.self)
+                    }
+                    for l in 0..<8 { put(i + l, acc[l]) }
+                    i += 8
+                }
+                while i < n {
+                    var s = bp[0] * x[i]
+                    for j in 1..<nb { s += bp[j] * x[i - j] }
+                    put(i, s)
+                    i += 1
+                }
             }
-            count = n
+            count = n - s0
         }
     }
 

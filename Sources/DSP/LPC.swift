@@ -10,10 +10,29 @@ public enum LPC {
     public static func autocorrelation(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Double] {
         let n = x.count
         var r = [Double](repeating: 0, count: order + 1)
-        for lag in 0...order where lag < n {
-            var s: Double = 0
-            for i in 0..<(n - lag) { s += Double(x[i]) * Double(x[i + lag]) }
-            r[lag] = s
+        guard order >= 0 else { return r }
+        // Four lags at a time share the loads of x[i]; each lag still sums i = 0, 1, … in
+        // order, so the values equal the one-lag-at-a-time loop.
+        var lag = 0
+        while lag + 3 <= order && lag + 3 < n {
+            var s = SIMD4<Double>(repeating: 0)
+            let common = n - lag - 3
+            for i in 0..<common {
+                let xi = Double(x[i])
+                s += SIMD4<Double>(repeating: xi) * SIMD4<Double>(Double(x[i + lag]), Double(x[i + lag + 1]), Double(x[i + lag + 2]), Double(x[i + lag + 3]))
+            }
+            for l in 0..<4 {
+                var t = s[l]
+                for i in common..<(n - lag - l) { t += Double(x[i]) * Double(x[i + lag + l]) }
+                r[lag + l] = t
+            }
+            lag += 4
+        }
+        while lag <= order && lag < n {
+            var t: Double = 0
+            for i in 0..<(n - lag) { t += Double(x[i]) * Double(x[i + lag]) }
+            r[lag] = t
+            lag += 1
         }
         return r
     }

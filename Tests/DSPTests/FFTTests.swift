@@ -118,3 +118,27 @@ struct KernelTests {
         }
     }
 }
+
+@Test("FIR outputs from an offset equal the tail of the full FIR")
+func firFromOffset() {
+    let b: [Float] = (0..<31).map { Float($0 % 7) - 3 }
+    let x: [Float] = (0..<200).map { Float(sin(Double($0) * 0.37)) }
+    let full = x.withUnsafeBufferPointer { Filter.fir(b, $0) }
+    for start in [0, 5, 30, 31, 150, 199, 200] {
+        let part = x.withUnsafeBufferPointer { Filter.fir(b, $0, from: start) }
+        #expect(part == Array(full[start...]))
+    }
+}
+
+@Test("the zero-padded first stage gives the same transform as the full one", arguments: [8000, 2048, 1024, 6])
+func prunedFirstStage(n: Int) {
+    let plan = FFT(count: n)
+    for nonzero in [1, n / 8, n / 4, n / 2, n] where nonzero >= 1 {
+        var re = [Float](repeating: 0, count: n), im = re
+        for i in 0..<nonzero { re[i] = Float(sin(Double(i) * 0.71)); im[i] = Float(cos(Double(i) * 0.29)) }
+        var r2 = re, i2 = im
+        plan.forward(re: &re, im: &im)
+        plan.forward(re: &r2, im: &i2, nonzero: nonzero)
+        #expect(re == r2 && im == i2, "n \(n), nonzero \(nonzero)")
+    }
+}

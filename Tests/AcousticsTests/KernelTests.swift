@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Acoustics
+import DSP
+
+/// The fast kernels against the straightforward forms they replace.
+@Suite("fast kernels equal their reference forms")
+struct KernelTests {
+    static func matrix(rows: Int, seed s0: UInt32) -> [Double] {
+        var seed = s0
+        return (0..<(rows * HMPD.bins)).map { _ in
+            seed = seed &* 1664525 &+ 1013904223
+            return Double(seed >> 8) / Double(1 << 24) * 2 - 1
+        }
+    }
+
+    @Test("HMPD's row-wise filtfilt equals Octave filtfilt per column (boxcar and Hann taps)")
+    func filtfiltRows() {
+        let nT = 80, w = HMPD.bins
+        let x = KernelTests.matrix(rows: nT, seed: 7)
+        var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
+        let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
+        for taps in [[Double](repeating: 1.0 / 25, count: 25), hann9] {
+            let y = HMPD.filtfiltRows(x, rows: nT, taps: taps)
+            var worst = 0.0
+            for c in stride(from: 0, to: w, by: 37) {
+                let ref = FilterD.filtfilt(b: taps, a: [1], (0..<nT).map { x[$0 * w + c] })
+                for t in 0..<nT { worst = max(worst, abs(ref[t] - y[t * w + c])) }
+            }
+            #expect(worst < 1e-12)
+        }
+    }
+
+    @Test("HMPD's median-of-9 network equals the sorting median filter")
+    func medfilt9() {
+        let nT = 30, w = HMPD.bins
+        let x = KernelTests.matrix(rows: nT, seed: 11)
+        let y = HMPD.medfilt9Rows(x, rows: nT)
+        for c in stride(from: 0, to: w, by: 29) {
+            let ref = HMPD.medfilt((0..<nT).map { x[$0 * w + c] }, 9)
+            for t in 0..<nT { #expect(ref[t] == y[t * w + c]) }
+        }
+    }
+
+    @Test("HMPD's sorted-query interpolation equals one binary search per query, ties and ends included")
+    func interpSorted() {
+        let x: [Double] = [-3, 0, 0, 1.5, 2, 2, 2, 7]
+        let y: [Double] = [1, 2, 3, -1, 4, 5, 6, 0.5]
+        let q: [Double] = [-5, -3, -1, 0, 0, 0.7, 1.5, 2, 2, 3, 7, 9]
+        let fast = HMPD.interpSorted(x, y, q, outside: -99)
+        for (i, v) in q.enumerated() { #expect(fast[i] == HMPD.interp(x, y, v, outside: -99), "query \(v)") }
+    }
+}
