@@ -62,14 +62,9 @@ extension ServeTests {
 
         let subscriber = try Subscriber(endpoint, topics: ["sentio."])
         defer { subscriber.close() }
-        let daemon = Process()
-        daemon.executableURL = CLI.binary
-        daemon.arguments = ["serve", "--config", configPath]
-        daemon.currentDirectoryURL = CLI.repo
         let log = folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        daemon.standardError = try FileHandle(forWritingTo: log)
-        try daemon.run()
+        let daemon = try ServeTests.launch(config: configPath, stderr: try FileHandle(forWritingTo: log))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (_, up, _) = try await Self.collect(subscriber, seconds: 30) { _, s in Set(s.map(\.stream.value)).count == 3 }
         #expect(Set(up.map(\.stream.value)).count == 3, "all three streams heartbeat")

@@ -68,12 +68,7 @@ struct TranscriptASRTests {
         """.write(to: config, atomically: true, encoding: .utf8)
         let subscriber = try Subscriber(endpoint, topics: ["sentio."], options: .init(bind: false))
         defer { subscriber.close() }
-        let daemon = Process()
-        daemon.executableURL = CLI.binary
-        daemon.arguments = ["serve", "--config", config.path, "--wait-for-subscriber", "10"]
-        daemon.currentDirectoryURL = CLI.repo
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ServeTests.launch(config: config.path, ["--wait-for-subscriber", "10"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (utterances, _, _) = try await ServeTests.collect(subscriber, seconds: 60) { _, s in
             s.contains { $0.state == .stopped }
