@@ -64,7 +64,7 @@ extension ServeTests {
         defer { subscriber.close() }
         let log = folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let daemon = try ServeTests.launch(config: configPath, stderr: try FileHandle(forWritingTo: log))
+        let daemon = try ServeTests.launch(serve: ["--config", configPath], stderr: try FileHandle(forWritingTo: log))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (_, up, _) = try await Self.collect(subscriber, seconds: 30) { _, s in Set(s.map(\.stream.value)).count == 3 }
         #expect(Set(up.map(\.stream.value)).count == 3, "all three streams heartbeat")

@@ -60,11 +60,11 @@ struct ServeTests {
         return text
     }
 
-    /// Starts `sentio serve --config PATH` (plus `extra` arguments) from the repository root.
-    static func launch(config path: String, _ extra: [String] = [], stderr: FileHandle = .nullDevice) throws -> Process {
+    /// Starts `sentio serve ARGUMENTS…` from the repository root.
+    static func launch(serve arguments: [String], stderr: FileHandle = .nullDevice) throws -> Process {
         let daemon = Process()
         daemon.executableURL = CLI.binary
-        daemon.arguments = ["serve", "--config", path] + extra
+        daemon.arguments = ["serve"] + arguments
         daemon.currentDirectoryURL = CLI.repo
         daemon.standardError = stderr
         try daemon.run()
@@ -267,7 +267,7 @@ extension ServeTests {
         """.write(to: config, atomically: true, encoding: .utf8)
         let subscriber = try Subscriber(endpoint, topics: ["sentio."], options: .init(bind: false))
         defer { subscriber.close() }
-        let daemon = try Self.launch(config: config.path, ["--wait-for-subscriber", "10"])
+        let daemon = try Self.launch(serve: ["--config", config.path, "--wait-for-subscriber", "10"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (utterances, _, _) = try await Self.collect(subscriber, seconds: 30) { u, s in
             u.count >= 6 || s.filter { $0.state == .stopped }.count >= 2
@@ -307,7 +307,7 @@ extension ServeTests {
         try write("cam1")
         let subscriber = try Subscriber(endpoint, topics: ["sentio."])
         defer { subscriber.close() }
-        let daemon = try Self.launch(config: config.path)
+        let daemon = try Self.launch(serve: ["--config", config.path])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (_, before, _) = try await Self.collect(subscriber, seconds: 20) { _, s in s.contains { $0.stream.value == "cam1" } }
         #expect(before.contains { $0.stream.value == "cam1" })
@@ -343,13 +343,8 @@ extension ServeTests {
         defer { feed.close() }
         let udp = "udp://127.0.0.1:\(Self.freePort())"
         let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
-        let daemon = Process()
-        daemon.executableURL = CLI.binary
-        daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint,
-                            "--transcript", "feed:\(feedEndpoint)", "--timeout", "2", "--heartbeat", "0.5"]
-        daemon.currentDirectoryURL = CLI.repo
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try Self.launch(serve: ["--input", udp, "--stream", "cam1", "--publish", endpoint,
+                                             "--transcript", "feed:\(feedEndpoint)", "--timeout", "2", "--heartbeat", "0.5"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let subscriber = try Subscriber(endpoint, topics: ["sentio.cam1."])
         defer { subscriber.close() }

@@ -68,7 +68,7 @@ struct TranscriptASRTests {
         """.write(to: config, atomically: true, encoding: .utf8)
         let subscriber = try Subscriber(endpoint, topics: ["sentio."], options: .init(bind: false))
         defer { subscriber.close() }
-        let daemon = try ServeTests.launch(config: config.path, ["--wait-for-subscriber", "10"])
+        let daemon = try ServeTests.launch(serve: ["--config", config.path, "--wait-for-subscriber", "10"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let (utterances, _, _) = try await ServeTests.collect(subscriber, seconds: 60) { _, s in
             s.contains { $0.state == .stopped }
@@ -84,13 +84,8 @@ struct TranscriptASRTests {
     func liveStream() async throws {
         let udp = "udp://127.0.0.1:\(ServeTests.freePort())"
         let endpoint = "tcp://127.0.0.1:\(ServeTests.freePort())"
-        let daemon = Process()
-        daemon.executableURL = CLI.binary
-        daemon.arguments = ["serve", "--input", udp, "--stream", "cam1", "--publish", endpoint,
-                            "--transcript", "asr", "--timeout", "3", "--heartbeat", "0.5"]
-        daemon.currentDirectoryURL = CLI.repo
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ServeTests.launch(serve: ["--input", udp, "--stream", "cam1", "--publish", endpoint,
+                            "--transcript", "asr", "--timeout", "3", "--heartbeat", "0.5"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let subscriber = try Subscriber(endpoint, topics: ["sentio.cam1."])
         defer { subscriber.close() }
