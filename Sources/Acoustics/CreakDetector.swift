@@ -1,0 +1,447 @@
+// Creaky voice detection (COVAREP glottalsource/creaky_voice_detection) without the
+// trained network: the features of get_all_creak_features.m that carry the published
+// decision rules are ported (Kane–Drugman H2-H1 and residual peak prominence; Ishi et al.
+// 2008's power peaks, intra-frame periodicity and inter-pulse similarity), and the
+// decision is Ishi's rule-based detector OR a two-threshold Kane–Drugman rule instead of
+// COVAREP's ANN (system_net_creak.mat, third-party weights). docs/ACCURACY-acoustics.md.
+import Foundation
+import DSP
+
+enum CreakDetector {
+    /// Kane–Drugman rule: H2-H1 (dB) and Res-P both above these on a 10 ms frame.
+    static let h2h1Threshold: Float = 0
+    static let resPThreshold: Float = 0.3
+
+    /// Features of get_all_creak_features.m at 1-based sample positions (the ANN frames
+    /// are 160·k), each as COVAREP samples its per-sample contour.
+    struct Features: Sendable {
+        var h2h1: [Float] = [], resP: [Float] = [], creakF0: [Float] = []
+        var ifp: [Float] = [], ips: [Float] = [], pwpFall: [Float] = [], pwpRise: [Float] = []
+        /// ishi_creak_detection.m's per-sample binary decision at the positions.
+        var ishi: [Float] = []
+    }
+
+    static func features(_ x: [Float], f0mean: Float, at positions: [Int]) -> Features {
+        var out = Features()
+        let n = x.count
+        let res = Glottal.lpcResidual(x, order: 18)
+        let kd = h2h1(res: res, f0mean: f0mean)
+        let rp = resPeak(x, res: res, f0mean: f0mean)
+        let ishi = Ishi(x)
+        for p in positions {
+            out.h2h1.append(interpLinspace(kd.delta, n: n, at: p))
+            out.creakF0.append(interpLinspace(kd.f0, n: n, at: p))
+            out.resP.append(rp.count > 1 ? interpSorted(rp, at: p) : 0)
+            out.ifp.append(ishi.ifpContour(at: p))
+            let pw = ishi.peakValues(at: p)
+            out.pwpFall.append(pw.fall); out.pwpRise.append(pw.rise); out.ips.append(pw.ips)
+            out.ishi.append(ishi.creak(at: p) ? 1 : 0)
+        }
+        return out
+    }
+
+    /// Binary creak decision on the 10 ms frames at 1-based samples `positions`, before
+    /// the 3-frame median filter of creaky_voice_do_detection.m.
+    static func decisions(_ x: [Float], f0mean: Float, at positions: [Int]) -> [Float] {
+        guard f0mean.isFinite, f0mean > 0, x.count > 800 else { return [Float](repeating: 0, count: positions.count) }
+        let f = features(x, f0mean: f0mean, at: positions)
+        return (0..<positions.count).map { i in
+            let kd = f.h2h1[i] > h2h1Threshold && f.resP[i] > resPThreshold
+            return f.ishi[i] == 1 || kd ? 1 : 0
+        }
+    }
+
+    // MARK: - Kane–Drugman features
+
+    /// filter([1 0 0], [1 −2ρcos φ ρ²], x) with φ = 2π·f0/fs.
+    static func resonator(_ x: [Float], f0: Float, rho: Double) -> [Float] {
+        let phi = 2 * Double.pi * Double(f0) / 16000
+        let a1 = -2 * rho * cos(phi), a2 = rho * rho
+        var y = [Float](repeating: 0, count: x.count)
+        var y1 = 0.0, y2 = 0.0
+        for i in 0..<x.count {
+            let v = Double(x[i]) - a1 * y1 - a2 * y2
+            y[i] = Float(v); y2 = y1; y1 = v
+        }
+        return y
+    }
+
+    static let fft2048 = FFT(count: 2048)
+    /// cos/sin(2π·m/16000): the 16000-point DFT bins of get_creak_h2h1's fft(Corrs, fs).
+    static let unitCircle: (c: [Double], s: [Double]) = {
+        let c = (0..<16000).map { cos(2 * Double.pi * Double($0) / 16000) }
+        let s = (0..<16000).map { sin(2 * Double.pi * Double($0) / 16000) }
+        return (c, s)
+    }()
+
+    /// Autocorrelations of two real frames (≤ 1024 samples) at lags 0…n−1 through one
+    /// complex FFT: z = a + i·b, |A|² + i·|B|² back.
+    static func autocorrelations(_ a: [Float], _ b: [Float], fft: FFT) -> (ra: [Float], rb: [Float]) {
+        let m = fft.count
+        var re = [Float](repeating: 0, count: m), im = re
+        for i in 0..<a.count { re[i] = a[i] }
+        for i in 0..<b.count { im[i] = b[i] }
+        fft.forward(re: &re, im: &im)
+        var pr = [Float](repeating: 0, count: m), pi = pr
+        for k in 0..<m {
+            let j = (m - k) % m
+            let ar = 0.5 * (re[k] + re[j]), ai = 0.5 * (im[k] - im[j])     // A = (Z + conj Z_{−k})/2
+            let br = 0.5 * (im[k] + im[j]), bi = 0.5 * (re[j] - re[k])     // B = (Z − conj Z_{−k})/2i
+            pr[k] = ar * ar + ai * ai
+            pi[k] = br * br + bi * bi
+        }
+        fft.inverse(re: &pr, im: &pi)
+        return (Array(pr[0..<a.count]), Array(pi[0..<b.count]))
+    }
+
+    /// get_creak_h2h1.m: per 10 ms frame (50 ms Hanning), the creak F0 from the
+    /// autocorrelation of the ρ = 0.8 resonator output and H2−H1 (dB) of the spectrum of
+    /// the autocorrelation of the ρ = 0.97 output; smoothed as COVAREP does.
+    static func h2h1(res: [Float], f0mean: Float) -> (delta: [Float], f0: [Float]) {
+        let n = res.count
+        let rep = resonator(res, f0: f0mean, rho: 0.97), rep2 = resonator(res, f0: f0mean, rho: 0.8)
+        let len = 800
+        let win = Window.hanning(len)
+        var delta: [Float] = [], f0: [Float] = []
+        var a = [Float](repeating: 0, count: len), b = a
+        let uc = unitCircle
+        var start = 0
+        while start + len < n {
+            for j in 0..<len {
+                a[j] = rep2[start + j] * win[j]
+                b[j] = rep[start + j] * win[j] * win[j]     // COVAREP windows this one twice
+            }
+            let (ra, rb) = autocorrelations(a, b, fft: fft2048)
+            // Corrs(k), k = 1…799: lag k, unbiased by 799/(799 − (k−1)); leading positive
+            // lobe zeroed; first maximum = creak period.
+            var c2 = (1..<len).map { k in ra[k] * (Float(len - 1) / Float(len - k)) }
+            var k = 0
+            while c2[k] > 0 {
+                c2[k] = 0
+                k += 1
+                if k == len - 2 { break }
+            }
+            var posi = 0
+            for i in 1..<c2.count where c2[i] > c2[posi] { posi = i }
+            let period = max(posi + 1, 5)
+            let F0 = Int((16000 / Double(period)).rounded(.toNearestOrAwayFromZero))
+            f0.append(Float(F0))
+            // |fft(Corrs, 16000)| at 1-based bins F0 and 2·F0 (F0 − 1 and 2F0 − 1 Hz).
+            func bin(_ m: Int) -> Double {
+                var sr = 0.0, si = 0.0
+                var idx = 0
+                for q in 0..<(len - 1) {
+                    let v = Double(rb[q + 1])
+                    sr += v * uc.c[idx]; si -= v * uc.s[idx]
+                    idx += m; if idx >= 16000 { idx -= 16000 }
+                }
+                return (sr * sr + si * si).squareRoot()
+            }
+            delta.append(Float(20 * log10(bin(2 * F0 - 1) / bin(F0 - 1))))
+            start += 160
+        }
+        guard !delta.isEmpty else { return ([Float](repeating: 0, count: 0), []) }
+        delta = smooth(delta, 9)
+        f0 = smooth(HMPD.medfilt(f0.map(Double.init), 7).map(Float.init), 9)
+        return (delta, f0)
+    }
+
+    /// external/octave_only/smooth.m: centred moving average, ends left as they are.
+    static func smooth(_ x: [Float], _ span: Int) -> [Float] {
+        let h = (span - 1) / 2
+        var y = x
+        guard x.count > 2 * h else { return y }
+        for m in h..<(x.count - h) {
+            var s: Double = 0
+            for j in (m - h)...(m + h) { s += Double(x[j]) }
+            y[m] = Float(s / Double(span))
+        }
+        return y
+    }
+
+    /// sil_unv_features.m's log energy: 32 ms Hanning frames every 5 ms.
+    static func logEnergy(_ x: [Float]) -> [Float] {
+        let len = 512
+        let win = Window.hanning(len)
+        var es: [Float] = []
+        var start = 0
+        while start + len < x.count {
+            var e: Float = 0
+            for j in 0..<len { let v = x[start + j] * win[j]; e += v * v }
+            es.append(log(e / Float(len)))
+            start += 80
+        }
+        // COVAREP preallocates one more frame than it fills when (n − 511) mod 80 < 2: log 0.
+        if !es.isEmpty, (x.count - 511) / 80 > (x.count - 513) / 80 { es.append(-.infinity) }
+        return es
+    }
+
+    /// res_peak.m + get_res_peak_prom.m: prominence of the largest residual peak (ρ = 0.8
+    /// resonator output) in windows of two creak periods every 20 ms, as (1-based sample,
+    /// value) after the 5-point median filter; 0 where the frame's energy is 4 below the
+    /// maximum within ±400 ms.
+    static func resPeak(_ x: [Float], res: [Float], f0mean: Float) -> [(t: Double, v: Float)] {
+        let n = x.count
+        let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
+        let winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
+        let rep = resonator(res, f0: f0mean, rho: 0.8)
+        let es = logEnergy(x)
+        guard !es.isEmpty else { return [] }
+        let energy = { (p: Int) -> Float in interpLinspace(es, n: n, at: p) }
+        // Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
+        let step = Double(n - 1) / Double(max(1, es.count - 1))
+        let maxEnergy = { (a: Int, b: Int) -> Float in
+            var m = max(energy(a), energy(b))
+            let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
+            if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
+            return m
+        }
+        let hw = Int((Double(winLen) / 2).rounded(.toNearestOrAwayFromZero))
+        let rem = Double(winLen) * 0.2
+        let z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero)), z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
+        var t: [Double] = [], prom: [Double] = []
+        var start = 1                                     // 1-based, as in COVAREP
+        while start + winLen - 1 <= n {
+            let stop = start + winLen - 1
+            t.append((Double(start + stop) / 2).rounded(.toNearestOrAwayFromZero))
+            var maxIdx = 1, best: Float = -1
+            for i in start...stop where abs(rep[i - 1]) > best { best = abs(rep[i - 1]); maxIdx = i - start + 1 }
+            var v = 0.0
+            if !(maxIdx + start - hw < 1 || start + maxIdx + hw > n) {
+                let s2 = maxIdx + start - hw, e2 = start + maxIdx + hw
+                var fr = Array(rep[(s2 - 1)...(e2 - 1)])
+                var mi = 0; best = -1
+                for i in 0..<fr.count where abs(fr[i]) > best { best = abs(fr[i]); mi = i }
+                if fr[mi] < 0 { for i in 0..<fr.count { fr[i] = -fr[i] } }
+                var mx = -Float.infinity
+                for v in fr { mx = max(mx, v) }
+                for i in 0..<fr.count { fr[i] /= mx }
+                for i in max(1, z0)...min(fr.count, z1) { fr[i - 1] = 0 }
+                var m2: Float = 0
+                for v in fr where v > m2 { m2 = v }
+                v = Double(1 - m2)
+                // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
+                // the second frame; kept as is.
+                let c = mi + 1 + start
+                let se = max(1, c - 6400), ee = min(n, c + 6400)
+                if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+            }
+            prom.append(v)
+            start += 320
+        }
+        let f = HMPD.medfilt(prom, 5)
+        return (0..<t.count).map { (t[$0], Float(f[$0])) }
+    }
+
+    // MARK: - Ishi et al. (2008)
+
+    static let fft1024 = FFT(count: 1024)
+    static let fft512 = FFT(count: 512)
+
+    /// ishi_creak_detection.m on one signal.
+    struct Ishi {
+        let n: Int
+        var tPow: [Double] = []           // very short power frame centres (1-based samples)
+        var peaks: [(samp: Int, rise: Float, fall: Float, ifp: Float, ips: Float)] = []
+        var tIFP: [Int] = [], ifp: [Float] = []   // post-processed, clipped to [0, 1]
+        var creakRuns: [ClosedRange<Int>] = []   // 1-based samples
+
+        init(_ x: [Float]) {
+            n = x.count
+            let xf = FilterD.filtfilt(b: CreakDetector.bandB, a: CreakDetector.bandA, x.map(Double.init)).map(Float.init)
+            // (1) very short-term power (4 ms, 2 ms shift), dB as 20·log10 of the power.
+            var db: [Float] = []
+            var s = 0
+            while s + 64 <= n {
+                var e: Float = 0
+                for j in 0..<64 { e += xf[s + j] * xf[s + j] }
+                db.append(20 * log10(e / 64))
+                tPow.append(Double(s + 1) + 31.5)
+                s += 32
+            }
+            var cand = CreakDetector.findPeaks(db).filter { k in
+                let p = db[k], a = max(0, k - 3), b = min(db.count - 1, k + 3)
+                return !(p - 2 < db[a] || p - 2 < db[b])
+            }
+            if let maxPow = cand.map({ db[$0] }).max() { cand = cand.filter { db[$0] >= maxPow - 30 } }
+            // (2) intra-frame periodicity, 32 ms frames every 10 ms.
+            var raw: [Float] = []
+            var frames: [[Float]] = []
+            s = 0
+            while s + 512 <= n {
+                tIFP.append(s + 1 + 256)
+                frames.append(Array(xf[s..<(s + 512)]))
+                s += 160
+            }
+            var i = 0
+            while i < frames.count {
+                let b = i + 1 < frames.count ? frames[i + 1] : []
+                let (ra, rb) = CreakDetector.autocorrelations(frames[i], b, fft: CreakDetector.fft1024)
+                raw.append(CreakDetector.ifpValue(ra))
+                if i + 1 < frames.count { raw.append(CreakDetector.ifpValue(rb)) }
+                i += 2
+            }
+            var post = raw
+            if raw.count > 3 {
+                for k in 0..<(raw.count - 3) where raw[k + 1] < 0.5 || raw[k + 2] < 0.5 { post[k] = 0 }
+            }
+            ifp = post.map { min(1, max(0, $0)) }
+            // Peaks: PwP rise/fall, IFP at the nearest IFP frame (unclipped), IPS.
+            for k in cand {
+                let p = db[k]
+                var rise = -Float.infinity, fall = -Float.infinity
+                for j in max(0, k - 5)..<k { rise = max(rise, p - db[j]) }
+                for j in (k + 1)...min(db.count - 1, k + 5) { fall = max(fall, p - db[j]) }
+                let samp = Int(tPow[k].rounded(.toNearestOrAwayFromZero))
+                var fi: Float = 0
+                if !tIFP.isEmpty {
+                    var bi = 0
+                    for (q, t) in tIFP.enumerated() where abs(t - samp) < abs(tIFP[bi] - samp) { bi = q }
+                    fi = post[bi]
+                }
+                peaks.append((samp, rise, fall, fi, 0))
+            }
+            // (3) inter-pulse similarity.
+            for k in 1..<max(1, peaks.count) {
+                let cur = peaks[k].samp, prev = peaks[k - 1].samp
+                if cur - prev > 1600 { continue }
+                if cur + 120 > n { break }
+                if prev - 120 < 1 { continue }
+                let a = Array(xf[(cur - 121)...(cur + 119)]), b = Array(xf[(prev - 121)...(prev + 119)])
+                peaks[k].ips = CreakDetector.maxNormalisedXcorr(a, b)
+            }
+            // Decision: runs of ≥ 2 consecutive candidate pulses closer than 100 ms.
+            let ok = peaks.map { $0.rise >= 7 && $0.fall >= 7 && $0.ifp <= 0.5 && $0.ips >= 0.5 }
+            var m = 0
+            while m < ok.count - 1 {
+                if ok[m] && ok[m + 1] {
+                    let st = peaks[m].samp
+                    m += 1
+                    while ok[m] && peaks[m].samp - peaks[m - 1].samp < 1600 && m < ok.count - 1 { m += 1 }
+                    creakRuns.append(st...max(st, peaks[m - 1].samp))
+                }
+                m += 1
+            }
+        }
+
+        func creak(at p: Int) -> Bool { creakRuns.contains { $0.contains(p) } }
+
+        /// get_ishi_params_inter.m's IFP: linear interpolation of the frames, 0 outside.
+        func ifpContour(at p: Int) -> Float {
+            guard ifp.count >= 3, p >= tIFP[0], p <= tIFP[tIFP.count - 1] else { return 0 }
+            var lo = 0, hi = tIFP.count - 1
+            while hi - lo > 1 { let mid = (lo + hi) / 2; if tIFP[mid] <= p { lo = mid } else { hi = mid } }
+            let t = Float(p - tIFP[lo]) / Float(tIFP[hi] - tIFP[lo])
+            return t == 0 ? ifp[lo] : ifp[lo] + t * (ifp[hi] - ifp[lo])
+        }
+
+        /// get_ishi_params_inter.m's PwP/IPS at sample p: the nearest peak at or after p
+        /// within 35 ms (COVAREP zeroes earlier peak times, so for p < 35 ms the first
+        /// peak also qualifies).
+        func peakValues(at p: Int) -> (rise: Float, fall: Float, ips: Float) {
+            guard peaks.count > 2 else { return (0, 0, 0) }
+            var f = 0
+            while f < peaks.count && peaks[f].samp < p { f += 1 }
+            var idx = -1, dist = Int.max
+            if f > 0 { idx = 0; dist = p }
+            if f < peaks.count, peaks[f].samp - p < dist { idx = f; dist = peaks[f].samp - p }
+            guard idx >= 0, dist < 560 else { return (0, 0, 0) }
+            return (peaks[idx].rise, peaks[idx].fall, peaks[idx].ips)
+        }
+    }
+
+    /// get_ifp.m on one frame's autocorrelation (lags 0…511): 'coeff' normalisation, lags
+    /// up to 15 ms, the first 16 zeroed, scaled by N/(N − i); minimum of the maxima near
+    /// the multiples of the best lag.
+    static func ifpValue(_ r: [Float]) -> Float {
+        guard r[0] > 0 else { return 0 }
+        var acf = (0...240).map { r[$0] / r[0] }
+        for i in 0..<16 { acf[i] = 0 }
+        for i in 0..<acf.count { acf[i] *= 512 / Float(512 - (i + 1)) }
+        var best = 0
+        for i in 1..<acf.count where acf[i] > acf[best] { best = i }
+        let m1 = best + 1                                  // 1-based
+        var mins = acf[best]
+        var m = 2
+        while m1 * m < acf.count {
+            let b = max(1, m1 * m - 16), e = min(acf.count, m1 * m + 16)
+            var mx = -Float.infinity
+            for i in b...e { mx = max(mx, acf[i - 1]) }
+            mins = min(mins, mx)
+            m += 1
+        }
+        return mins
+    }
+
+    /// max over lags −240…240 of xcorr(a, b, 'coeff') for two 241-sample segments.
+    static func maxNormalisedXcorr(_ a: [Float], _ b: [Float]) -> Float {
+        var ea: Float = 0, eb: Float = 0
+        for v in a { ea += v * v }
+        for v in b { eb += v * v }
+        let norm = (ea * eb).squareRoot()
+        guard norm > 0 else { return 0 }
+        let m = 512
+        var re = [Float](repeating: 0, count: m), im = re
+        for i in 0..<a.count { re[i] = a[i]; im[i] = b[i] }
+        fft512.forward(re: &re, im: &im)
+        // a ⋆ b = IFFT(A · conj B), with A, B separated from Z = A + iB.
+        var cr = [Float](repeating: 0, count: m), ci = cr
+        for k in 0..<m {
+            let j = (m - k) % m
+            let ar = 0.5 * (re[k] + re[j]), ai = 0.5 * (im[k] - im[j])
+            let br = 0.5 * (im[k] + im[j]), bi = 0.5 * (re[j] - re[k])
+            cr[k] = ar * br + ai * bi
+            ci[k] = ai * br - ar * bi
+        }
+        fft512.inverse(re: &cr, im: &ci)
+        var mx = -Float.infinity
+        for lag in -240...240 { mx = max(mx, cr[(lag + m) % m]) }
+        return mx / norm
+    }
+
+    /// voicebox v_findpeaks (no options): 0-based indices of maxima, a plateau's peak at
+    /// its centre (rounded down); none at the ends.
+    static func findPeaks(_ x: [Float]) -> [Int] {
+        var out: [Int] = []
+        let nx = x.count
+        var i = 1
+        while i < nx - 1 {
+            guard x[i] > x[i - 1] else { i += 1; continue }
+            var j = i
+            while j + 1 < nx && x[j + 1] == x[i] { j += 1 }
+            if j + 1 < nx && x[j + 1] < x[i] { out.append((i + j) / 2) }
+            i = j + 1
+        }
+        return out
+    }
+
+    // MARK: - interpolation
+
+    /// interp1(linspace(1, n, L), v, p) at a 1-based sample p.
+    static func interpLinspace(_ v: [Float], n: Int, at p: Int) -> Float {
+        guard v.count > 1, n > 1 else { return v.first ?? 0 }
+        let u = Double(p - 1) * Double(v.count - 1) / Double(n - 1)
+        let i = min(v.count - 2, Int(u)), t = Float(u - Double(i))
+        return t == 0 ? v[i] : (1 - t) * v[i] + t * v[i + 1]
+    }
+
+    /// interp1(t, v, p) for increasing t, 0 outside (COVAREP sets NaN to 0).
+    static func interpSorted(_ tv: [(t: Double, v: Float)], at p: Int) -> Float {
+        let x = Double(p)
+        guard let first = tv.first, let last = tv.last, x >= first.t, x <= last.t else { return 0 }
+        var lo = 0, hi = tv.count - 1
+        while hi - lo > 1 { let mid = (lo + hi) / 2; if tv[mid].t <= x { lo = mid } else { hi = mid } }
+        let t = Float((x - tv[lo].t) / (tv[hi].t - tv[lo].t))
+        return t == 0 ? tv[lo].v : tv[lo].v + t * (tv[hi].v - tv[lo].v)
+    }
+
+    /// butter(buttord([100 1500]/8000, [50 3000]/8000, 3, 40)): order-7 band-pass, Octave's
+    /// coefficients at 16 kHz (ishi_creak_detection.m designs it at run time).
+    static let bandB: [Double] = [4.0505654865255751e-05, 0, -0.00028353958405679026, 0, 0.00085061875217037073, 0,
+                                  -0.0014176979202839514, 0, 0.0014176979202839514, 0, -0.00085061875217037073, 0,
+                                  0.00028353958405679026, 0, -4.0505654865255751e-05]
+    static let bandA: [Double] = [1, -11.396025934988289, 60.488877650605893, -198.28071649248346, 448.56388546312411,
+                                  -741.03303466394073, 922.07618267166629, -878.03646957413025, 643.03221072172835,
+                                  -360.44492904837546, 152.23211054546971, -46.975948609540239, 10.011965608712963,
+                                  -1.3191769043384458, 0.081068566490829552]
+}
