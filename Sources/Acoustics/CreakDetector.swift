@@ -248,7 +248,7 @@ enum CreakDetector {
 
         init(_ x: [Float]) {
             n = x.count
-            let xf = FilterD.filtfilt(b: CreakDetector.bandB, a: CreakDetector.bandA, x.map(Double.init)).map(Float.init)
+            let xf = CreakDetector.bandPass(x)
             // (1) very short-term power (4 ms, 2 ms shift), dB as 20·log10 of the power.
             var db: [Float] = []
             var s = 0
@@ -433,6 +433,41 @@ enum CreakDetector {
         while hi - lo > 1 { let mid = (lo + hi) / 2; if tv[mid].t <= x { lo = mid } else { hi = mid } }
         let t = Float((x - tv[lo].t) / (tv[hi].t - tv[lo].t))
         return t == 0 ? tv[lo].v : tv[lo].v + t * (tv[hi].v - tv[lo].v)
+    }
+
+    /// filtfilt(bandB, bandA, x) as Octave's signal package computes it (reflection,
+    /// initial conditions, filter.cc's operation order): the order-14 transfer function
+    /// amplifies rounding differences, so the order matters in quiet passages.
+    static func bandPass(_ x: [Float]) -> [Float] {
+        let b = bandB, a = bandA, n = b.count, lrefl = 3 * (n - 1)
+        let lx = x.count
+        guard lx > lrefl else { return FilterD.filtfilt(b: b, a: a, x.map(Double.init)).map(Float.init) }
+        var sb = 0.0, sa = 0.0
+        for v in b { sb += v }
+        for v in a { sa += v }
+        let kdc = sb / sa
+        var si = [Double](repeating: 0, count: n)
+        var acc = 0.0
+        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * a[i]; si[i] = acc }
+        si.removeFirst()
+        var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
+        let x0 = Double(x[0]), xe = Double(x[lx - 1])
+        for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x0 - Double(x[i])) }
+        for s in x { v.append(Double(s)) }
+        for i in 1...lrefl { v.append(2 * xe - Double(x[lx - 1 - i])) }
+        func run(_ v: inout [Double]) {
+            var psi = si.map { $0 * v[0] }
+            let m = psi.count
+            for i in 0..<v.count {
+                let xi = v[i]
+                let yi = psi[0] + b[0] * xi
+                for j in 0..<(m - 1) { psi[j] = psi[j + 1] - a[j + 1] * yi + b[j + 1] * xi }
+                psi[m - 1] = b[m] * xi - a[m] * yi
+                v[i] = yi
+            }
+        }
+        run(&v); v.reverse(); run(&v); v.reverse()
+        return (0..<lx).map { Float(v[lrefl + $0]) }
     }
 
     /// butter(buttord([100 1500]/8000, [50 3000]/8000, 3, 40)): order-7 band-pass, Octave's
