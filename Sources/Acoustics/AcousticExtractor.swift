@@ -260,6 +260,14 @@ public struct AcousticExtractor: Sendable {
             }
         }
         for i in 0..<values.count { values[i][5] = polarity }
+        // Creak (CreakDetector) on the block ± its own shorter margin, with the block's F0 median.
+        if !f0s.isEmpty {
+            let c0 = max(r.a0, 160 * r.k0 + 79 - CreakDetector.marginSamples)
+            let c1 = min(r.a1, 160 * r.k1 + 79 + CreakDetector.marginSamples)
+            let creak = CreakDetector.column(samples.slice(c0, max(0, c1 - c0)), offset: c0, frames: r.k0..<r.k1,
+                                             annFrameCount: total / 160, f0mean: median(f0s))
+            for i in 0..<values.count { values[i].append(creak[i]) }
+        }
         // HMPD over the frames the block needs plus 30 frames each side (its time filters
         // reach 24), at least 73 frames (Octave's filtfilt limit), reflecting at the ends.
         let jLo0 = max(finalBase, 0, Int((Double(r.a0 - 800) / 160).rounded(.up)))
@@ -443,6 +451,7 @@ public struct AcousticExtractor: Sendable {
                     for c in 0..<38 { v[36 + c] = gv[6 + c] }
                     v[8] = gv[44]; v[9] = gv[45]
                 }
+                if gv.count >= 47 { v[10] = gv[46] }
             }
             // MCEP at its own frame times (0-based sample 800 + 160j) → feature at 79 + 160k.
             let pos = Float(79 + 160 * k - 800) / 160

@@ -10,7 +10,10 @@ import DSP
 enum CreakDetector {
     /// Kane–Drugman rule: H2-H1 (dB) and Res-P both above these on a 10 ms frame.
     static let h2h1Threshold: Float = 0
-    static let resPThreshold: Float = 0.3
+    static let resPThreshold: Float = 0.5
+    /// Voicing gate on both rules: zero crossings per millisecond (32 ms frames) below
+    /// this (voiced speech ≤ ~4, white noise ~8).
+    static let zcrThreshold: Float = 4
 
     /// Features of get_all_creak_features.m at 1-based sample positions (the ANN frames
     /// are 160·k), each as COVAREP samples its per-sample contour.
@@ -19,6 +22,8 @@ enum CreakDetector {
         var ifp: [Float] = [], ips: [Float] = [], pwpFall: [Float] = [], pwpRise: [Float] = []
         /// ishi_creak_detection.m's per-sample binary decision at the positions.
         var ishi: [Float] = []
+        /// Zero crossings per ms (get_zero_x_rate.m, 32 ms frames every 5 ms).
+        var zcr: [Float] = []
     }
 
     static func features(_ x: [Float], f0mean: Float, at positions: [Int]) -> Features {
@@ -37,6 +42,7 @@ enum CreakDetector {
             out.pwpFall.append(pw.fall); out.pwpRise.append(pw.rise); out.ips.append(pw.ips)
             out.ishi.append(ishi.creak(at: p) ? 1 : 0)
         }
+        out.zcr = zeroCrossingRate(x, at: positions)
         return out
     }
 
@@ -44,11 +50,48 @@ enum CreakDetector {
     /// the 3-frame median filter of creaky_voice_do_detection.m.
     static func decisions(_ x: [Float], f0mean: Float, at positions: [Int]) -> [Float] {
         guard f0mean.isFinite, f0mean > 0, x.count > 800 else { return [Float](repeating: 0, count: positions.count) }
-        let f = features(x, f0mean: f0mean, at: positions)
-        return (0..<positions.count).map { i in
-            let kd = f.h2h1[i] > h2h1Threshold && f.resP[i] > resPThreshold
-            return f.ishi[i] == 1 || kd ? 1 : 0
+        // Only what the rule reads: Ishi's IFP and IPS at candidate pulses, H2-H1 where
+        // Res-P passes (rare outside creak).
+        let n = x.count
+        let res = Glottal.lpcResidual(x, order: 18)
+        let rp = resPeak(x, res: res, f0mean: f0mean)
+        let ishi = Ishi(x, full: false)
+        var kd = H2H1Frames(res: res, f0mean: f0mean)
+        let zcr = zeroCrossingRate(x, at: positions)
+        return positions.indices.map { i in
+            let p = positions[i]
+            guard zcr[i] < zcrThreshold else { return 0 }
+            if ishi.creak(at: p) { return 1 }
+            let r = rp.count > 1 ? interpSorted(rp, at: p) : 0
+            guard r > resPThreshold else { return 0 }
+            return kd.delta(at: p, n: n) > h2h1Threshold ? 1 : 0
         }
+    }
+
+    /// Context analysed on each side of a block of frames (the reach of Res-P's ±400 ms
+    /// energy test plus its windows); within the extractor's glottal margin.
+    static let marginSamples = 8000
+
+    /// The creak column of feature frames `frames` (1-based samples 80 + 160·k) from the
+    /// samples `x` starting at 0-based sample `offset`, for a stream of `annFrameCount`
+    /// 10 ms decision frames (COVAREP: floor(n/160), at samples 160·m). As
+    /// COVAREP_feature_extraction.m: interp1 of the frame values onto 80:160:n (half way
+    /// between frames k and k+1, 0 where one is missing); the values are the decisions
+    /// after creaky_voice_do_detection.m's 3-frame median filter.
+    static func column(_ x: [Float], offset: Int, frames: Range<Int>, annFrameCount: Int, f0mean: Float) -> [Float] {
+        guard !frames.isEmpty else { return [] }
+        let m0 = max(1, frames.lowerBound - 1), m1 = min(annFrameCount, frames.upperBound + 1)
+        var d: [Int: Float] = [:]
+        if m0 <= m1 {
+            let ms = Array(m0...m1).filter { 160 * $0 - offset >= 1 && 160 * $0 - offset <= x.count }
+            let dec = decisions(x, f0mean: f0mean, at: ms.map { 160 * $0 - offset })
+            for (i, m) in ms.enumerated() { d[m] = dec[i] }
+        }
+        func filtered(_ m: Int) -> Float {
+            let w = [m - 1, m, m + 1].map { j -> Float in j >= 1 && j <= annFrameCount ? d[j] ?? 0 : 0 }
+            return w.reduce(0, +) >= 2 ? 1 : 0
+        }
+        return frames.map { k in k >= 1 && k + 1 <= annFrameCount ? 0.5 * (filtered(k) + filtered(k + 1)) : 0 }
     }
 
     // MARK: - Kane–Drugman features
@@ -98,20 +141,55 @@ enum CreakDetector {
     /// autocorrelation of the ρ = 0.8 resonator output and H2−H1 (dB) of the spectrum of
     /// the autocorrelation of the ρ = 0.97 output; smoothed as COVAREP does.
     static func h2h1(res: [Float], f0mean: Float) -> (delta: [Float], f0: [Float]) {
-        let n = res.count
-        let rep = resonator(res, f0: f0mean, rho: 0.97), rep2 = resonator(res, f0: f0mean, rho: 0.8)
-        let len = 800
-        let win = Window.hanning(len)
+        var frames = H2H1Frames(res: res, f0mean: f0mean)
+        guard frames.count > 0 else { return ([], []) }
         var delta: [Float] = [], f0: [Float] = []
-        var a = [Float](repeating: 0, count: len), b = a
-        let uc = unitCircle
-        var start = 0
-        while start + len < n {
+        for i in 0..<frames.count { let r = frames.raw(i); delta.append(r.delta); f0.append(r.f0) }
+        delta = smooth(delta, 9)
+        f0 = smooth(HMPD.medfilt(f0.map(Double.init), 7).map(Float.init), 9)
+        return (delta, f0)
+    }
+
+    /// get_creak_h2h1.m's frames, computed on demand (cached).
+    struct H2H1Frames {
+        let rep: [Float], rep2: [Float]
+        let count: Int
+        var cache: [Int: (delta: Float, f0: Float)] = [:]
+        static let len = 800
+        static let window = Window.hanning(len)
+
+        init(res: [Float], f0mean: Float) {
+            rep = CreakDetector.resonator(res, f0: f0mean, rho: 0.97)
+            rep2 = CreakDetector.resonator(res, f0: f0mean, rho: 0.8)
+            count = res.count > Self.len ? (res.count - Self.len - 1) / 160 + 1 : 0
+        }
+
+        /// H2-H1 (smoothed over 9 frames, ends as they are) interpolated at 1-based sample p
+        /// of n, as interp1(linspace(1, n, L), Delta, p).
+        mutating func delta(at p: Int, n: Int) -> Float {
+            guard count > 1 else { return count == 1 ? raw(0).delta : 0 }
+            let u = Double(p - 1) * Double(count - 1) / Double(n - 1)
+            let i = min(count - 2, Int(u)), t = Float(u - Double(i))
+            let a = smoothed(i)
+            return t == 0 ? a : (1 - t) * a + t * smoothed(i + 1)
+        }
+
+        mutating func smoothed(_ i: Int) -> Float {
+            guard i >= 4 && i < count - 4 else { return raw(i).delta }
+            var s: Double = 0
+            for j in (i - 4)...(i + 4) { s += Double(raw(j).delta) }
+            return Float(s / 9)
+        }
+
+        mutating func raw(_ i: Int) -> (delta: Float, f0: Float) {
+            if let c = cache[i] { return c }
+            let len = Self.len, win = Self.window, start = 160 * i
+            var a = [Float](repeating: 0, count: len), b = a
             for j in 0..<len {
                 a[j] = rep2[start + j] * win[j]
                 b[j] = rep[start + j] * win[j] * win[j]     // COVAREP windows this one twice
             }
-            let (ra, rb) = autocorrelations(a, b, fft: fft2048)
+            let (ra, rb) = CreakDetector.autocorrelations(a, b, fft: CreakDetector.fft2048)
             // Corrs(k), k = 1…799: lag k, unbiased by 799/(799 − (k−1)); leading positive
             // lobe zeroed; first maximum = creak period.
             var c2 = (1..<len).map { k in ra[k] * (Float(len - 1) / Float(len - k)) }
@@ -122,11 +200,11 @@ enum CreakDetector {
                 if k == len - 2 { break }
             }
             var posi = 0
-            for i in 1..<c2.count where c2[i] > c2[posi] { posi = i }
+            for q in 1..<c2.count where c2[q] > c2[posi] { posi = q }
             let period = max(posi + 1, 5)
             let F0 = Int((16000 / Double(period)).rounded(.toNearestOrAwayFromZero))
-            f0.append(Float(F0))
             // |fft(Corrs, 16000)| at 1-based bins F0 and 2·F0 (F0 − 1 and 2F0 − 1 Hz).
+            let uc = CreakDetector.unitCircle
             func bin(_ m: Int) -> Double {
                 var sr = 0.0, si = 0.0
                 var idx = 0
@@ -137,13 +215,10 @@ enum CreakDetector {
                 }
                 return (sr * sr + si * si).squareRoot()
             }
-            delta.append(Float(20 * log10(bin(2 * F0 - 1) / bin(F0 - 1))))
-            start += 160
+            let r = (Float(20 * log10(bin(2 * F0 - 1) / bin(F0 - 1))), Float(F0))
+            cache[i] = r
+            return r
         }
-        guard !delta.isEmpty else { return ([Float](repeating: 0, count: 0), []) }
-        delta = smooth(delta, 9)
-        f0 = smooth(HMPD.medfilt(f0.map(Double.init), 7).map(Float.init), 9)
-        return (delta, f0)
     }
 
     /// external/octave_only/smooth.m: centred moving average, ends left as they are.
@@ -157,6 +232,22 @@ enum CreakDetector {
             y[m] = Float(s / Double(span))
         }
         return y
+    }
+
+    /// get_zero_x_rate.m via sil_unv_features.m (32 ms frames every 5 ms): zero crossings
+    /// per millisecond, interpolated at 1-based samples (0 outside the frame centres).
+    static func zeroCrossingRate(_ x: [Float], at positions: [Int]) -> [Float] {
+        let len = 512
+        var t: [(t: Double, v: Float)] = []
+        var start = 1
+        while start + len - 1 <= x.count {
+            var c = 0
+            for i in (start - 1)..<(start + len - 2) where (x[i] >= 0) != (x[i + 1] >= 0) { c += 1 }
+            // COVAREP records the centre after advancing: mean([start finish]) of the next frame.
+            t.append((Double(start + 80) + Double(len - 1) / 2, Float(c) / Float(len) * 16))
+            start += 80
+        }
+        return positions.map { interpSorted(t, at: $0) }
     }
 
     /// sil_unv_features.m's log energy: 32 ms Hanning frames every 5 ms.
@@ -246,7 +337,7 @@ enum CreakDetector {
         var tIFP: [Int] = [], ifp: [Float] = []   // post-processed, clipped to [0, 1]
         var creakRuns: [ClosedRange<Int>] = []   // 1-based samples
 
-        init(_ x: [Float]) {
+        init(_ x: [Float], full: Bool = true) {
             n = x.count
             let xf = CreakDetector.bandPass(x)
             // (1) very short-term power (4 ms, 2 ms shift), dB as 20·log10 of the power.
@@ -264,45 +355,52 @@ enum CreakDetector {
                 return !(p - 2 < db[a] || p - 2 < db[b])
             }
             if let maxPow = cand.map({ db[$0] }).max() { cand = cand.filter { db[$0] >= maxPow - 30 } }
-            // (2) intra-frame periodicity, 32 ms frames every 10 ms.
-            var raw: [Float] = []
-            var frames: [[Float]] = []
-            s = 0
-            while s + 512 <= n {
-                tIFP.append(s + 1 + 256)
-                frames.append(Array(xf[s..<(s + 512)]))
-                s += 160
+            // (2) intra-frame periodicity, 32 ms frames every 10 ms (1-based centres
+            // 257 + 160·q); `full: false` computes only the frames candidate pulses read.
+            let frameCount = n >= 512 ? (n - 512) / 160 + 1 : 0
+            tIFP = (0..<frameCount).map { 160 * $0 + 257 }
+            var raw = [Float?](repeating: nil, count: frameCount)
+            func rawIFP(_ q: Int) -> Float {
+                if let v = raw[q] { return v }
+                let (r, _) = CreakDetector.autocorrelations(Array(xf[(160 * q)..<(160 * q + 512)]), [], fft: CreakDetector.fft1024)
+                let v = CreakDetector.ifpValue(r)
+                raw[q] = v
+                return v
             }
-            var i = 0
-            while i < frames.count {
-                let b = i + 1 < frames.count ? frames[i + 1] : []
-                let (ra, rb) = CreakDetector.autocorrelations(frames[i], b, fft: CreakDetector.fft1024)
-                raw.append(CreakDetector.ifpValue(ra))
-                if i + 1 < frames.count { raw.append(CreakDetector.ifpValue(rb)) }
-                i += 2
+            // get_ifp.m zeroes a frame when either of the next two is below 0.5 (all but the last three).
+            func post(_ q: Int) -> Float {
+                if q < frameCount - 3 && (rawIFP(q + 1) < 0.5 || rawIFP(q + 2) < 0.5) { return 0 }
+                return rawIFP(q)
             }
-            var post = raw
-            if raw.count > 3 {
-                for k in 0..<(raw.count - 3) where raw[k + 1] < 0.5 || raw[k + 2] < 0.5 { post[k] = 0 }
+            if full {
+                var q = 0
+                while q < frameCount {       // two frames per complex FFT
+                    let b = q + 1 < frameCount ? Array(xf[(160 * q + 160)..<(160 * q + 672)]) : []
+                    let (ra, rb) = CreakDetector.autocorrelations(Array(xf[(160 * q)..<(160 * q + 512)]), b, fft: CreakDetector.fft1024)
+                    raw[q] = CreakDetector.ifpValue(ra)
+                    if q + 1 < frameCount { raw[q + 1] = CreakDetector.ifpValue(rb) }
+                    q += 2
+                }
+                ifp = (0..<frameCount).map { min(1, max(0, post($0))) }
             }
-            ifp = post.map { min(1, max(0, $0)) }
-            // Peaks: PwP rise/fall, IFP at the nearest IFP frame (unclipped), IPS.
+            // Peaks: PwP rise/fall, IFP of the nearest IFP frame (unclipped), IPS.
             for k in cand {
                 let p = db[k]
                 var rise = -Float.infinity, fall = -Float.infinity
                 for j in max(0, k - 5)..<k { rise = max(rise, p - db[j]) }
                 for j in (k + 1)...min(db.count - 1, k + 5) { fall = max(fall, p - db[j]) }
                 let samp = Int(tPow[k].rounded(.toNearestOrAwayFromZero))
-                var fi: Float = 0
-                if !tIFP.isEmpty {
-                    var bi = 0
-                    for (q, t) in tIFP.enumerated() where abs(t - samp) < abs(tIFP[bi] - samp) { bi = q }
-                    fi = post[bi]
-                }
-                peaks.append((samp, rise, fall, fi, 0))
+                peaks.append((samp, rise, fall, 0, 0))
             }
-            // (3) inter-pulse similarity.
+            for k in 0..<peaks.count where frameCount > 0 && (full || (peaks[k].rise >= 7 && peaks[k].fall >= 7)) {
+                let samp = peaks[k].samp
+                let q0 = min(frameCount - 1, max(0, (samp - 257) / 160 - (samp < 257 ? 1 : 0)))
+                let q1 = min(frameCount - 1, q0 + 1)
+                peaks[k].ifp = post(abs(tIFP[q1] - samp) < abs(tIFP[q0] - samp) ? q1 : q0)
+            }
+            // (3) inter-pulse similarity with the previous pulse.
             for k in 1..<max(1, peaks.count) {
+                if !full && !(peaks[k].rise >= 7 && peaks[k].fall >= 7 && peaks[k].ifp <= 0.5) { continue }
                 let cur = peaks[k].samp, prev = peaks[k - 1].samp
                 if cur - prev > 1600 { continue }
                 if cur + 120 > n { break }

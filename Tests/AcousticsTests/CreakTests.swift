@@ -27,12 +27,13 @@ struct CreakComparison {
         case "IPS": o = ours.ips
         case "PwPfall": o = ours.pwpFall
         case "PwPrise": o = ours.pwpRise
+        case "ZCR": o = ours.zcr
         default: o = ours.ishi
         }
         return (o, r)
     }
 
-    static let names = ["H2H1", "resP", "creakF0", "IFP", "IPS", "PwPfall", "PwPrise", "ishiCreak"]
+    static let names = ["H2H1", "resP", "creakF0", "IFP", "IPS", "PwPfall", "PwPrise", "ZCR", "ishiCreak"]
 
     func report() -> String {
         Self.names.map { n in
@@ -57,6 +58,7 @@ struct CreakTests {
     static let tolerances: [String: (corr: Float, mae: Float)] = [
         "H2H1": (0.999, 0.2), "resP": (0.95, 0.005), "creakF0": (0.999, 0.1),
         "IFP": (0.9999, 1e-3), "IPS": (0.9999, 1e-3), "PwPfall": (0.9999, 0.01), "PwPrise": (0.9999, 0.01),
+        "ZCR": (0.9999, 1e-3),
     ]
 
     static var assetsPresent: Bool {
@@ -85,6 +87,98 @@ struct CreakTests {
         let ishi = synth.pair("ishiCreak").ref
         #expect(ishi[120...].reduce(0, +) >= 90)
         #expect(ishi[..<120].reduce(0, +) <= 5)
+    }
+
+    static let synthetic = Paths.fixtures.appendingPathComponent("creaky_synthetic.wav")
+
+    /// The column's values are COVAREP's interp1 of 0/1 decisions half way between frames.
+    static func checkValues(_ f: [AcousticFrame]) {
+        #expect(f.allSatisfy { [0, 0.5, 1].contains($0[.creak]) })
+    }
+
+    // Synthetic vowel: 1.2 s modal (frames 0–119), then 1.0 s of creak (frames 120–219).
+    @Test("creak is detected on the synthetic creaky vowel and not on its modal part", .enabled(if: Paths.ffmpeg != nil))
+    func syntheticCreak() throws {
+        let x = try decode16k(Self.synthetic)
+        let f = AcousticExtractor.extract(x)
+        checkShape(f, samples: x.count)
+        Self.checkValues(f)
+        let creak = f.map { $0[.creak] }
+        let modal = creak[0..<116].reduce(0, +), creaky = creak[122..<216].reduce(0, +) / 94
+        print("creak on the synthetic vowel: modal part \(modal) frames, creaky part \(creaky * 100) %")
+        #expect(modal == 0)
+        #expect(creaky >= 0.9)
+    }
+
+    @Test("real modal speech gives no creak (MOSI, asterisk prompts)", .enabled(if: assetsPresent))
+    func modalSpeech() throws {
+        for input in Self.inputs.prefix(3) {
+            let x = try decode16k(input.audio)
+            let f = AcousticExtractor.extract(x)
+            Self.checkValues(f)
+            #expect(f.map { $0[.creak] }.reduce(0, +) == 0, "\(input.name)")
+        }
+    }
+
+    @Test("silence, white noise, NaN and a 30 ms clip give no creak, finite and of the right length")
+    func badInput() {
+        var seed: UInt32 = 7
+        let noise = (0..<32000).map { _ -> Float in
+            seed = seed &* 1664525 &+ 1013904223
+            return Float(seed >> 8) / Float(1 << 24) - 0.5
+        }
+        var holes = harmonicSignal(f0: 110, seconds: 2)
+        for i in stride(from: 50, to: holes.count, by: 701) { holes[i] = .nan; holes[i + 1] = .infinity }
+        let cases: [(String, [Float])] = [
+            ("silence", [Float](repeating: 0, count: 32000)),
+            ("white noise", noise),
+            ("NaN/Inf samples", holes),
+            ("30 ms clip", harmonicSignal(f0: 150, seconds: 0.03)),
+            ("clipped", harmonicSignal(f0: 120, seconds: 1.5).map { min(1, max(-1, $0 * 20)) }),
+        ]
+        for (name, x) in cases {
+            let f = AcousticExtractor.extract(x)
+            checkShape(f, samples: x.count)
+            #expect(f.allSatisfy { $0[.creak] == 0 }, "\(name)")
+        }
+    }
+
+    @Test("streaming equals batch on creaky audio over several glottal blocks", .enabled(if: Paths.ffmpeg != nil))
+    func streamingEqualsBatch() throws {
+        let v = try decode16k(Self.synthetic)
+        let x = v + v + v                                   // 6.6 s: 4 glottal blocks
+        let batch = AcousticExtractor.extract(x)
+        var e = AcousticExtractor()
+        var out: [AcousticFrame] = []
+        var i = 0, step = 0
+        let sizes = [1, 4097, 160, 999, 37, 12000]
+        while i < x.count {
+            let n = min(sizes[step % sizes.count], x.count - i)
+            e.push(Array(x[i..<(i + n)]))
+            out += e.pull()
+            i += n; step += 1
+        }
+        e.finish()
+        out += e.pull()
+        #expect(out.count == batch.count)
+        #expect(zip(out, batch).filter { $0 != $1 }.count == 0)
+        // Creak is found in each copy's creaky second, across block boundaries.
+        for c in 0..<3 {
+            let creaky = batch[(220 * c + 122)..<(220 * c + 216)].map { $0[.creak] }.reduce(0, +) / 94
+            #expect(creaky >= 0.8, "copy \(c): \(creaky)")
+        }
+    }
+
+    @Test("the column interpolates the filtered decisions half way between 10 ms frames")
+    func columnTiming() {
+        // Frame 0 (sample 80) precedes the first decision frame (sample 160): 0; a frame
+        // whose second decision frame lies past the end: 0.
+        let x = harmonicSignal(f0: 120, seconds: 1)
+        let c = CreakDetector.column(x, offset: 0, frames: 0..<100, annFrameCount: 100, f0mean: 120)
+        #expect(c.count == 100)
+        #expect(c[0] == 0 && c[99] == 0)
+        #expect(CreakDetector.column([], offset: 0, frames: 0..<3, annFrameCount: 0, f0mean: 120) == [0, 0, 0])
+        #expect(CreakDetector.decisions(x, f0mean: .nan, at: [160, 320]) == [0, 0])
     }
 }
 
