@@ -53,7 +53,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "With a labels CSV: feature folder <video_id>/<clip_id>.acoustic.csv and/or .faces.csv (as sentio extract / analyze --features write them).")
     var features: String?
 
-    @Option(help: "Text pooling for a labels CSV: cls or mean.")
+    @Option(help: "Text pooling for a labels CSV: cls, mean or layer-mean (the mean over tokens of every layer's average).")
     var pooling: String = "mean"
 
     @Option(help: "Text encoder directory (default: $SENTIO_TEXT_MODEL or \(Embed.defaultModel)).")
@@ -291,7 +291,7 @@ enum DataLoading {
         if data.hasSuffix(".safetensors") {
             return Loaded(splits: try DatasetFile.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent)
         }
-        guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
+        guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be one of \(Pooling.names), not '\(pooling)'") }
         let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
         var splits = LabelsCSV.splits(rows)
         if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), layout: featureLayout, to: &splits) }

@@ -207,7 +207,7 @@ struct DataTests {
         #expect(s.textFeatures!.data == [0, 1, 2, 0] && s.audio![0].data == [0, 0])
     }
 
-    @Test("checkpoints round-trip; a missing tensor, a wrong shape or another architecture are typed errors")
+    @Test("checkpoints round-trip; a missing tensor, a wrong shape, another architecture or an unknown pooling are typed errors")
     func checkpoints() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-model-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -239,6 +239,13 @@ struct DataTests {
         do { _ = try Checkpoint.load(dir); Issue.record("loaded a foreign format") } catch let ModelError.badCheckpoint(_, reason) {
             #expect(reason.contains("format something-else"))
         }
+        // A text pooling this build does not know: refused, not silently replaced by another.
+        var unknown = Manifest(config: cfg, encoder: EncoderReference(name: "e", files: [:], pooling: "max", maxLength: 16, fineTuned: false))
+        try Checkpoint.save(model, manifest: unknown, to: dir)
+        #expect(throws: ModelError.badCheckpoint(path: dir.path, reason: "encoder pooling 'max' is not one of cls, mean, layer-mean")) { try Checkpoint.load(dir) }
+        unknown.encoder?.pooling = "layer-mean"
+        try Checkpoint.save(model, manifest: unknown, to: dir)
+        #expect(try Checkpoint.load(dir).1.encoder?.pooling == "layer-mean")
     }
 
     @Test("a dataset file with a wrong shape or missing lengths fails naming the tensor")
