@@ -27,11 +27,11 @@ struct Train: AsyncParsableCommand {
         seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
         the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
         epoch to OUT/train-log.jsonl. The best epoch so far is written to OUT as soon as it is reached
-        (with OUT/training-state.safetensors, ULGM's memory); Ctrl-C stops after the current batch, keeps
+        (with OUT/training-state.safetensors, ULGM's memory and Adam's moments); Ctrl-C stops after the current batch, keeps
         it and exits with status 130; `--resume OUT` continues from it (epochs numbered on, log appended).
 
         Example:
-          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling mean --seeds 1111,1112,1113,1114,1115
+          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling layer-mean --seeds 1111,1112,1113,1114,1115 --config scripts/model/mosei-text-layer-mean.json
         """
     )
 
@@ -160,7 +160,7 @@ struct Train: AsyncParsableCommand {
             let trainer = Trainer(model: model, config: c.training, train: splits.train, valid: splits.valid)
             if let resumePoint, let resume {
                 try trainer.resume(after: resumePoint.manifest.bestEpoch!, validLoss: resumePoint.manifest.bestValidLoss!,
-                                   ulgmState: resumePoint.state, source: resume)
+                                   state: resumePoint.state, source: resume)
             }
             let t0 = Date()
             var lastPrint = Date.distantPast
@@ -189,7 +189,7 @@ struct Train: AsyncParsableCommand {
                 if e.improved, e.validLoss < (best?.loss ?? .infinity) {
                     do {
                         try Checkpoint.save(model, manifest: manifest(seed: seed, epoch: e.epoch, validLoss: e.validLoss), to: outURL)
-                        try Checkpoint.saveState(trainer.ulgm.state, to: outURL)
+                        try Checkpoint.saveState(trainer.state, to: outURL)
                     } catch { saveError = error }
                 }
             }
