@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Text
 
 /// The base text encoder a checkpoint was trained on, named by hashes.
 public struct EncoderReference: Codable, Sendable, Equatable {
@@ -93,6 +94,10 @@ public enum Checkpoint {
         }
         guard Set(manifest.modalities) == Set(manifest.config.network.modalities) else {
             throw ModelError.badCheckpoint(path: path, reason: "manifest modalities \(manifest.modalities) disagree with its network config")
+        }
+        // The text input is what this pooling makes; an unknown one must not fall back to another.
+        if let pooling = manifest.encoder?.pooling, Pooling(rawValue: pooling) == nil {
+            throw ModelError.badCheckpoint(path: path, reason: "encoder pooling '\(pooling)' is not one of \(Pooling.names)")
         }
         let weights: SafetensorsFile
         do { weights = try SafetensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors")) } catch {

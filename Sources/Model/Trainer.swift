@@ -159,11 +159,43 @@ public final class Trainer {
         return sums.mapValues { $0 / Double(max(batches, 1)) }
     }
 
+    /// What resuming needs besides the weights: ULGM's memory (`ulgm.*`) and Adam's step count
+    /// and moments (`adam.step`, `adam.m.<parameter>`, `adam.v.<parameter>`).
+    public var state: [String: Tensor] {
+        var s = ulgm.state
+        s["adam.step"] = Tensor(shape: [1], data: [Float(optimizer.step)])
+        for p in optimizer.groups.flatMap(\.parameters) {
+            guard let (m, v) = optimizer.moments(of: p) else { continue }
+            s["adam.m.\(p.name)"] = Tensor(shape: p.value.shape, data: m)
+            s["adam.v.\(p.name)"] = Tensor(shape: p.value.shape, data: v)
+        }
+        return s
+    }
+
     /// Continues a run whose best epoch `epoch` (validation loss `validLoss`) left the model's
-    /// weights and this ULGM `state`: epochs are numbered on from epoch + 1 and patience counts
-    /// from it. Adam's moments start afresh; batches are shuffled from a seed derived from epoch.
-    public func resume(after epoch: Int, validLoss: Double, ulgmState: [String: Tensor], source: String) throws {
-        if config.ulgm { try ulgm.restore(ulgmState, source: source) }
+    /// weights and this `state` (see `state`): epochs are numbered on from epoch + 1 and patience
+    /// counts from it; Adam continues with the saved moments (a state written before they were
+    /// saved has no `adam.step`: the moments then start afresh). Batches are shuffled from a seed
+    /// derived from epoch.
+    public func resume(after epoch: Int, validLoss: Double, state: [String: Tensor], source: String) throws {
+        if config.ulgm { try ulgm.restore(state, source: source) }
+        if let step = state["adam.step"] {
+            guard step.count == 1, let n = Int(exactly: step.data[0]), n >= 0 else {
+                throw ModelError.badCheckpoint(path: source, reason: "training state adam.step is \(step.data), expected one whole number ≥ 0")
+            }
+            var moments: [(parameter: Parameter, m: [Float], v: [Float])] = []
+            for p in optimizer.groups.flatMap(\.parameters) {
+                let m = state["adam.m.\(p.name)"], v = state["adam.v.\(p.name)"]
+                // A parameter without moments had no gradient yet (e.g. a head that trains from epoch 2).
+                if m == nil, v == nil { continue }
+                guard let m, let v else { throw ModelError.badCheckpoint(path: source, reason: "training state has only one of adam.m/adam.v.\(p.name)") }
+                guard m.shape == p.value.shape, v.shape == p.value.shape else {
+                    throw ModelError.badCheckpoint(path: source, reason: "training state adam.m/v.\(p.name) has shape \(m.shape)/\(v.shape), the parameter has \(p.value.shape)")
+                }
+                moments.append((p, m.data, v.data))
+            }
+            optimizer.restore(step: n, moments: moments)
+        }
         resumed = (epoch, validLoss)
         rng = SeededRNG(seed: config.seed &+ 0x5e1f &+ UInt64(epoch))
     }

@@ -68,6 +68,26 @@ public final class Adam {
     }
 
     public func zeroGrad() { for g in groups { for p in g.parameters { p.zeroGrad() } } }
+
+    /// The first and second moments of `parameter` (nil before its first update).
+    public func moments(of parameter: Parameter) -> (m: [Float], v: [Float])? {
+        let key = ObjectIdentifier(parameter)
+        guard let mm = m[key], let vv = v[key] else { return nil }
+        return (mm, vv)
+    }
+
+    /// Continues an earlier run: its step count and the moments `moments(of:)` gave (one entry
+    /// per parameter that had been updated; each array as long as its parameter).
+    public func restore(step: Int, moments: [(parameter: Parameter, m: [Float], v: [Float])]) {
+        precondition(step >= 0)
+        self.step = step
+        m = [:]; v = [:]
+        for e in moments {
+            precondition(e.m.count == e.parameter.value.count && e.v.count == e.parameter.value.count, "moments of \(e.parameter.name) of the wrong size")
+            m[ObjectIdentifier(e.parameter)] = e.m
+            v[ObjectIdentifier(e.parameter)] = e.v
+        }
+    }
 }
 
 /// Scales all gradients so their global L2 norm is at most `maxNorm` (torch's

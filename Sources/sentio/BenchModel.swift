@@ -27,6 +27,11 @@ struct BenchModel: AsyncParsableCommand {
     @Option(help: "Text tokens including [CLS] and [SEP].") var tokens: Int = 50
     @Option(help: "Timed iterations.") var iterations: Int = 20
     @Option(help: "Text encoder directory (default: $SENTIO_TEXT_MODEL or \(Embed.defaultModel)).") var model: String?
+    @Option(help: "Text pooling (\(Pooling.names); the shipped model's is layer-mean).") var pooling: String = Pooling.layerMean.rawValue
+
+    func validate() throws {
+        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be one of \(Pooling.names), not '\(pooling)'") }
+    }
 
     func run() throws {
         OpenBLASKernels.preferAVX512()
@@ -34,6 +39,7 @@ struct BenchModel: AsyncParsableCommand {
         let dir = Embed.modelDirectory(model)
         let encoder = try BertEncoder(directory: dir)
         let tokenizer = try WordPieceTokenizer(vocabularyFile: dir.appendingPathComponent("vocab.txt"))
+        let pool = Pooling(rawValue: pooling) ?? .layerMean
         let text = Array(repeating: "good", count: max(tokens - 2, 1)).joined(separator: " ")
         let batch = tokenizer.encodeBatch([text], maxLength: tokens)
         var cfg = NetworkConfig()
@@ -51,7 +57,7 @@ struct BenchModel: AsyncParsableCommand {
         }
         func once() throws -> [Double] {
             let c0 = clocks()
-            let f = try encoder.embed(batch, pooling: .mean)
+            let f = try encoder.embed(batch, pooling: pool)
             let c1 = clocks()
             var r = SeededRNG(seed: 0)
             let out = net(ModelInput(text: f, audio: audio, audioLengths: [ta], visual: visual, visualLengths: [tv]), tape: nil, training: false, rng: &r)
@@ -63,7 +69,7 @@ struct BenchModel: AsyncParsableCommand {
         var runs: [[Double]] = []
         for _ in 0..<iterations { runs.append(try once()) }
         func median(_ i: Int) -> Double { let s = runs.map { $0[i] }.sorted(); return s[s.count / 2] * 1000 }
-        print(String(format: "threads %d, %d tokens, %.0f s (audio %d × 74, video %d × 35), median of %d: encoder %.2f ms, LSTMs+fusion+heads %.2f ms, total %.2f ms wall; CPU time of the calling thread %.2f / %.2f / %.2f ms",
+        print(String(format: "threads %d, \(pooling) pooling, %d tokens, %.0f s (audio %d × 74, video %d × 35), median of %d: encoder %.2f ms, LSTMs+fusion+heads %.2f ms, total %.2f ms wall; CPU time of the calling thread %.2f / %.2f / %.2f ms",
                      threads, batch.length, seconds, ta, tv, iterations, median(0), median(1), median(2), median(3), median(4), median(5)))
     }
 }

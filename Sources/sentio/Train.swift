@@ -27,11 +27,11 @@ struct Train: AsyncParsableCommand {
         seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
         the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
         epoch to OUT/train-log.jsonl. The best epoch so far is written to OUT as soon as it is reached
-        (with OUT/training-state.safetensors, ULGM's memory); Ctrl-C stops after the current batch, keeps
+        (with OUT/training-state.safetensors, ULGM's memory and Adam's moments); Ctrl-C stops after the current batch, keeps
         it and exits with status 130; `--resume OUT` continues from it (epochs numbered on, log appended).
 
         Example:
-          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling mean --seeds 1111,1112,1113,1114,1115
+          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling layer-mean --seeds 1111,1112,1113,1114,1115 --config scripts/model/mosei-text-layer-mean.json
         """
     )
 
@@ -53,7 +53,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "With a labels CSV: feature folder <video_id>/<clip_id>.acoustic.csv and/or .faces.csv (as sentio extract / analyze --features write them).")
     var features: String?
 
-    @Option(help: "Text pooling for a labels CSV: cls or mean.")
+    @Option(help: "Text pooling for a labels CSV: cls, mean or layer-mean (the mean over tokens of every layer's average).")
     var pooling: String = "mean"
 
     @Option(help: "Text encoder directory (default: $SENTIO_TEXT_MODEL or \(Embed.defaultModel)).")
@@ -160,7 +160,7 @@ struct Train: AsyncParsableCommand {
             let trainer = Trainer(model: model, config: c.training, train: splits.train, valid: splits.valid)
             if let resumePoint, let resume {
                 try trainer.resume(after: resumePoint.manifest.bestEpoch!, validLoss: resumePoint.manifest.bestValidLoss!,
-                                   ulgmState: resumePoint.state, source: resume)
+                                   state: resumePoint.state, source: resume)
             }
             let t0 = Date()
             var lastPrint = Date.distantPast
@@ -189,7 +189,7 @@ struct Train: AsyncParsableCommand {
                 if e.improved, e.validLoss < (best?.loss ?? .infinity) {
                     do {
                         try Checkpoint.save(model, manifest: manifest(seed: seed, epoch: e.epoch, validLoss: e.validLoss), to: outURL)
-                        try Checkpoint.saveState(trainer.ulgm.state, to: outURL)
+                        try Checkpoint.saveState(trainer.state, to: outURL)
                     } catch { saveError = error }
                 }
             }
@@ -291,7 +291,7 @@ enum DataLoading {
         if data.hasSuffix(".safetensors") {
             return Loaded(splits: try DatasetFile.read(URL(fileURLWithPath: data)), encoder: nil, description: URL(fileURLWithPath: data).lastPathComponent)
         }
-        guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be cls or mean") }
+        guard let pool = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be one of \(Pooling.names), not '\(pooling)'") }
         let rows = try LabelsCSV.read(URL(fileURLWithPath: data))
         var splits = LabelsCSV.splits(rows)
         if let features { try FeatureDirectory.attach(rows, directory: URL(fileURLWithPath: features), layout: featureLayout, to: &splits) }

@@ -207,7 +207,7 @@ struct DataTests {
         #expect(s.textFeatures!.data == [0, 1, 2, 0] && s.audio![0].data == [0, 0])
     }
 
-    @Test("checkpoints round-trip; a missing tensor, a wrong shape or another architecture are typed errors")
+    @Test("checkpoints round-trip; a missing tensor, a wrong shape, another architecture or an unknown pooling are typed errors")
     func checkpoints() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sentio-model-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -239,6 +239,13 @@ struct DataTests {
         do { _ = try Checkpoint.load(dir); Issue.record("loaded a foreign format") } catch let ModelError.badCheckpoint(_, reason) {
             #expect(reason.contains("format something-else"))
         }
+        // A text pooling this build does not know: refused, not silently replaced by another.
+        var unknown = Manifest(config: cfg, encoder: EncoderReference(name: "e", files: [:], pooling: "max", maxLength: 16, fineTuned: false))
+        try Checkpoint.save(model, manifest: unknown, to: dir)
+        #expect(throws: ModelError.badCheckpoint(path: dir.path, reason: "encoder pooling 'max' is not one of cls, mean, layer-mean")) { try Checkpoint.load(dir) }
+        unknown.encoder?.pooling = "layer-mean"
+        try Checkpoint.save(model, manifest: unknown, to: dir)
+        #expect(try Checkpoint.load(dir).1.encoder?.pooling == "layer-mean")
     }
 
     @Test("a dataset file with a wrong shape or missing lengths fails naming the tensor")
@@ -336,6 +343,45 @@ struct TrainingTests {
         // ULGM moved the unimodal labels from epoch 2 on, within ±H.
         #expect(r.ulgmLabels[.audio]! != d.train.labels)
         #expect(r.ulgmLabels.values.allSatisfy { $0.allSatisfy { abs($0) <= 3 } })
+    }
+
+    @Test("resuming from epoch 2's weights and training state (ULGM memory + Adam's moments) repeats epochs 3-4 exactly; without the moments it does not")
+    func resumeExactly() throws {
+        var spec = Synthetic.Spec()
+        spec.train = 96; spec.valid = 32; spec.test = 8; spec.maxLength = 6
+        let d = Synthetic.make(spec)
+        var n = NetworkConfig()
+        n.textDim = spec.textDim; n.audioIn = spec.audioDim; n.visualIn = spec.visualDim
+        n.postFusionDropout = 0; n.postTextDropout = 0; n.postAudioDropout = 0; n.postVisualDropout = 0
+        var t = TrainingConfig()
+        t.maxEpochs = 4; t.patience = 10; t.batchSize = 16; t.shuffle = false; t.seed = 7
+        let model = SelfMM(config: n, seed: t.seed)
+        let trainer = Trainer(model: model, config: t, train: d.train, valid: d.valid)
+        var kept: (weights: [Tensor], state: [String: Tensor], loss: Double)?
+        trainer.onEpoch = { e in if e.epoch == 2 { kept = (model.allParameters.map(\.value), trainer.state, e.validLoss) } }
+        let full = trainer.fit().logs.map(\.validLoss)
+        let k = try #require(kept)
+        #expect(k.state["adam.step"]?.data == [12], "2 epochs × 6 batches")
+        #expect(k.state["adam.m.post_fusion_layer_1.weight"]?.shape == [n.postFusionDim, n.textDim + n.audioOut + n.visualOut])
+
+        func resumed(_ state: [String: Tensor]) throws -> [Double] {
+            let m = SelfMM(config: n, seed: t.seed)
+            for (p, v) in zip(m.allParameters, k.weights) { p.value = v }
+            let r = Trainer(model: m, config: t, train: d.train, valid: d.valid)
+            try r.resume(after: 2, validLoss: k.loss, state: state, source: "kept")
+            return r.fit().logs.map(\.validLoss)
+        }
+        #expect(full.count == 4)
+        #expect(try resumed(k.state) == Array(full[2...]), "epochs 3-4 of the uninterrupted run")
+        // A state without Adam's entries (as written before they were saved) restarts the moments.
+        let fresh = try resumed(k.state.filter { !$0.key.hasPrefix("adam.") })
+        #expect(fresh.count == 2 && fresh != Array(full[2...]))
+        // A moment of the wrong shape is a typed error naming the parameter.
+        var bad = k.state
+        bad["adam.v.post_fusion_layer_3.bias"] = Tensor(shape: [2], data: [0, 0])
+        do { _ = try resumed(bad); Issue.record("resumed with a bad moment") } catch let ModelError.badCheckpoint(path, reason) {
+            #expect(path == "kept" && reason.contains("adam.m/v.post_fusion_layer_3.bias has shape [1]/[2]"), "\(reason)")
+        }
     }
 }
 

@@ -36,6 +36,24 @@ struct EncoderTests {
         #expect(try enc.embed(batch, pooling: .mean) == mean)
     }
 
+    @Test("layer-mean pooling (token mean of the 6 layers' outputs averaged) of 36 sentences is within 1e-4 of transformers",
+          .enabled(if: Paths.haveModel, "needs scripts/setup's all-MiniLM-L6-v2 model"))
+    func layerMean() throws {
+        let tok = try #require(Shared.tokenizer)
+        let enc = try #require(Self.encoder)
+        let (st, s) = try reference()
+        let batch = tok.encodeBatch(s.sentences, maxLength: s.max_length)
+        let pooled = try enc.embed(batch, pooling: .layerMean)
+        let ref = try st.tensor("layer_mean")
+        let err = pooled.maxAbsDifference(ref)
+        print("encoder parity: layer-mean max abs error \(err)")
+        #expect(pooled.shape == [s.sentences.count, 384])
+        #expect(err <= 1e-4)
+        // It is not the last layer's mean (which the fixture also holds): the lower layers count.
+        #expect(pooled.maxAbsDifference(try st.tensor("mean")) > 0.05)
+        #expect(Pooling(rawValue: "layer-mean") == .layerMean && Pooling.layerMean.averagesLayers && !Pooling.mean.averagesLayers)
+    }
+
     @Test("Last hidden states of 4 sentences are within 1e-4 of transformers on real tokens",
           .enabled(if: Paths.haveModel, "needs scripts/setup's all-MiniLM-L6-v2 model"))
     func hidden() throws {

@@ -13,7 +13,8 @@ Writes to Tests/TextTests/Fixtures/:
   mosei_sample_ids.txt   every 40th row in full: "<row> <id> <id> ..."
   adversarial.jsonl      {"text", "ids"} per adversarial string (ASCII JSON)
   encoder_reference.safetensors  input ids, masks, last hidden state of 4 sentences,
-                         [CLS] and mean pooling of all sentences (one padded batch)
+                         [CLS], mean and layer-mean pooling of all sentences (one padded batch;
+                         layer-mean: the token mean of the 6 layers' outputs averaged)
   encoder_sentences.json the sentences of the encoder reference
 """
 import argparse, csv, json, os, random, sys
@@ -129,11 +130,14 @@ def main():
     torch.set_num_threads(1)
     model = AutoModel.from_pretrained(args.model, attn_implementation="eager", dtype=torch.float32).eval()
     with torch.no_grad():
-        out = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask),
-                    token_type_ids=torch.zeros_like(torch.tensor(ids))).last_hidden_state
-    h = out.numpy().astype(np.float32)
+        res = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask),
+                    token_type_ids=torch.zeros_like(torch.tensor(ids)), output_hidden_states=True)
+    h = res.last_hidden_state.numpy().astype(np.float32)
     m = mask.astype(np.float32)[:, :, None]
     mean = (h * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+    # hidden_states[0] is the embedding output; layer-mean averages the transformer layers 1…N.
+    avg = torch.stack(res.hidden_states[1:]).mean(0).numpy().astype(np.float32)
+    layer_mean = (avg * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
     small = ["I really loved this movie, the acting was great.", "Hello", "", "It was okay, nothing special."]
     senc = tok.encode_batch(small)
     Ls = max(len(e.ids) for e in senc)
@@ -148,6 +152,7 @@ def main():
     save_file({
         "input_ids": ids.astype(np.float32), "attention_mask": mask.astype(np.float32),
         "cls": np.ascontiguousarray(h[:, 0, :]), "mean": mean.astype(np.float32),
+        "layer_mean": layer_mean.astype(np.float32),
         "small_input_ids": sids.astype(np.float32), "small_attention_mask": smask.astype(np.float32),
         "small_hidden": sh.astype(np.float32),
     }, os.path.join(OUT, "encoder_reference.safetensors"))
