@@ -139,6 +139,58 @@ enum HMPD {
     // Frames × bins matrices are flat and row-major (row t = frame t), so every time filter
     // runs over all 513 bins of a row at once.
 
+    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix with Octave's
+    /// own operation order (direct form II transposed, initial state si·v₀ with
+    /// si_j = Σ_{k≥j} b_k − [j = 0]·Σb), so each element rounds exactly as `FilterD.filtfilt`
+    /// and Octave do. PDD needs this: its `z < 1` test decides between a deviation of
+    /// ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns that
+    /// rounding into offsets of 0.02 on every HMPDD coefficient.
+    static func filtfiltRowsExact(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
+        let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
+        guard n > 1 else { let b0 = b.first ?? 0; return x.map { b0 * $0 } }
+        let kdc = b.reduce(0, +)
+        var si = [Double](repeating: 0, count: n)
+        var acc = 0.0
+        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * (i == 0 ? 1 : 0); si[i] = acc }
+        si.removeFirst()
+        var v = [Double](repeating: 0, count: L * w)
+        for r in 0..<L {
+            for c in 0..<w {
+                let val: Double
+                if r < lrefl {
+                    val = 2 * x[c] - x[(lrefl - r) * w + c]
+                } else if r < lrefl + nT {
+                    val = x[(r - lrefl) * w + c]
+                } else {
+                    let i = r - lrefl - nT + 1
+                    val = 2 * x[(nT - 1) * w + c] - x[(nT - 1 - i) * w + c]
+                }
+                v[r * w + c] = val
+            }
+        }
+        // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place.
+        func pass(_ v: inout [Double], forward: Bool) {
+            var z = [Double](repeating: 0, count: (n - 1) * w)
+            let first = forward ? 0 : L - 1
+            for j in 0..<(n - 1) { for c in 0..<w { z[j * w + c] = si[j] * v[first * w + c] } }
+            for step in 0..<L {
+                // a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
+                let row = (forward ? step : L - 1 - step) * w
+                let x = Array(v[row..<(row + w)])
+                for c in 0..<w { v[row + c] = b[0] * x[c] + z[c] }
+                for j in 1..<(n - 1) {
+                    let bj = b[j]
+                    for c in 0..<w { z[(j - 1) * w + c] = bj * x[c] + z[j * w + c] }
+                }
+                let bl = b[n - 1]
+                for c in 0..<w { z[(n - 2) * w + c] = bl * x[c] }
+            }
+        }
+        pass(&v, forward: true)
+        pass(&v, forward: false)
+        return Array(v[(lrefl * w)..<((lrefl + nT) * w)])
+    }
+
     /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix, for
     /// rows > 3·(taps − 1): odd reflection of 3·(taps − 1) rows at each end; the steady-state
     /// initial conditions equal a history of the first sample of each pass, i.e. indices
@@ -320,7 +372,7 @@ enum HMPD {
             DC[i] = C[i] * ct + S[i] * st
             DS[i] = S[i] * ct - C[i] * st
         }
-        let dc = filtfiltRows(DC, rows: nT, taps: rect9), ds = filtfiltRows(DS, rows: nT, taps: rect9)
+        let dc = filtfiltRowsExact(DC, rows: nT, taps: rect9), ds = filtfiltRowsExact(DS, rows: nT, taps: rect9)
         var pdm: [[Float]] = [], pdd: [[Float]] = []
         for t in 0..<nT {
             let row = t * w

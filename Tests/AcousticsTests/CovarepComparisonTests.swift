@@ -162,7 +162,9 @@ struct CovarepComparisonTests {
             }
             for i in 0...12 {
                 let s = c.columnStats(AcousticFrame.Column.hmpdd0.rawValue + i, voicedOnly: true)
-                #expect(s.corr >= 0.8, "\(c.name) HMPDD_\(i) \(s)")
+                // The MAE bound catches PDD's `z < 1` test rounding differently from Octave
+                // (which once doubled it while the correlations still passed 0.8).
+                #expect(s.corr >= 0.85 && s.mae < 0.045, "\(c.name) HMPDD_\(i) \(s)")
             }
             let ps = c.columnStats(AcousticFrame.Column.peakSlope.rawValue, voicedOnly: false)
             #expect(ps.corr >= 0.999 && ps.mae < 1e-3, "\(c.name) peakSlope \(ps)")
