@@ -88,7 +88,18 @@ enum Kernels {
         return Tensor(shape: a.shape, data: out)
     }
 
-    static func add(_ a: Tensor, _ b: Tensor) -> Tensor { zip(a, b, +) }
+    /// a + b for equal shapes, as a plain loop: through `zip`'s closure the residual additions
+    /// of the encoder were a call per element (~3 % of an utterance's inference).
+    static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count, "elementwise \(a.shape) vs \(b.shape)")
+        var out = [Float](repeating: 0, count: a.count)
+        a.data.withUnsafeBufferPointer { p in
+            b.data.withUnsafeBufferPointer { q in
+                out.withUnsafeMutableBufferPointer { o in for i in 0..<p.count { o[i] = p[i] + q[i] } }
+            }
+        }
+        return Tensor(shape: a.shape, data: out)
+    }
 
     static func scale(_ a: Tensor, _ s: Float) -> Tensor { map(a) { $0 * s } }
 

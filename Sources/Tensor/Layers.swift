@@ -29,6 +29,7 @@ public final class Linear: Layer, Sendable {
 
     public func callAsFunction(_ x: Var, tape: Tape? = nil) -> Var {
         let t = tape ?? x.tape
+        guard t != nil else { return linear(x, transposedWeight: weight.transposedValue, bias: bias?.value) }
         return linear(x, weight: weight.on(t), bias: bias?.on(t))
     }
 }

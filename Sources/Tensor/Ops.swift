@@ -10,7 +10,8 @@ import Darwin
 
 public func + (a: Var, b: Var) -> Var {
     let (sa, sb) = (a.shape, b.shape)
-    return makeResult(Kernels.broadcast(a.value, b.value, +), [a, b]) { g in
+    let sum = sa == sb ? Kernels.add(a.value, b.value) : Kernels.broadcast(a.value, b.value, +)
+    return makeResult(sum, [a, b]) { g in
         [Kernels.sumTo(g, sa), Kernels.sumTo(g, sb)]
     }
 }
@@ -317,6 +318,30 @@ public func linear(_ x: Var, weight: Var, bias: Var?) -> Var {
         if hasBias { out.append(Kernels.sumTo(g.reshaped([rows, outF]), [outF])) }
         return out
     }
+}
+
+/// Inference only (nothing recorded): x · W + b with W given transposed, [in, out], as
+/// `Parameter.transposedValue` keeps it.
+public func linear(_ x: Var, transposedWeight wt: Tensor, bias: Tensor?) -> Var {
+    precondition(wt.rank == 2 && x.shape.last == wt.shape[0], "linear: input \(x.shape) vs transposed weight \(wt.shape)")
+    let inF = wt.shape[0], outF = wt.shape[1]
+    let rows = x.value.count / max(inF, 1)
+    var out = [Float](repeating: 0, count: rows * outF)
+    out.withUnsafeMutableBufferPointer { o in
+        if let bias {
+            precondition(bias.count == outF, "linear: bias \(bias.shape) vs \(outF) outputs")
+            bias.data.withUnsafeBufferPointer { pb in
+                for r in 0..<rows { (o.baseAddress! + r * outF).update(from: pb.baseAddress!, count: outF) }
+            }
+        }
+        x.value.data.withUnsafeBufferPointer { px in wt.data.withUnsafeBufferPointer { pw in
+            Kernels.sgemm(false, false, m: rows, n: outF, k: inF, px.baseAddress!, lda: inF,
+                          pw.baseAddress!, ldb: outF, beta: bias == nil ? 0 : 1, o.baseAddress!, ldc: outF)
+        } }
+    }
+    var shape = x.shape
+    shape[shape.count - 1] = outF
+    return Var(Tensor(shape: shape, data: out))
 }
 
 // MARK: gather
