@@ -187,13 +187,19 @@ enum RdMSP {
         guard idx >= 0 else { return nil }
         let a = bisect(fa, grid[idx], grid[idx + 1])
         let E0 = -1 / (exp(a * Te) * s)
+        // exp((a − jw)·Te) = exp(a·Te)·e^{−jw·Te}, and e^{−jw·Te} is P3's factor: the same
+        // Double operations as the complex exponentials, one cos/sin pair fewer per harmonic.
+        let eaTe = exp(a * Te)
         return freqs.map { f in
             let jw = ComplexD(0, 2 * Double.pi * f)
             let am = ComplexD(a) - jw
+            let theta = am.im * Te
+            let rot = ComplexD(cos(theta), sin(theta))
             let P1 = ComplexD(E0) / (am * am + ComplexD(wg * wg))
-            let P2 = ComplexD(wg) + ComplexD.exp(am * ComplexD(Te)) * (am * ComplexD(s) - ComplexD(wg * c))
-            let P3 = ComplexD.exp(ComplexD(0, -2 * Double.pi * f * Te)) / ((ComplexD(e * Ta) * jw) * (ComplexD(e) + jw))
-            let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD.exp(ComplexD(0, -2 * Double.pi * f * D))) - ComplexD(e * Ta) * jw
+            let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * ComplexD(s) - ComplexD(wg * c))
+            let P3 = rot / ((ComplexD(e * Ta) * jw) * (ComplexD(e) + jw))
+            let thetaD = -2 * Double.pi * f * D
+            let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD(cos(thetaD), sin(thetaD))) - ComplexD(e * Ta) * jw
             return (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
     }

@@ -466,8 +466,14 @@ public struct RealFFT: Sendable {
 
     /// Bins 0...count/2 of the DFT of `x` zero-padded (or truncated) to `count`.
     public func forward(_ x: [Float]) -> (re: [Float], im: [Float]) {
+        forward(x, bins: count / 2 + 1)
+    }
+
+    /// Bins 0..<min(bins, count/2 + 1) of the DFT of `x` zero-padded (or truncated) to
+    /// `count`: the values of `forward(_:)` there, without forming the others' output.
+    public func forward(_ x: [Float], bins: Int) -> (re: [Float], im: [Float]) {
         let n = count
-        let nb = n / 2 + 1
+        let nb = max(0, min(bins, n / 2 + 1))
         if let full {
             var r = [Float](repeating: 0, count: n), i = [Float](repeating: 0, count: n)
             for k in 0..<min(n, x.count) { r[k] = x[k] }
@@ -487,15 +493,49 @@ public struct RealFFT: Sendable {
         }
         half!.forward(re: &zr, im: &zi, nonzero: (lim + 1) / 2)
         var outR = [Float](repeating: 0, count: nb), outI = [Float](repeating: 0, count: nb)
+        if nb == 0 { return (outR, outI) }
         outR[0] = zr[0] + zi[0]; outI[0] = 0
-        outR[h] = zr[0] - zi[0]; outI[h] = 0
-        if h > 1 {
-            for k in 1..<h {
-                let ar = zr[k], ai = zi[k], br = zr[h - k], bi = -zi[h - k]   // Z[k], conj Z[h-k]
-                let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
-                let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
-                outR[k] = er + wRe[k] * orr - wIm[k] * oi
-                outI[k] = ei + wRe[k] * oi + wIm[k] * orr
+        if nb > h { outR[h] = zr[0] - zi[0]; outI[h] = 0 }
+        if h > 1 && nb > 1 {
+            let kEnd = min(h, nb)
+            zr.withUnsafeBufferPointer { zrp in
+            zi.withUnsafeBufferPointer { zip in
+            wRe.withUnsafeBufferPointer { wrp in
+            wIm.withUnsafeBufferPointer { wip in
+            outR.withUnsafeMutableBufferPointer { orp in
+            outI.withUnsafeMutableBufferPointer { oip in
+                // Eight k per pass (Z[h−k] read as a reversed vector), each lane the
+                // scalar arithmetic below.
+                @inline(__always) func ld(_ p: UnsafeBufferPointer<Float>, _ i: Int) -> SIMD8<Float> {
+                    UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                @inline(__always) func rev(_ v: SIMD8<Float>) -> SIMD8<Float> {
+                    SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+                }
+                var k = 1
+                while k + 8 <= kEnd {
+                    let ar = ld(zrp, k), ai = ld(zip, k)
+                    let br = rev(ld(zrp, h - k - 7)), bi = -rev(ld(zip, h - k - 7))
+                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
+                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
+                    let wr = ld(wrp, k), wi = ld(wip, k)
+                    UnsafeMutableRawPointer(orp.baseAddress! + k).storeBytes(of: er + wr * orr - wi * oi, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(oip.baseAddress! + k).storeBytes(of: ei + wr * oi + wi * orr, as: SIMD8<Float>.self)
+                    k += 8
+                }
+                while k < kEnd {
+                    let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]   // Z[k], conj Z[h-k]
+                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
+                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
+                    orp[k] = er + wrp[k] * orr - wip[k] * oi
+                    oip[k] = ei + wrp[k] * oi + wip[k] * orr
+                    k += 1
+                }
+            }
+            }
+            }
+            }
+            }
             }
         }
         return (outR, outI)

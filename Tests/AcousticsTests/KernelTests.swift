@@ -50,4 +50,25 @@ struct KernelTests {
         let fast = HMPD.interpSorted(x, y, q, outside: -99)
         for (i, v) in q.enumerated() { #expect(fast[i] == HMPD.interp(x, y, v, outside: -99), "query \(v)") }
     }
+
+    @Test("SRH's Parseval norm and pruned spectrum equal the full 16000-point spectrum on speech frames",
+          .enabled(if: Paths.exists(Paths.mosiWav) && Paths.ffmpeg != nil, "needs shared MOSI wav and ffmpeg"))
+    func srhParsevalNorm() throws {
+        let x = try decode16k(Paths.mosiWav)
+        let n = SRHAnalyzer.frameLength
+        let window = Window.blackman(n)
+        let fft = RealFFT(count: 16000)
+        for start in stride(from: 4000, to: x.count - n, by: 9000) {
+            let frame = (0..<n).map { x[start + $0] * window[$0] }
+            let (re, im) = fft.forward(frame)
+            var ss = 0.0
+            for k in 0..<8000 { ss += Double(re[k]) * Double(re[k]) + Double(im[k]) * Double(im[k]) }
+            let norm = SRHAnalyzer.halfSpectrumNorm(frame, dftLength: 16000)
+            #expect(ss > 0)
+            #expect(abs(Double(norm) - ss.squareRoot()) < 1e-5 * ss.squareRoot(), "frame at \(start)")
+            let (pr, pi) = fft.forward(frame, bins: SRHAnalyzer.usedBins)
+            #expect(pr.count == SRHAnalyzer.usedBins)
+            #expect(pr == Array(re[0..<SRHAnalyzer.usedBins]) && pi == Array(im[0..<SRHAnalyzer.usedBins]))
+        }
+    }
 }
