@@ -162,8 +162,13 @@ enum RdMSP {
         return 0.5 * (lo + hi)
     }
 
-    /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
-    static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+    /// The LF model's constants for one period: return-phase decay e, growth a, E0 and
+    /// the shape terms of gfm_spec_lf.m (nil when the model has no valid root).
+    struct LFModel {
+        let Te: Double, Ta: Double, D: Double, wg: Double, e: Double, a: Double, E0: Double, s: Double, c: Double
+    }
+
+    static func lfModel(t0: Double, te: Double, tp: Double, ta: Double) -> LFModel? {
         let Te = te * t0, Tp = tp * t0, Ta = ta * t0
         let wg = Double.pi / Tp
         let D = t0 - Te
@@ -187,8 +192,14 @@ enum RdMSP {
         guard idx >= 0 else { return nil }
         let a = bisect(fa, grid[idx], grid[idx + 1])
         let E0 = -1 / (exp(a * Te) * s)
-        // exp((a − jw)·Te) = exp(a·Te)·e^{−jw·Te}, and e^{−jw·Te} is P3's factor: the same
-        // Double operations as the complex exponentials, one cos/sin pair fewer per harmonic.
+        return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
+    }
+
+    /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
+    static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        guard let m = lfModel(t0: t0, te: te, tp: tp, ta: ta) else { return nil }
+        let (Te, Ta, D, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.D, m.wg, m.e, m.a, m.E0, m.s, m.c)
+        // exp((a − jw)·Te) = exp(a·Te)·e^{−jw·Te}, and e^{−jw·Te} is P3's factor.
         let eaTe = exp(a * Te)
         return freqs.map { f in
             let jw = ComplexD(0, 2 * Double.pi * f)
@@ -202,6 +213,33 @@ enum RdMSP {
             let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD(cos(thetaD), sin(thetaD))) - ComplexD(e * Ta) * jw
             return (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
+    }
+
+    /// `lfSpectrum` at the harmonics f0·1 … f0·count with T0 = 1/f0: e^{−j2πk·f0·Te} by a
+    /// rotation recurrence, and e^{−j2πk·f0·D} = e^{+j2πk·f0·Te} (f0·D = 1 − f0·Te), so no
+    /// trigonometric call per harmonic (relative difference to `lfSpectrum` ~1e−13).
+    static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return nil }
+        let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
+        let eaTe = exp(a * Te)
+        let step = -2 * Double.pi * f0 * Te
+        let r1 = ComplexD(cos(step), sin(step))
+        var rot = ComplexD(1)
+        var out = [ComplexD](); out.reserveCapacity(count)
+        let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
+        let k4 = ComplexD(e * (1 - e * Ta))
+        for k in stride(from: 1, through: count, by: 1) {
+            rot = rot * r1
+            let f = f0 * Double(k)
+            let jw = ComplexD(0, 2 * Double.pi * f)
+            let am = ComplexD(a) - jw
+            let P1 = ComplexD(E0) / (am * am + wg2)
+            let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * sC - wgc)
+            let P3 = rot / ((eTa * jw) * (ComplexD(e) + jw))
+            let P4 = k4 * (ComplexD(1) - rot.conj) - eTa * jw
+            out.append((P1 * P2 + P3 * P4) * ComplexD(fs))
+        }
+        return out
     }
 
     /// optimfnRd of rd_msp.m.
@@ -222,7 +260,7 @@ enum RdMSP {
     static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
         let L = M.count
         let (te, tp, ta) = rd2tetpta(rd)
-        guard let G = lfSpectrum((1..<L).map { f0 * Double($0) }, fs: fs, t0: 1 / f0, te: te, tp: tp, ta: ta) else { return .infinity }
+        guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
         var N = [ComplexD](repeating: ComplexD(0), count: L)
         for k in 1..<L { N[k] = M[k] / G[k - 1] }
         N[L - 1] = ComplexD(N[L - 2].abs)

@@ -71,4 +71,17 @@ struct KernelTests {
             #expect(pr == Array(re[0..<SRHAnalyzer.usedBins]) && pi == Array(im[0..<SRHAnalyzer.usedBins]))
         }
     }
+
+    @Test("Rd's LF spectrum by rotation recurrence equals the per-harmonic complex exponentials",
+          arguments: [(97.0, 0.4), (123.0, 1.1), (211.0, 2.4), (52.0, 0.9)])
+    func lfHarmonicRecurrence(f0: Double, rd: Double) throws {
+        let (te, tp, ta) = RdMSP.rd2tetpta(rd)
+        let count = Int((8000 / f0).rounded(.down))
+        let ref = try #require(RdMSP.lfSpectrum((1...count).map { f0 * Double($0) }, fs: 16000, t0: 1 / f0, te: te, tp: tp, ta: ta))
+        let fast = try #require(RdMSP.lfHarmonicSpectrum(f0: f0, count: count, fs: 16000, te: te, tp: tp, ta: ta))
+        #expect(fast.count == count)
+        var worst = 0.0
+        for k in 0..<count { worst = max(worst, (fast[k] - ref[k]).abs / ref[k].abs) }
+        #expect(worst < 1e-10, "worst relative difference \(worst)")
+    }
 }
