@@ -68,15 +68,19 @@ enum RdMSP {
         var freqBins = (1...maxH).map { step * Double($0) }
         var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
         // v_findpeaks(log|S|, 'q'): strict maxima with quadratic interpolation (1-based k).
-        let logS = S.map { log($0.abs) }
+        // log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
+        // only around those (the same values and tests as on the whole log spectrum).
+        let absS = S.map(\.abs)
         var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where logS[i] > logS[i - 1] && logS[i] > logS[i + 1] && logS[i].isFinite {
-            let b = 0.5 * (logS[i + 1] - logS[i - 1])
-            let a = logS[i] - b - logS[i - 1]
+        for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
+            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
+            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
+            let b = 0.5 * (l2 - l0)
+            let a = l1 - b - l0
             if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(logS[i] + 0.25 * b * b / a)
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
             } else {
-                pk.append(Double(i + 1)); pv.append(logS[i])
+                pk.append(Double(i + 1)); pv.append(l1)
             }
         }
         if !pk.isEmpty {
@@ -90,23 +94,16 @@ enum RdMSP {
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
-        var unwrapped = [Double](repeating: 0, count: h + 1)
-        let angles = S.map(\.angle)
-        unwrapped[0] = angles[0]
-        var corr = 0.0
-        for k in 1...h {
-            // MATLAB unwrap: jumps larger than π are brought back by multiples of 2π.
-            let d = angles[k] - angles[k - 1]
-            if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-            unwrapped[k] = angles[k] + corr
-        }
+        let corrections = unwrapCorrections(S)
+        func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
         var phases = [Double](repeating: 0, count: maxH)
         for j in 0..<maxH {
             let x = freqBins[j]
             if x < 0 || x > Double(h) { phases[j] = .nan; continue }
             let i0 = min(h - 1, Int(x.rounded(.down)))
             let t = x - Double(i0)
-            phases[j] = wrap(unwrapped[i0] + t * (unwrapped[i0 + 1] - unwrapped[i0]))
+            let u0 = unwrapped(i0), u1 = unwrapped(i0 + 1)
+            phases[j] = wrap(u0 + t * (u1 - u0))
         }
         // sins with DC; harmonic frequencies replaced by median spacing × index.
         var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
@@ -118,6 +115,35 @@ enum RdMSP {
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
         f = (0..<f.count).map { mf0 * Double($0) }
         return (f, amp, ph)
+    }
+
+    /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated
+    /// as unwrap does) added to each angle. Angles of consecutive bins in the same
+    /// half-plane (same sign bit of the imaginary part) differ by at most π; across the
+    /// real axis the sign of the cross product tells whether they differ by more than π,
+    /// and atan2 is evaluated only when that product is too small to decide.
+    static func unwrapCorrections(_ S: [ComplexD]) -> [Double] {
+        var out = [Double](repeating: 0, count: S.count)
+        var corr = 0.0
+        for k in 1..<max(1, S.count) {
+            let p = S[k - 1], q = S[k]
+            if p.im.sign != q.im.sign {
+                let cross = p.re * q.im - p.im * q.re
+                let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
+                if Swift.abs(cross) > 1e-9 * scale {
+                    // From the upper to the lower half-plane the angle drops by more than π
+                    // when q is less than π counter-clockwise of p (cross > 0); from lower
+                    // to upper it rises by more than π when cross < 0.
+                    if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
+                    if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
+                } else {
+                    let d = q.angle - p.angle
+                    if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+                }
+            }
+            out[k] = corr
+        }
+        return out
     }
 
     /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT

@@ -84,4 +84,22 @@ struct KernelTests {
         for k in 0..<count { worst = max(worst, (fast[k] - ref[k]).abs / ref[k].abs) }
         #expect(worst < 1e-10, "worst relative difference \(worst)")
     }
+
+    @Test("Rd's sign-and-cross-product unwrap equals MATLAB unwrap of the atan2 angles, antiparallel bins included")
+    func unwrapCorrections() {
+        var seed: UInt32 = 7
+        func rnd() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 2 - 1 }
+        var S = (0..<3000).map { _ in ComplexD(rnd(), rnd()) }
+        // Exactly and nearly antiparallel neighbours, zeros of both signs, real-axis points.
+        for k in stride(from: 10, to: 2990, by: 97) { S[k + 1] = ComplexD(-S[k].re, -S[k].im) }
+        for k in stride(from: 20, to: 2990, by: 89) { S[k + 1] = ComplexD(-S[k].re * 1.000000001, -S[k].im) }
+        S[500] = ComplexD(-1, 0); S[501] = ComplexD(-1, -0.0); S[502] = ComplexD(0, 0); S[503] = ComplexD(-2, -0.0); S[504] = ComplexD(-1, 0)
+        let fast = RdMSP.unwrapCorrections(S)
+        var corr = 0.0
+        for k in 1..<S.count {
+            let d = S[k].angle - S[k - 1].angle
+            if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+            #expect(fast[k] == corr, "bin \(k)")
+        }
+    }
 }
