@@ -132,8 +132,25 @@ struct TrueEnvelope: Sendable {
             for _ in 0..<200 {
                 // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
                 // the sum folded onto k ≤ q.
-                for k in 1..<q { plus[k] = a[k] + a[h - k]; minus[k] = a[k] - a[h - k] }
-                plus[q] = a[q]; minus[q] = a[q]
+                // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
+                a.withUnsafeBufferPointer { ap in
+                    plus.withUnsafeMutableBufferPointer { pp in
+                        minus.withUnsafeMutableBufferPointer { mp in
+                            let ab = UnsafeRawPointer(ap.baseAddress!)
+                            var k = 1
+                            while k + 8 <= q {
+                                let lo = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                let v = ab.loadUnaligned(fromByteOffset: 4 * (h - k - 7), as: SIMD8<Float>.self)
+                                let hi = SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+                                UnsafeMutableRawPointer(pp.baseAddress! + k).storeBytes(of: lo + hi, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(mp.baseAddress! + k).storeBytes(of: lo - hi, as: SIMD8<Float>.self)
+                                k += 8
+                            }
+                            while k < q { pp[k] = ap[k] + ap[h - k]; mp[k] = ap[k] - ap[h - k]; k += 1 }
+                            pp[q] = ap[q]; mp[q] = ap[q]
+                        }
+                    }
+                }
                 plus.withUnsafeBufferPointer { pp in
                     minus.withUnsafeBufferPointer { mp in
                         // Four rows of one parity (same folded input) per pass over k; each
