@@ -272,14 +272,30 @@ enum RdMSP {
     /// Per-frame constants of the criterion: the real-cepstrum FFT plan of length 2(L−1)
     /// and e^{−2πijk/len} for the 9 bins used.
     struct CostContext {
-        let fft: FFT
-        let cosT: [[Double]], sinT: [[Double]]
+        /// The first o + 1 bins of the log minimum-phase spectrum are linear in log|N|:
+        /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
+        /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
+        let kc: [[Double]], ks: [[Double]]
         init(L: Int) {
-            let len = 2 * (L - 1)
-            fft = FFT(count: max(1, len))
+            let len = max(1, 2 * (L - 1))
             let o = min(len - 1, 8)
-            cosT = (0...max(0, o)).map { k in (0..<L).map { j in cos(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
-            sinT = (0...max(0, o)).map { k in (0..<L).map { j in sin(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
+            let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
+            let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
+            var kc = [[Double]](repeating: [Double](repeating: 0, count: L), count: o + 1), ks = kc
+            for m in 0..<L {
+                let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+                for j in 0..<L {
+                    // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
+                    let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                    let c = wm * fw * cosLen[(j * m) % len]
+                    for k in 0...o {
+                        let t = (j * k) % len
+                        kc[k][m] += c * cosLen[t]      // cos(−2πjk/len)
+                        ks[k][m] -= c * sinLen[t]      // sin(−2πjk/len)
+                    }
+                }
+            }
+            self.kc = kc; self.ks = ks
         }
     }
 
@@ -291,24 +307,17 @@ enum RdMSP {
         for k in 1..<L { N[k] = M[k] / G[k - 1] }
         N[L - 1] = ComplexD(N[L - 2].abs)
         N[0] = ComplexD(N[1].abs)
-        // Full spectrum of length 2(L−1), real cepstrum, folded, first 9 bins of the log
-        // minimum-phase spectrum.
+        // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the
+        // full spectrum of length 2(L−1), by the precomputed linear map (Double).
         let len = 2 * (L - 1)
-        var logAbs = [Double](repeating: 0, count: len)
+        var logAbs = [Double](repeating: 0, count: L)
         for k in 0..<L { logAbs[k] = log(N[k].abs) }
-        for k in 1..<(L - 1) { logAbs[len - k] = logAbs[k] }
         let o = min(len - 1, 8)
-        // rcc = real(ifft(log|N|)) (even, real): one FFT.
-        var fr = logAbs.map { Float($0) }, fi = [Float](repeating: 0, count: len)
-        ctx.fft.forward(re: &fr, im: &fi)
-        let rcc = (0..<L).map { Double(fr[$0]) / Double(len) }
-        var folded = rcc
-        for j in 1..<(L - 1) { folded[j] = 2 * rcc[j] }
         var P = [Double](repeating: 0, count: o + 1)
         for k in 0...o {
             var lr = 0.0, li = 0.0
-            let ck = ctx.cosT[k], sk = ctx.sinT[k]
-            for j in 0..<L { lr += folded[j] * ck[j]; li += folded[j] * sk[j] }
+            let ck = ctx.kc[k], sk = ctx.ks[k]
+            for m in 0..<L { lr += logAbs[m] * ck[m]; li += logAbs[m] * sk[m] }
             // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min.
             let R = N[k].conj / ComplexD.exp(ComplexD(lr, li))
             P[k] = R.angle

@@ -102,4 +102,28 @@ struct KernelTests {
             #expect(fast[k] == corr, "bin \(k)")
         }
     }
+
+    @Test("Rd's linear map to the log minimum-phase bins equals real cepstrum, folding and DFT",
+          arguments: [3, 17, 41, 68, 160])
+    func rdMinimumPhaseMap(L: Int) {
+        var seed = UInt32(L)
+        let logAbs = (0..<L).map { _ -> Double in seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 6 - 3 }
+        // Reference: even spectrum of length 2(L−1), real(ifft), fold, DFT bins 0…o.
+        let len = 2 * (L - 1), o = min(len - 1, 8)
+        var full = [Double](repeating: 0, count: len)
+        for k in 0..<L { full[k] = logAbs[k] }
+        for k in 1..<(L - 1) { full[len - k] = logAbs[k] }
+        let rcc = (0..<L).map { j in (0..<len).reduce(0.0) { $0 + full[$1] * cos(2 * Double.pi * Double(j * $1 % len) / Double(len)) } / Double(len) }
+        let folded = (0..<L).map { j in j == 0 || j == L - 1 ? rcc[j] : 2 * rcc[j] }
+        let ctx = RdMSP.CostContext(L: L)
+        for k in 0...o {
+            var lr = 0.0, li = 0.0, fr = 0.0, fi = 0.0
+            for j in 0..<L {
+                let a = -2 * Double.pi * Double(j * k % len) / Double(len)
+                lr += folded[j] * cos(a); li += folded[j] * sin(a)
+                fr += logAbs[j] * ctx.kc[k][j]; fi += logAbs[j] * ctx.ks[k][j]
+            }
+            #expect(abs(fr - lr) < 1e-9 && abs(fi - li) < 1e-9, "L=\(L) k=\(k): \(fr) \(lr) \(fi) \(li)")
+        }
+    }
 }
