@@ -281,20 +281,29 @@ enum RdMSP {
             let o = min(len - 1, 8)
             let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
             let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
-            var kc = [[Double]](repeating: [Double](repeating: 0, count: L), count: o + 1), ks = kc
-            for m in 0..<L {
-                let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
-                for j in 0..<L {
-                    // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
-                    let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
-                    let c = wm * fw * cosLen[(j * m) % len]
-                    for k in 0...o {
-                        let t = (j * k) % len
-                        kc[k][m] += c * cosLen[t]      // cos(−2πjk/len)
-                        ks[k][m] -= c * sinLen[t]      // sin(−2πjk/len)
+            // Flat (o + 1) × L accumulation, then split into rows.
+            var fc = [Double](repeating: 0, count: (o + 1) * L), fs = fc
+            fc.withUnsafeMutableBufferPointer { cp in
+                fs.withUnsafeMutableBufferPointer { sp in
+                    for m in 0..<L {
+                        let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+                        for j in 0..<L {
+                            // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
+                            let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                            let c = wm * fw * cosLen[(j * m) % len]
+                            var t = 0
+                            for k in 0...o {
+                                cp[k * L + m] += c * cosLen[t]      // cos(−2πjk/len)
+                                sp[k * L + m] -= c * sinLen[t]      // sin(−2πjk/len)
+                                t += j
+                                if t >= len { t -= len }
+                            }
+                        }
                     }
                 }
             }
+            let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
+            let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
             self.kc = kc; self.ks = ks
         }
     }
