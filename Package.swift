@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 // Sentio: live multimodal sentiment analysis. One target per pipeline stage (DESIGN.md §2).
 import PackageDescription
+import Foundation
+
+// Numeric kernels (DSP, Acoustics) for a given CPU when SENTIO_TARGET_CPU is set at build
+// time, e.g. `SENTIO_TARGET_CPU=haswell swift build -c release` (AVX2 lanes for the SIMD
+// loops; same IEEE results, no FMA contraction). Default: the portable baseline.
+let kernelFlags = ["-O"] + (ProcessInfo.processInfo.environment["SENTIO_TARGET_CPU"].map { ["-target-cpu", $0] } ?? [])
 
 let package = Package(
     name: "Sentio",
@@ -37,8 +43,8 @@ let package = Package(
         // Stages.
         .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "CHDF5", .product(name: "Logging", package: "swift-log")]),
         // Numeric kernels are optimised even in debug builds so that the test suite stays fast.
-        .target(name: "DSP", swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "DSP", swiftSettings: [.unsafeFlags(kernelFlags)]),
+        .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(kernelFlags)]),
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Text", dependencies: ["Tensor"]),

@@ -72,6 +72,10 @@ public struct AcousticExtractor: Sendable {
     private var nextFeature = 0
     private var ready: [AcousticFrame] = []
 
+    /// Rd criterion constants by harmonic count (F0 in 50…500 Hz bounds the count to
+    /// about 150 entries).
+    private var rdContexts: [Int: RdMSP.CostContext] = [:]
+
     private var peakSlope = PeakSlopeStage()
     private let envelope = TrueEnvelope()
     private let mcepFFT = RealFFT(count: 4096)
@@ -301,11 +305,10 @@ public struct AcousticExtractor: Sendable {
         var rd: [Int: (rd: Float, conf: Float)] = [:]
         let rdLo = max(0, finalBase, r.k0 - 5), rdHi = min(nextFinal - 1, r.k1 - 4)
         if rdLo <= rdHi {
-            var contexts: [Int: RdMSP.CostContext] = [:]
             for j in rdLo...rdHi {
                 let fr = finals[j - finalBase]
                 rd[j] = RdMSP.estimate(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity),
-                                       contexts: &contexts)
+                                       contexts: &rdContexts)
             }
         }
         for k in r.k0..<r.k1 {

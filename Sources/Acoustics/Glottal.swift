@@ -120,15 +120,9 @@ enum Glottal {
         let bw = Window.blackman(2 * halfL + 1)
         let scale = 1 / Float(bw.count)
         // filter(Blackwin, numel(Blackwin), wave), then shift by halfL, zero the ends.
-        var mbsF = [Float](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { xp in
-            for i in 0..<n {
-                var s: Float = 0
-                let jmax = min(bw.count - 1, i)
-                for j in 0...jmax { s += bw[j] * xp[i - j] }
-                mbsF[i] = s * scale
-            }
-        }
+        // Σ_j bw_j·x_{i−j} in tap order (Filter.fir's order), then the 1/len scale.
+        var mbsF = x.withUnsafeBufferPointer { Filter.fir(bw, $0) }
+        for i in 0..<n { mbsF[i] *= scale }
         var mbs = [Double](repeating: 0, count: n)
         for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
         mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
@@ -373,8 +367,7 @@ enum Glottal {
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
                 // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
                 let mag = h1h2FFT.magnitude(fr)
-                var (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
-                hv = hv.map { 20 * log10($0) }
+                let (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
                 let harmNum = Int((5000 / f0).rounded(.down))
                 if hk.count >= 5 && harmNum >= 2 {
                     func nearest(_ h: Int) -> Int {
@@ -382,7 +375,8 @@ enum Glottal {
                         for (i, k) in hk.enumerated() { let d = abs(Float(k) - Float(h) * f0); if d < bd { bd = d; bi = i } }
                         return bi
                     }
-                    h1h2 = hv[nearest(1)] - hv[nearest(2)]
+                    // dB of the two peaks used only.
+                    h1h2 = 20 * log10(hv[nearest(1)]) - 20 * log10(hv[nearest(2)])
                 }
             }
             // PSP (Alku et al. 1997) on the flow between the two previous GCIs.

@@ -198,64 +198,78 @@ enum HMPD {
     static func filtfiltRows(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
         let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
         var v = [Double](repeating: 0, count: L * w)
-        for r in 0..<L {
-            for c in 0..<w {
-                let val: Double
+        var y = [Double](repeating: 0, count: L * w)
+        var z = [Double](repeating: 0, count: nT * w)
+        var s = [Double](repeating: 0, count: w)
+        let boxcar = b.allSatisfy { $0 == b[0] }
+        // Row loops on buffer pointers (vectorisable over the 513 bins); each element is
+        // computed by the same operations in the same order as the indexed loops.
+        x.withUnsafeBufferPointer { xp in
+        v.withUnsafeMutableBufferPointer { vp in
+        y.withUnsafeMutableBufferPointer { yp in
+        z.withUnsafeMutableBufferPointer { zp in
+        s.withUnsafeMutableBufferPointer { sp in
+            for r in 0..<L {
+                let dst = vp.baseAddress! + r * w
                 if r < lrefl {
-                    val = 2 * x[c] - x[(lrefl - r) * w + c]
+                    let a = xp.baseAddress!, m = xp.baseAddress! + (lrefl - r) * w
+                    for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
                 } else if r < lrefl + nT {
-                    val = x[(r - lrefl) * w + c]
+                    let a = xp.baseAddress! + (r - lrefl) * w
+                    for c in 0..<w { dst[c] = a[c] }
                 } else {
                     let i = r - lrefl - nT + 1
-                    val = 2 * x[(nT - 1) * w + c] - x[(nT - 1 - i) * w + c]
+                    let a = xp.baseAddress! + (nT - 1) * w, m = xp.baseAddress! + (nT - 1 - i) * w
+                    for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
                 }
-                v[r * w + c] = val
+            }
+            // Forward: y_r = Σ_j b_j v_max(0, r−j).
+            if boxcar {
+                for c in 0..<w { sp[c] = Double(n) * vp[c] }
+                for r in 0..<L {
+                    let old = vp.baseAddress! + max(0, r - n) * w, cur = vp.baseAddress! + r * w
+                    if r > 0 { for c in 0..<w { sp[c] += cur[c] - old[c] } }
+                    let yr = yp.baseAddress! + r * w
+                    for c in 0..<w { yr[c] = b[0] * sp[c] }
+                }
+            } else {
+                for r in 0..<L {
+                    let yr = yp.baseAddress! + r * w
+                    for j in 0..<n {
+                        let src = vp.baseAddress! + max(0, r - j) * w, bj = b[j]
+                        for c in 0..<w { yr[c] += bj * src[c] }
+                    }
+                }
+            }
+            // Backward: z_r = Σ_j b_j y_min(L−1, r+j), kept for the original rows only.
+            if boxcar {
+                for c in 0..<w { sp[c] = 0 }
+                let top = L - 1
+                // s = Σ_{j<n} y_min(top, lrefl+nT−1+j) for the last kept row, then slide down.
+                let last = lrefl + nT - 1
+                for j in 0..<n { let src = yp.baseAddress! + min(top, last + j) * w; for c in 0..<w { sp[c] += src[c] } }
+                var r = last
+                while r >= lrefl {
+                    let dst = zp.baseAddress! + (r - lrefl) * w
+                    for c in 0..<w { dst[c] = b[0] * sp[c] }
+                    if r == lrefl { break }
+                    let add = yp.baseAddress! + (r - 1) * w, drop = yp.baseAddress! + min(top, r - 1 + n) * w
+                    for c in 0..<w { sp[c] += add[c] - drop[c] }
+                    r -= 1
+                }
+            } else {
+                for r in lrefl..<(lrefl + nT) {
+                    let dst = zp.baseAddress! + (r - lrefl) * w
+                    for j in 0..<n {
+                        let src = yp.baseAddress! + min(L - 1, r + j) * w, bj = b[j]
+                        for c in 0..<w { dst[c] += bj * src[c] }
+                    }
+                }
             }
         }
-        let boxcar = b.allSatisfy { $0 == b[0] }
-        // Forward: y_r = Σ_j b_j v_max(0, r−j).
-        var y = [Double](repeating: 0, count: L * w)
-        if boxcar {
-            var s = [Double](repeating: 0, count: w)
-            for c in 0..<w { s[c] = Double(n) * v[c] }
-            for r in 0..<L {
-                let old = max(0, r - n) * w, cur = r * w
-                if r > 0 { for c in 0..<w { s[c] += v[cur + c] - v[old + c] } }
-                for c in 0..<w { y[cur + c] = b[0] * s[c] }
-            }
-        } else {
-            for r in 0..<L {
-                for j in 0..<n {
-                    let src = max(0, r - j) * w, bj = b[j]
-                    for c in 0..<w { y[r * w + c] += bj * v[src + c] }
-                }
-            }
         }
-        // Backward: z_r = Σ_j b_j y_min(L−1, r+j), kept for the original rows only.
-        var z = [Double](repeating: 0, count: nT * w)
-        if boxcar {
-            var s = [Double](repeating: 0, count: w)
-            let top = L - 1
-            // s = Σ_{j<n} y_min(top, lrefl+nT−1+j) for the last kept row, then slide down.
-            let last = lrefl + nT - 1
-            for j in 0..<n { let src = min(top, last + j) * w; for c in 0..<w { s[c] += y[src + c] } }
-            var r = last
-            while r >= lrefl {
-                let dst = (r - lrefl) * w
-                for c in 0..<w { z[dst + c] = b[0] * s[c] }
-                if r == lrefl { break }
-                let add = (r - 1) * w, drop = min(top, r - 1 + n) * w
-                for c in 0..<w { s[c] += y[add + c] - y[drop + c] }
-                r -= 1
-            }
-        } else {
-            for r in lrefl..<(lrefl + nT) {
-                let dst = (r - lrefl) * w
-                for j in 0..<n {
-                    let src = min(L - 1, r + j) * w, bj = b[j]
-                    for c in 0..<w { z[dst + c] += bj * y[src + c] }
-                }
-            }
+        }
+        }
         }
         return z
     }

@@ -68,15 +68,19 @@ enum RdMSP {
         var freqBins = (1...maxH).map { step * Double($0) }
         var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
         // v_findpeaks(log|S|, 'q'): strict maxima with quadratic interpolation (1-based k).
-        let logS = S.map { log($0.abs) }
+        // log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
+        // only around those (the same values and tests as on the whole log spectrum).
+        let absS = S.map(\.abs)
         var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where logS[i] > logS[i - 1] && logS[i] > logS[i + 1] && logS[i].isFinite {
-            let b = 0.5 * (logS[i + 1] - logS[i - 1])
-            let a = logS[i] - b - logS[i - 1]
+        for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
+            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
+            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
+            let b = 0.5 * (l2 - l0)
+            let a = l1 - b - l0
             if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(logS[i] + 0.25 * b * b / a)
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
             } else {
-                pk.append(Double(i + 1)); pv.append(logS[i])
+                pk.append(Double(i + 1)); pv.append(l1)
             }
         }
         if !pk.isEmpty {
@@ -90,23 +94,16 @@ enum RdMSP {
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
-        var unwrapped = [Double](repeating: 0, count: h + 1)
-        let angles = S.map(\.angle)
-        unwrapped[0] = angles[0]
-        var corr = 0.0
-        for k in 1...h {
-            // MATLAB unwrap: jumps larger than π are brought back by multiples of 2π.
-            let d = angles[k] - angles[k - 1]
-            if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-            unwrapped[k] = angles[k] + corr
-        }
+        let corrections = unwrapCorrections(S)
+        func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
         var phases = [Double](repeating: 0, count: maxH)
         for j in 0..<maxH {
             let x = freqBins[j]
             if x < 0 || x > Double(h) { phases[j] = .nan; continue }
             let i0 = min(h - 1, Int(x.rounded(.down)))
             let t = x - Double(i0)
-            phases[j] = wrap(unwrapped[i0] + t * (unwrapped[i0 + 1] - unwrapped[i0]))
+            let u0 = unwrapped(i0), u1 = unwrapped(i0 + 1)
+            phases[j] = wrap(u0 + t * (u1 - u0))
         }
         // sins with DC; harmonic frequencies replaced by median spacing × index.
         var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
@@ -118,6 +115,35 @@ enum RdMSP {
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
         f = (0..<f.count).map { mf0 * Double($0) }
         return (f, amp, ph)
+    }
+
+    /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated
+    /// as unwrap does) added to each angle. Angles of consecutive bins in the same
+    /// half-plane (same sign bit of the imaginary part) differ by at most π; across the
+    /// real axis the sign of the cross product tells whether they differ by more than π,
+    /// and atan2 is evaluated only when that product is too small to decide.
+    static func unwrapCorrections(_ S: [ComplexD]) -> [Double] {
+        var out = [Double](repeating: 0, count: S.count)
+        var corr = 0.0
+        for k in 1..<max(1, S.count) {
+            let p = S[k - 1], q = S[k]
+            if p.im.sign != q.im.sign {
+                let cross = p.re * q.im - p.im * q.re
+                let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
+                if Swift.abs(cross) > 1e-9 * scale {
+                    // From the upper to the lower half-plane the angle drops by more than π
+                    // when q is less than π counter-clockwise of p (cross > 0); from lower
+                    // to upper it rises by more than π when cross < 0.
+                    if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
+                    if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
+                } else {
+                    let d = q.angle - p.angle
+                    if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+                }
+            }
+            out[k] = corr
+        }
+        return out
     }
 
     /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
@@ -162,8 +188,13 @@ enum RdMSP {
         return 0.5 * (lo + hi)
     }
 
-    /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
-    static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+    /// The LF model's constants for one period: return-phase decay e, growth a, E0 and
+    /// the shape terms of gfm_spec_lf.m (nil when the model has no valid root).
+    struct LFModel {
+        let Te: Double, Ta: Double, D: Double, wg: Double, e: Double, a: Double, E0: Double, s: Double, c: Double
+    }
+
+    static func lfModel(t0: Double, te: Double, tp: Double, ta: Double) -> LFModel? {
         let Te = te * t0, Tp = tp * t0, Ta = ta * t0
         let wg = Double.pi / Tp
         let D = t0 - Te
@@ -187,58 +218,115 @@ enum RdMSP {
         guard idx >= 0 else { return nil }
         let a = bisect(fa, grid[idx], grid[idx + 1])
         let E0 = -1 / (exp(a * Te) * s)
+        return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
+    }
+
+    /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
+    static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        guard let m = lfModel(t0: t0, te: te, tp: tp, ta: ta) else { return nil }
+        let (Te, Ta, D, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.D, m.wg, m.e, m.a, m.E0, m.s, m.c)
+        // exp((a − jw)·Te) = exp(a·Te)·e^{−jw·Te}, and e^{−jw·Te} is P3's factor.
+        let eaTe = exp(a * Te)
         return freqs.map { f in
             let jw = ComplexD(0, 2 * Double.pi * f)
             let am = ComplexD(a) - jw
+            let theta = am.im * Te
+            let rot = ComplexD(cos(theta), sin(theta))
             let P1 = ComplexD(E0) / (am * am + ComplexD(wg * wg))
-            let P2 = ComplexD(wg) + ComplexD.exp(am * ComplexD(Te)) * (am * ComplexD(s) - ComplexD(wg * c))
-            let P3 = ComplexD.exp(ComplexD(0, -2 * Double.pi * f * Te)) / ((ComplexD(e * Ta) * jw) * (ComplexD(e) + jw))
-            let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD.exp(ComplexD(0, -2 * Double.pi * f * D))) - ComplexD(e * Ta) * jw
+            let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * ComplexD(s) - ComplexD(wg * c))
+            let P3 = rot / ((ComplexD(e * Ta) * jw) * (ComplexD(e) + jw))
+            let thetaD = -2 * Double.pi * f * D
+            let P4 = ComplexD(e * (1 - e * Ta)) * (ComplexD(1) - ComplexD(cos(thetaD), sin(thetaD))) - ComplexD(e * Ta) * jw
             return (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
+    }
+
+    /// `lfSpectrum` at the harmonics f0·1 … f0·count with T0 = 1/f0: e^{−j2πk·f0·Te} by a
+    /// rotation recurrence, and e^{−j2πk·f0·D} = e^{+j2πk·f0·Te} (f0·D = 1 − f0·Te), so no
+    /// trigonometric call per harmonic (relative difference to `lfSpectrum` ~1e−13).
+    static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return nil }
+        let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
+        let eaTe = exp(a * Te)
+        let step = -2 * Double.pi * f0 * Te
+        let r1 = ComplexD(cos(step), sin(step))
+        var rot = ComplexD(1)
+        var out = [ComplexD](); out.reserveCapacity(count)
+        let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
+        let k4 = ComplexD(e * (1 - e * Ta))
+        for k in stride(from: 1, through: count, by: 1) {
+            rot = rot * r1
+            let f = f0 * Double(k)
+            let jw = ComplexD(0, 2 * Double.pi * f)
+            let am = ComplexD(a) - jw
+            let P1 = ComplexD(E0) / (am * am + wg2)
+            let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * sC - wgc)
+            let P3 = rot / ((eTa * jw) * (ComplexD(e) + jw))
+            let P4 = k4 * (ComplexD(1) - rot.conj) - eTa * jw
+            out.append((P1 * P2 + P3 * P4) * ComplexD(fs))
+        }
+        return out
     }
 
     /// optimfnRd of rd_msp.m.
     /// Per-frame constants of the criterion: the real-cepstrum FFT plan of length 2(L−1)
     /// and e^{−2πijk/len} for the 9 bins used.
     struct CostContext {
-        let fft: FFT
-        let cosT: [[Double]], sinT: [[Double]]
+        /// The first o + 1 bins of the log minimum-phase spectrum are linear in log|N|:
+        /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
+        /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
+        let kc: [[Double]], ks: [[Double]]
         init(L: Int) {
-            let len = 2 * (L - 1)
-            fft = FFT(count: max(1, len))
+            let len = max(1, 2 * (L - 1))
             let o = min(len - 1, 8)
-            cosT = (0...max(0, o)).map { k in (0..<L).map { j in cos(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
-            sinT = (0...max(0, o)).map { k in (0..<L).map { j in sin(-2 * Double.pi * Double((j * k) % max(1, len)) / Double(max(1, len))) } }
+            let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
+            let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
+            // Flat (o + 1) × L accumulation, then split into rows.
+            var fc = [Double](repeating: 0, count: (o + 1) * L), fs = fc
+            fc.withUnsafeMutableBufferPointer { cp in
+                fs.withUnsafeMutableBufferPointer { sp in
+                    for m in 0..<L {
+                        let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+                        for j in 0..<L {
+                            // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
+                            let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                            let c = wm * fw * cosLen[(j * m) % len]
+                            var t = 0
+                            for k in 0...o {
+                                cp[k * L + m] += c * cosLen[t]      // cos(−2πjk/len)
+                                sp[k * L + m] -= c * sinLen[t]      // sin(−2πjk/len)
+                                t += j
+                                if t >= len { t -= len }
+                            }
+                        }
+                    }
+                }
+            }
+            let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
+            let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
+            self.kc = kc; self.ks = ks
         }
     }
 
     static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
         let L = M.count
         let (te, tp, ta) = rd2tetpta(rd)
-        guard let G = lfSpectrum((1..<L).map { f0 * Double($0) }, fs: fs, t0: 1 / f0, te: te, tp: tp, ta: ta) else { return .infinity }
+        guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
         var N = [ComplexD](repeating: ComplexD(0), count: L)
         for k in 1..<L { N[k] = M[k] / G[k - 1] }
         N[L - 1] = ComplexD(N[L - 2].abs)
         N[0] = ComplexD(N[1].abs)
-        // Full spectrum of length 2(L−1), real cepstrum, folded, first 9 bins of the log
-        // minimum-phase spectrum.
+        // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the
+        // full spectrum of length 2(L−1), by the precomputed linear map (Double).
         let len = 2 * (L - 1)
-        var logAbs = [Double](repeating: 0, count: len)
+        var logAbs = [Double](repeating: 0, count: L)
         for k in 0..<L { logAbs[k] = log(N[k].abs) }
-        for k in 1..<(L - 1) { logAbs[len - k] = logAbs[k] }
         let o = min(len - 1, 8)
-        // rcc = real(ifft(log|N|)) (even, real): one FFT.
-        var fr = logAbs.map { Float($0) }, fi = [Float](repeating: 0, count: len)
-        ctx.fft.forward(re: &fr, im: &fi)
-        let rcc = (0..<L).map { Double(fr[$0]) / Double(len) }
-        var folded = rcc
-        for j in 1..<(L - 1) { folded[j] = 2 * rcc[j] }
         var P = [Double](repeating: 0, count: o + 1)
         for k in 0...o {
             var lr = 0.0, li = 0.0
-            let ck = ctx.cosT[k], sk = ctx.sinT[k]
-            for j in 0..<L { lr += folded[j] * ck[j]; li += folded[j] * sk[j] }
+            let ck = ctx.kc[k], sk = ctx.ks[k]
+            for m in 0..<L { lr += logAbs[m] * ck[m]; li += logAbs[m] * sk[m] }
             // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min.
             let R = N[k].conj / ComplexD.exp(ComplexD(lr, li))
             P[k] = R.angle

@@ -22,13 +22,14 @@ struct SRHAnalyzer: Sendable {
         mean /= Float(n)
         if !mean.isFinite { return nil }
         for i in 0..<n { x[i] -= mean }
-        let (re, im) = fft.forward(x)
-        // specMat = |X| at bins 0..7999, normalised to unit L2 norm.
-        var mag = [Float](repeating: 0, count: 8000)
-        var ss: Float = 0
-        for k in 0..<8000 { let m = (re[k] * re[k] + im[k] * im[k]).squareRoot(); mag[k] = m; ss += m * m }
-        let norm = ss.squareRoot()
+        // specMat = |X| at bins 0..7999, normalised to unit L2 norm. The curve reads bins
+        // below 5·f0Max only; the norm comes from Parseval on the frame:
+        // Σ_{k<N/2} |X_k|² = (N·Σ x² + X_0² − X_{N/2}²) / 2.
+        let (re, im) = fft.forward(x, bins: SRHAnalyzer.usedBins)
+        let norm = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
         guard norm > 0, norm.isFinite else { return nil }
+        var mag = [Float](repeating: 0, count: SRHAnalyzer.usedBins)
+        for k in 0..<SRHAnalyzer.usedBins { mag[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
         let inv = 1 / norm
         let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
         var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
@@ -43,6 +44,20 @@ struct SRHAnalyzer: Sendable {
             out[f - f0Min] = s * inv
         }
         return out
+    }
+
+    /// Bins the curve reads: h·f − 1 for h ≤ 5, f ≤ f0Max.
+    static let usedBins = nHarmonics * f0Max
+
+    /// √(Σ_{k=0}^{N/2−1} |X_k|²) of the `dftLength`-point DFT of `x` (zero-padded, even
+    /// length), by Parseval in Double.
+    static func halfSpectrumNorm(_ x: [Float], dftLength n: Int) -> Float {
+        var e = 0.0, dc = 0.0, alt = 0.0
+        for (i, v) in x.enumerated() {
+            let d = Double(v)
+            e += d * d; dc += d; alt += i % 2 == 0 ? d : -d
+        }
+        return Float(max(0, (Double(n) * e + dc * dc - alt * alt) / 2).squareRoot())
     }
 
     /// `[SRHVal, F0] = max(SRHmat)` where SRHmat has zero rows 1..f0min−1 (so a curve

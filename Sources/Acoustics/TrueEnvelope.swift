@@ -127,52 +127,63 @@ struct TrueEnvelope: Sendable {
         var lv = [Float](repeating: 0, count: w)
         // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
         var plus = [Float](repeating: 0, count: tw), minus = plus
-        var even = [Float](repeating: 0, count: tw), odd = even
         let invN = 1 / Float(n)
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
             for _ in 0..<200 {
                 // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
                 // the sum folded onto k ≤ q.
-                for k in 1..<q { plus[k] = a[k] + a[h - k]; minus[k] = a[k] - a[h - k] }
-                plus[q] = a[q]; minus[q] = a[q]
+                // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
+                a.withUnsafeBufferPointer { ap in
+                    plus.withUnsafeMutableBufferPointer { pp in
+                        minus.withUnsafeMutableBufferPointer { mp in
+                            let ab = UnsafeRawPointer(ap.baseAddress!)
+                            var k = 1
+                            while k + 8 <= q {
+                                let lo = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                let v = ab.loadUnaligned(fromByteOffset: 4 * (h - k - 7), as: SIMD8<Float>.self)
+                                let hi = SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+                                UnsafeMutableRawPointer(pp.baseAddress! + k).storeBytes(of: lo + hi, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(mp.baseAddress! + k).storeBytes(of: lo - hi, as: SIMD8<Float>.self)
+                                k += 8
+                            }
+                            while k < q { pp[k] = ap[k] + ap[h - k]; mp[k] = ap[k] - ap[h - k]; k += 1 }
+                            pp[q] = ap[q]; mp[q] = ap[q]
+                        }
+                    }
+                }
                 plus.withUnsafeBufferPointer { pp in
                     minus.withUnsafeBufferPointer { mp in
-                        // Rows j and j + 2 (same parity, same folded input) in one pass; each
-                        // row's sum is formed as in a one-row pass.
-                        var j = 0
-                        while j <= order {
-                            let pair = j + 2 <= order
-                            let row = tab.baseAddress! + j * tw, row2 = row + 2 * tw
-                            let src = j % 2 == 0 ? pp.baseAddress! : mp.baseAddress!
-                            var acc = SIMD8<Float>(repeating: 0), acc2 = acc
-                            var k = 1
-                            if pair {
-                                while k + 8 <= q + 1 {
+                        // Four rows of one parity (same folded input) per pass over k; each
+                        // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail).
+                        let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
+                        for parity in 0...min(1, order) {
+                            let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
+                            let sign: Float = parity == 0 ? 1 : -1
+                            let ends = a[0] + sign * a[h]
+                            var j = parity
+                            while j <= order {
+                                let rows = min(4, (order - j) / 2 + 1)
+                                let r0 = tab.baseAddress! + j * tw
+                                let r1 = rows > 1 ? r0 + 2 * tw : r0, r2 = rows > 2 ? r0 + 4 * tw : r0, r3 = rows > 3 ? r0 + 6 * tw : r0
+                                var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+                                var k = 1
+                                while k < kEnd {
                                     let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc2 += av * UnsafeRawPointer(row2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
                                     k += 8
                                 }
-                            } else {
-                                while k + 8 <= q + 1 {
-                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc += av * UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    k += 8
+                                for r in 0..<rows {
+                                    var sum = (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3).sum()
+                                    let row = r0 + 2 * r * tw
+                                    var kk = kEnd
+                                    while kk <= q { sum += src[kk] * row[kk]; kk += 1 }
+                                    cca[j + 2 * r] = (ends + 2 * sum) * invN
                                 }
+                                j += 2 * rows
                             }
-                            let k0 = k
-                            var sum = acc.sum()
-                            while k <= q { sum += src[k] * row[k]; k += 1 }
-                            let sign: Float = j % 2 == 0 ? 1 : -1
-                            cca[j] = (a[0] + sign * a[h] + 2 * sum) * invN
-                            if pair {
-                                var sum2 = acc2.sum()
-                                k = k0
-                                while k <= q { sum2 += src[k] * row2[k]; k += 1 }
-                                cca[j + 2] = (a[0] + sign * a[h] + 2 * sum2) * invN
-                            }
-                            // 0,2 → 1,3 → 4,6 → 5,7 …
-                            j += j % 2 == 0 ? 1 : 3
                         }
                     }
                 }
@@ -204,37 +215,91 @@ struct TrueEnvelope: Sendable {
                 let lambda = (ei + eo) / ei
                 for j in 0...order { cc[j] = lambda * win[j] * (ccp[j] - cc[j]) + cc[j] }
                 // lv[k] = Σ_j cc_j cos(2πjk/N): even and odd j on k ≤ q, then
-                // lv[k] = E_k + O_k and lv[h − k] = E_k − O_k.
-                even.withUnsafeMutableBufferPointer { ep in
-                    odd.withUnsafeMutableBufferPointer { op in
-                        for k in 0..<tw { ep[k] = cc[0]; op[k] = 0 }
+                // lv[k] = E_k + O_k and lv[h − k] = E_k − O_k. Sixteen k at a time kept in
+                // registers over all rows; each E_k, O_k is summed in the same order as a
+                // row-by-row pass (rows j…j+3 grouped as (c_j r_j + c_{j+2} r_{j+2})).
+                lv.withUnsafeMutableBufferPointer { lp in
+                    let base = tab.baseAddress!
+                    var kb = 0
+                    while kb + 16 <= tw {
+                        var e0 = SIMD8<Float>(repeating: cc[0]), e1 = e0
+                        var o0 = SIMD8<Float>(repeating: 0), o1 = o0
+                        @inline(__always) func ld(_ r: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+                            (UnsafeRawPointer(r + kb).loadUnaligned(as: SIMD8<Float>.self),
+                             UnsafeRawPointer(r + kb + 8).loadUnaligned(as: SIMD8<Float>.self))
+                        }
                         var j = 1
                         while j + 3 <= order {
-                            let r1 = tab.baseAddress! + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                            let c1 = cc[j], c2 = cc[j + 1], c3 = cc[j + 2], c4 = cc[j + 3]
-                            // j odd: rows j, j+2 are odd; j+1, j+3 even.
-                            for k in 0..<tw {
-                                op[k] += c1 * r1[k] + c3 * r3[k]
-                                ep[k] += c2 * r2[k] + c4 * r4[k]
-                            }
+                            let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
+                            let c1 = SIMD8<Float>(repeating: cc[j]), c2 = SIMD8<Float>(repeating: cc[j + 1])
+                            let c3 = SIMD8<Float>(repeating: cc[j + 2]), c4 = SIMD8<Float>(repeating: cc[j + 3])
+                            let (a1, b1) = ld(r1), (a2, b2) = ld(r2), (a3, b3) = ld(r3), (a4, b4) = ld(r4)
+                            o0 += c1 * a1 + c3 * a3; o1 += c1 * b1 + c3 * b3
+                            e0 += c2 * a2 + c4 * a4; e1 += c2 * b2 + c4 * b4
                             j += 4
                         }
                         while j <= order {
-                            let r = tab.baseAddress! + j * tw, cj = cc[j]
-                            if j % 2 == 0 { for k in 0..<tw { ep[k] += cj * r[k] } } else { for k in 0..<tw { op[k] += cj * r[k] } }
+                            let cj = SIMD8<Float>(repeating: cc[j])
+                            let (a1, b1) = ld(base + j * tw)
+                            if j % 2 == 0 { e0 += cj * a1; e1 += cj * b1 } else { o0 += cj * a1; o1 += cj * b1 }
                             j += 1
                         }
-                        lv.withUnsafeMutableBufferPointer { lp in
-                            for k in 0...q { lp[k] = ep[k] + op[k] }
-                            for k in 0..<q { lp[h - k] = ep[k] - op[k] }
+                        for l in 0..<8 {
+                            let k = kb + l
+                            lp[k] = e0[l] + o0[l]
+                            if k < q { lp[h - k] = e0[l] - o0[l] }
+                            let k2 = kb + 8 + l
+                            lp[k2] = e1[l] + o1[l]
+                            if k2 < q { lp[h - k2] = e1[l] - o1[l] }
                         }
+                        kb += 16
+                    }
+                    // Remaining k (k = q for N = 4096), scalar in the same order.
+                    for k in kb..<tw {
+                        var e = cc[0], o: Float = 0
+                        var j = 1
+                        while j + 3 <= order {
+                            let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
+                            o += cc[j] * r1[k] + cc[j + 2] * r3[k]
+                            e += cc[j + 1] * r2[k] + cc[j + 3] * r4[k]
+                            j += 4
+                        }
+                        while j <= order {
+                            if j % 2 == 0 { e += cc[j] * base[j * tw + k] } else { o += cc[j] * base[j * tw + k] }
+                            j += 1
+                        }
+                        if k <= q { lp[k] = e + o }
+                        if k < q { lp[h - k] = e - o }
                     }
                 }
+                // A = max(A, lv) and max(A0 − lv), eight bins at a time (NaN differences
+                // are skipped as in the scalar comparison).
                 var maxDiff = -Float.infinity
-                for k in 0...h {
-                    if lv[k] > a[k] { a[k] = lv[k] }
-                    let d = a0[k] - lv[k]
-                    if d > maxDiff { maxDiff = d }
+                a.withUnsafeMutableBufferPointer { ap in
+                    a0.withUnsafeBufferPointer { a0p in
+                        lv.withUnsafeBufferPointer { lp in
+                            let ab = UnsafeMutableRawPointer(ap.baseAddress!)
+                            let a0b = UnsafeRawPointer(a0p.baseAddress!), lb = UnsafeRawPointer(lp.baseAddress!)
+                            var mv = SIMD8<Float>(repeating: -.infinity)
+                            var k = 0
+                            while k + 8 <= w {
+                                let l = lb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                var av = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                av.replace(with: l, where: l .> av)
+                                ab.storeBytes(of: av, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                let d = a0b.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self) - l
+                                mv.replace(with: d, where: d .> mv)
+                                k += 8
+                            }
+                            for l in 0..<8 where mv[l] > maxDiff { maxDiff = mv[l] }
+                            while k < w {
+                                if lp[k] > ap[k] { ap[k] = lp[k] }
+                                let d = a0p[k] - lp[k]
+                                if d > maxDiff { maxDiff = d }
+                                k += 1
+                            }
+                        }
+                    }
                 }
                 if maxDiff <= dblim || !maxDiff.isFinite { break }
             }

@@ -109,9 +109,9 @@ public struct FFT: Sendable {
                                             }
                                         }
                                     } else if inX {
-                                        FFT.stage(r, m, s, xr, xi, ur, ui, wr, wi)
+                                        FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi)
                                     } else {
-                                        FFT.stage(r, m, s, ur, ui, xr, xi, wr, wi)
+                                        FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi)
                                     }
                                 }
                             }
@@ -124,6 +124,136 @@ public struct FFT: Sendable {
         }
         if !inX { re = yr; im = yi }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
+    }
+
+    /// Stages whose butterflies repeat over `s` contiguous q run on SIMD lanes (each lane
+    /// does the scalar arithmetic of one q, so the values are those of `stage`).
+    @inline(__always)
+    private static func dispatch(_ r: Int, _ m: Int, _ s: Int,
+                                 _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                                 _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                                 _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) {
+        if r <= 5 && s % 8 == 0 {
+            stageSIMD(SIMD8<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
+        } else if r <= 5 && s % 4 == 0 {
+            stageSIMD(SIMD4<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
+        } else {
+            stage(r, m, s, xr, xi, yr, yi, wr, wi)
+        }
+    }
+
+    /// `stage` for radix 2, 3, 4, 5 with q in blocks of V.scalarCount (s a multiple of it).
+    @inline(__always)
+    private static func stageSIMD<V: SIMD>(_: V.Type, _ r: Int, _ m: Int, _ s: Int,
+                                           _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                                           _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                                           _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) where V.Scalar == Float {
+        let sm = s * m, w = V.scalarCount
+        let xrb = UnsafeRawPointer(xr.baseAddress!), xib = UnsafeRawPointer(xi.baseAddress!)
+        let yrb = UnsafeMutableRawPointer(yr.baseAddress!), yib = UnsafeMutableRawPointer(yi.baseAddress!)
+        @inline(__always) func ld(_ b: UnsafeRawPointer, _ i: Int) -> V { b.loadUnaligned(fromByteOffset: i * 4, as: V.self) }
+        @inline(__always) func st(_ b: UnsafeMutableRawPointer, _ i: Int, _ v: V) { b.storeBytes(of: v, toByteOffset: i * 4, as: V.self) }
+        switch r {
+        case 2:
+            for p in 0..<m {
+                let w1r = V(repeating: wr[p]), w1i = V(repeating: wi[p])
+                var q = 0
+                while q < s {
+                    let i0 = q + s * p, i1 = i0 + sm
+                    let ar = ld(xrb, i0), ai = ld(xib, i0), br = ld(xrb, i1), bi = ld(xib, i1)
+                    let o = q + s * 2 * p
+                    st(yrb, o, ar + br); st(yib, o, ai + bi)
+                    let dr = ar - br, di = ai - bi
+                    st(yrb, o + s, dr * w1r - di * w1i); st(yib, o + s, dr * w1i + di * w1r)
+                    q += w
+                }
+            }
+        case 4:
+            for p in 0..<m {
+                let t = p * 3
+                let w1r = V(repeating: wr[t]), w1i = V(repeating: wi[t])
+                let w2r = V(repeating: wr[t + 1]), w2i = V(repeating: wi[t + 1])
+                let w3r = V(repeating: wr[t + 2]), w3i = V(repeating: wi[t + 2])
+                var q = 0
+                while q < s {
+                    let i0 = q + s * p
+                    let ar = ld(xrb, i0), ai = ld(xib, i0)
+                    let br = ld(xrb, i0 + sm), bi = ld(xib, i0 + sm)
+                    let cr = ld(xrb, i0 + 2 * sm), ci = ld(xib, i0 + 2 * sm)
+                    let dr = ld(xrb, i0 + 3 * sm), di = ld(xib, i0 + 3 * sm)
+                    let apcR = ar + cr, apcI = ai + ci, amcR = ar - cr, amcI = ai - ci
+                    let bpdR = br + dr, bpdI = bi + di, bmdR = br - dr, bmdI = bi - di
+                    let o = q + s * 4 * p
+                    st(yrb, o, apcR + bpdR); st(yib, o, apcI + bpdI)
+                    let y1r = amcR + bmdI, y1i = amcI - bmdR
+                    let y2r = apcR - bpdR, y2i = apcI - bpdI
+                    let y3r = amcR - bmdI, y3i = amcI + bmdR
+                    st(yrb, o + s, y1r * w1r - y1i * w1i); st(yib, o + s, y1r * w1i + y1i * w1r)
+                    st(yrb, o + 2 * s, y2r * w2r - y2i * w2i); st(yib, o + 2 * s, y2r * w2i + y2i * w2r)
+                    st(yrb, o + 3 * s, y3r * w3r - y3i * w3i); st(yib, o + 3 * s, y3r * w3i + y3i * w3r)
+                    q += w
+                }
+            }
+        case 3:
+            let c1 = V(repeating: -0.5), s1 = V(repeating: -0.86602540378443864676)
+            for p in 0..<m {
+                let t = p * 2
+                let w1r = V(repeating: wr[t]), w1i = V(repeating: wi[t])
+                let w2r = V(repeating: wr[t + 1]), w2i = V(repeating: wi[t + 1])
+                var q = 0
+                while q < s {
+                    let i0 = q + s * p
+                    let ar = ld(xrb, i0), ai = ld(xib, i0)
+                    let br = ld(xrb, i0 + sm), bi = ld(xib, i0 + sm)
+                    let cr = ld(xrb, i0 + 2 * sm), ci = ld(xib, i0 + 2 * sm)
+                    let sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci
+                    let o = q + s * 3 * p
+                    st(yrb, o, ar + sr); st(yib, o, ai + si)
+                    let mr = ar + c1 * sr, mi = ai + c1 * si
+                    let y1r = mr - s1 * di, y1i = mi + s1 * dr
+                    let y2r = mr + s1 * di, y2i = mi - s1 * dr
+                    st(yrb, o + s, y1r * w1r - y1i * w1i); st(yib, o + s, y1r * w1i + y1i * w1r)
+                    st(yrb, o + 2 * s, y2r * w2r - y2i * w2i); st(yib, o + 2 * s, y2r * w2i + y2i * w2r)
+                    q += w
+                }
+            }
+        default:   // 5
+            let c1 = V(repeating: 0.30901699437494742410), c2 = V(repeating: -0.80901699437494742410)
+            let s1 = V(repeating: -0.95105651629515357212), s2 = V(repeating: -0.58778525229247312917)
+            for p in 0..<m {
+                let t = p * 4
+                let w1r = V(repeating: wr[t]), w1i = V(repeating: wi[t])
+                let w2r = V(repeating: wr[t + 1]), w2i = V(repeating: wi[t + 1])
+                let w3r = V(repeating: wr[t + 2]), w3i = V(repeating: wi[t + 2])
+                let w4r = V(repeating: wr[t + 3]), w4i = V(repeating: wi[t + 3])
+                var q = 0
+                while q < s {
+                    let i0 = q + s * p
+                    let ar = ld(xrb, i0), ai = ld(xib, i0)
+                    let br = ld(xrb, i0 + sm), bi = ld(xib, i0 + sm)
+                    let cr = ld(xrb, i0 + 2 * sm), ci = ld(xib, i0 + 2 * sm)
+                    let dr = ld(xrb, i0 + 3 * sm), di = ld(xib, i0 + 3 * sm)
+                    let er = ld(xrb, i0 + 4 * sm), ei = ld(xib, i0 + 4 * sm)
+                    let s14r = br + er, s14i = bi + ei, d14r = br - er, d14i = bi - ei
+                    let s23r = cr + dr, s23i = ci + di, d23r = cr - dr, d23i = ci - di
+                    let o = q + s * 5 * p
+                    st(yrb, o, ar + s14r + s23r); st(yib, o, ai + s14i + s23i)
+                    let m1r = ar + c1 * s14r + c2 * s23r, m1i = ai + c1 * s14i + c2 * s23i
+                    let m2r = ar + c2 * s14r + c1 * s23r, m2i = ai + c2 * s14i + c1 * s23i
+                    let n1r = s1 * d14r + s2 * d23r, n1i = s1 * d14i + s2 * d23i
+                    let n2r = s2 * d14r - s1 * d23r, n2i = s2 * d14i - s1 * d23i
+                    let y1r = m1r - n1i, y1i = m1i + n1r
+                    let y4r = m1r + n1i, y4i = m1i - n1r
+                    let y2r = m2r - n2i, y2i = m2i + n2r
+                    let y3r = m2r + n2i, y3i = m2i - n2r
+                    st(yrb, o + s, y1r * w1r - y1i * w1i); st(yib, o + s, y1r * w1i + y1i * w1r)
+                    st(yrb, o + 2 * s, y2r * w2r - y2i * w2i); st(yib, o + 2 * s, y2r * w2i + y2i * w2r)
+                    st(yrb, o + 3 * s, y3r * w3r - y3i * w3i); st(yib, o + 3 * s, y3r * w3i + y3i * w3r)
+                    st(yrb, o + 4 * s, y4r * w4r - y4i * w4i); st(yib, o + 4 * s, y4r * w4i + y4i * w4r)
+                    q += w
+                }
+            }
+        }
     }
 
     @inline(__always)
@@ -336,8 +466,14 @@ public struct RealFFT: Sendable {
 
     /// Bins 0...count/2 of the DFT of `x` zero-padded (or truncated) to `count`.
     public func forward(_ x: [Float]) -> (re: [Float], im: [Float]) {
+        forward(x, bins: count / 2 + 1)
+    }
+
+    /// Bins 0..<min(bins, count/2 + 1) of the DFT of `x` zero-padded (or truncated) to
+    /// `count`: the values of `forward(_:)` there, without forming the others' output.
+    public func forward(_ x: [Float], bins: Int) -> (re: [Float], im: [Float]) {
         let n = count
-        let nb = n / 2 + 1
+        let nb = max(0, min(bins, n / 2 + 1))
         if let full {
             var r = [Float](repeating: 0, count: n), i = [Float](repeating: 0, count: n)
             for k in 0..<min(n, x.count) { r[k] = x[k] }
@@ -357,15 +493,49 @@ public struct RealFFT: Sendable {
         }
         half!.forward(re: &zr, im: &zi, nonzero: (lim + 1) / 2)
         var outR = [Float](repeating: 0, count: nb), outI = [Float](repeating: 0, count: nb)
+        if nb == 0 { return (outR, outI) }
         outR[0] = zr[0] + zi[0]; outI[0] = 0
-        outR[h] = zr[0] - zi[0]; outI[h] = 0
-        if h > 1 {
-            for k in 1..<h {
-                let ar = zr[k], ai = zi[k], br = zr[h - k], bi = -zi[h - k]   // Z[k], conj Z[h-k]
-                let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
-                let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
-                outR[k] = er + wRe[k] * orr - wIm[k] * oi
-                outI[k] = ei + wRe[k] * oi + wIm[k] * orr
+        if nb > h { outR[h] = zr[0] - zi[0]; outI[h] = 0 }
+        if h > 1 && nb > 1 {
+            let kEnd = min(h, nb)
+            zr.withUnsafeBufferPointer { zrp in
+            zi.withUnsafeBufferPointer { zip in
+            wRe.withUnsafeBufferPointer { wrp in
+            wIm.withUnsafeBufferPointer { wip in
+            outR.withUnsafeMutableBufferPointer { orp in
+            outI.withUnsafeMutableBufferPointer { oip in
+                // Eight k per pass (Z[h−k] read as a reversed vector), each lane the
+                // scalar arithmetic below.
+                @inline(__always) func ld(_ p: UnsafeBufferPointer<Float>, _ i: Int) -> SIMD8<Float> {
+                    UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                @inline(__always) func rev(_ v: SIMD8<Float>) -> SIMD8<Float> {
+                    SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+                }
+                var k = 1
+                while k + 8 <= kEnd {
+                    let ar = ld(zrp, k), ai = ld(zip, k)
+                    let br = rev(ld(zrp, h - k - 7)), bi = -rev(ld(zip, h - k - 7))
+                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
+                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
+                    let wr = ld(wrp, k), wi = ld(wip, k)
+                    UnsafeMutableRawPointer(orp.baseAddress! + k).storeBytes(of: er + wr * orr - wi * oi, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(oip.baseAddress! + k).storeBytes(of: ei + wr * oi + wi * orr, as: SIMD8<Float>.self)
+                    k += 8
+                }
+                while k < kEnd {
+                    let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]   // Z[k], conj Z[h-k]
+                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
+                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
+                    orp[k] = er + wrp[k] * orr - wip[k] * oi
+                    oip[k] = ei + wrp[k] * oi + wip[k] * orr
+                    k += 1
+                }
+            }
+            }
+            }
+            }
+            }
             }
         }
         return (outR, outI)

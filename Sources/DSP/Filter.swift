@@ -49,6 +49,19 @@ public enum Filter {
                     }
                 }
                 var i = max(head, s0)
+                // 32 outputs: four independent accumulator chains (the single chain of 8
+                // waits on its previous add each tap).
+                while i + 32 <= n {
+                    @inline(__always) func ld(_ k: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self) }
+                    let b0 = SIMD8<Float>(repeating: bp[0])
+                    var a0 = b0 * ld(i), a1 = b0 * ld(i + 8), a2 = b0 * ld(i + 16), a3 = b0 * ld(i + 24)
+                    for j in 1..<nb {
+                        let bj = SIMD8<Float>(repeating: bp[j])
+                        a0 += bj * ld(i - j); a1 += bj * ld(i + 8 - j); a2 += bj * ld(i + 16 - j); a3 += bj * ld(i + 24 - j)
+                    }
+                    for l in 0..<8 { put(i + l, a0[l]); put(i + 8 + l, a1[l]); put(i + 16 + l, a2[l]); put(i + 24 + l, a3[l]) }
+                    i += 32
+                }
                 while i + 8 <= n {
                     var acc = SIMD8<Float>(repeating: bp[0]) * xb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                     for j in 1..<nb {

@@ -11,28 +11,50 @@ public enum LPC {
         let n = x.count
         var r = [Double](repeating: 0, count: order + 1)
         guard order >= 0 else { return r }
-        // Four lags at a time share the loads of x[i]; each lag still sums i = 0, 1, … in
-        // order, so the values equal the one-lag-at-a-time loop.
-        var lag = 0
-        while lag + 3 <= order && lag + 3 < n {
-            var s = SIMD4<Double>(repeating: 0)
-            let common = n - lag - 3
-            for i in 0..<common {
-                let xi = Double(x[i])
-                s += SIMD4<Double>(repeating: xi) * SIMD4<Double>(Double(x[i + lag]), Double(x[i + lag + 1]), Double(x[i + lag + 2]), Double(x[i + lag + 3]))
-            }
-            for l in 0..<4 {
-                var t = s[l]
-                for i in common..<(n - lag - l) { t += Double(x[i]) * Double(x[i + lag + l]) }
-                r[lag + l] = t
-            }
-            lag += 4
+        // The samples are widened once; eight (then four) lags at a time share the loads
+        // of x[i] in independent chains. Each lag still sums i = 0, 1, … in order, so the
+        // values equal the one-lag-at-a-time loop.
+        let xd = [Double](unsafeUninitializedCapacity: n + 8) { buf, count in
+            for i in 0..<n { buf[i] = Double(x[i]) }
+            for i in n..<(n + 8) { buf[i] = 0 }
+            count = n + 8
         }
-        while lag <= order && lag < n {
-            var t: Double = 0
-            for i in 0..<(n - lag) { t += Double(x[i]) * Double(x[i + lag]) }
-            r[lag] = t
-            lag += 1
+        xd.withUnsafeBufferPointer { xp in
+            let xb = UnsafeRawPointer(xp.baseAddress!)
+            @inline(__always) func ld(_ i: Int) -> SIMD4<Double> { xb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self) }
+            var lag = 0
+            while lag + 7 <= order && lag + 7 < n {
+                var s = SIMD4<Double>(repeating: 0), s2 = s
+                let common = n - lag - 7
+                for i in 0..<common {
+                    let xi = SIMD4<Double>(repeating: xp[i])
+                    s += xi * ld(i + lag)
+                    s2 += xi * ld(i + lag + 4)
+                }
+                for l in 0..<8 {
+                    var t = l < 4 ? s[l] : s2[l - 4]
+                    for i in common..<(n - lag - l) { t += xp[i] * xp[i + lag + l] }
+                    r[lag + l] = t
+                }
+                lag += 8
+            }
+            while lag + 3 <= order && lag + 3 < n {
+                var s = SIMD4<Double>(repeating: 0)
+                let common = n - lag - 3
+                for i in 0..<common { s += SIMD4<Double>(repeating: xp[i]) * ld(i + lag) }
+                for l in 0..<4 {
+                    var t = s[l]
+                    for i in common..<(n - lag - l) { t += xp[i] * xp[i + lag + l] }
+                    r[lag + l] = t
+                }
+                lag += 4
+            }
+            while lag <= order && lag < n {
+                var t: Double = 0
+                for i in 0..<(n - lag) { t += xp[i] * xp[i + lag] }
+                r[lag] = t
+                lag += 1
+            }
         }
         return r
     }

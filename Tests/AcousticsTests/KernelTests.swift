@@ -67,4 +67,80 @@ struct KernelTests {
         let fast = HMPD.interpSorted(x, y, q, outside: -99)
         for (i, v) in q.enumerated() { #expect(fast[i] == HMPD.interp(x, y, v, outside: -99), "query \(v)") }
     }
+
+    @Test("SRH's Parseval norm and pruned spectrum equal the full 16000-point spectrum on speech frames",
+          .enabled(if: Paths.exists(Paths.mosiWav) && Paths.ffmpeg != nil, "needs shared MOSI wav and ffmpeg"))
+    func srhParsevalNorm() throws {
+        let x = try decode16k(Paths.mosiWav)
+        let n = SRHAnalyzer.frameLength
+        let window = Window.blackman(n)
+        let fft = RealFFT(count: 16000)
+        for start in stride(from: 4000, to: x.count - n, by: 9000) {
+            let frame = (0..<n).map { x[start + $0] * window[$0] }
+            let (re, im) = fft.forward(frame)
+            var ss = 0.0
+            for k in 0..<8000 { ss += Double(re[k]) * Double(re[k]) + Double(im[k]) * Double(im[k]) }
+            let norm = SRHAnalyzer.halfSpectrumNorm(frame, dftLength: 16000)
+            #expect(ss > 0)
+            #expect(abs(Double(norm) - ss.squareRoot()) < 1e-5 * ss.squareRoot(), "frame at \(start)")
+            let (pr, pi) = fft.forward(frame, bins: SRHAnalyzer.usedBins)
+            #expect(pr.count == SRHAnalyzer.usedBins)
+            #expect(pr == Array(re[0..<SRHAnalyzer.usedBins]) && pi == Array(im[0..<SRHAnalyzer.usedBins]))
+        }
+    }
+
+    @Test("Rd's LF spectrum by rotation recurrence equals the per-harmonic complex exponentials",
+          arguments: [(97.0, 0.4), (123.0, 1.1), (211.0, 2.4), (52.0, 0.9)])
+    func lfHarmonicRecurrence(f0: Double, rd: Double) throws {
+        let (te, tp, ta) = RdMSP.rd2tetpta(rd)
+        let count = Int((8000 / f0).rounded(.down))
+        let ref = try #require(RdMSP.lfSpectrum((1...count).map { f0 * Double($0) }, fs: 16000, t0: 1 / f0, te: te, tp: tp, ta: ta))
+        let fast = try #require(RdMSP.lfHarmonicSpectrum(f0: f0, count: count, fs: 16000, te: te, tp: tp, ta: ta))
+        #expect(fast.count == count)
+        var worst = 0.0
+        for k in 0..<count { worst = max(worst, (fast[k] - ref[k]).abs / ref[k].abs) }
+        #expect(worst < 1e-10, "worst relative difference \(worst)")
+    }
+
+    @Test("Rd's sign-and-cross-product unwrap equals MATLAB unwrap of the atan2 angles, antiparallel bins included")
+    func unwrapCorrections() {
+        var seed: UInt32 = 7
+        func rnd() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 2 - 1 }
+        var S = (0..<3000).map { _ in ComplexD(rnd(), rnd()) }
+        // Exactly and nearly antiparallel neighbours, zeros of both signs, real-axis points.
+        for k in stride(from: 10, to: 2990, by: 97) { S[k + 1] = ComplexD(-S[k].re, -S[k].im) }
+        for k in stride(from: 20, to: 2990, by: 89) { S[k + 1] = ComplexD(-S[k].re * 1.000000001, -S[k].im) }
+        S[500] = ComplexD(-1, 0); S[501] = ComplexD(-1, -0.0); S[502] = ComplexD(0, 0); S[503] = ComplexD(-2, -0.0); S[504] = ComplexD(-1, 0)
+        let fast = RdMSP.unwrapCorrections(S)
+        var corr = 0.0
+        for k in 1..<S.count {
+            let d = S[k].angle - S[k - 1].angle
+            if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+            #expect(fast[k] == corr, "bin \(k)")
+        }
+    }
+
+    @Test("Rd's linear map to the log minimum-phase bins equals real cepstrum, folding and DFT",
+          arguments: [3, 17, 41, 68, 160])
+    func rdMinimumPhaseMap(L: Int) {
+        var seed = UInt32(L)
+        let logAbs = (0..<L).map { _ -> Double in seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 6 - 3 }
+        // Reference: even spectrum of length 2(L−1), real(ifft), fold, DFT bins 0…o.
+        let len = 2 * (L - 1), o = min(len - 1, 8)
+        var full = [Double](repeating: 0, count: len)
+        for k in 0..<L { full[k] = logAbs[k] }
+        for k in 1..<(L - 1) { full[len - k] = logAbs[k] }
+        let rcc = (0..<L).map { j in (0..<len).reduce(0.0) { $0 + full[$1] * cos(2 * Double.pi * Double(j * $1 % len) / Double(len)) } / Double(len) }
+        let folded = (0..<L).map { j in j == 0 || j == L - 1 ? rcc[j] : 2 * rcc[j] }
+        let ctx = RdMSP.CostContext(L: L)
+        for k in 0...o {
+            var lr = 0.0, li = 0.0, fr = 0.0, fi = 0.0
+            for j in 0..<L {
+                let a = -2 * Double.pi * Double(j * k % len) / Double(len)
+                lr += folded[j] * cos(a); li += folded[j] * sin(a)
+                fr += logAbs[j] * ctx.kc[k][j]; fi += logAbs[j] * ctx.ks[k][j]
+            }
+            #expect(abs(fr - lr) < 1e-9 && abs(fi - li) < 1e-9, "L=\(L) k=\(k): \(fr) \(lr) \(fi) \(li)")
+        }
+    }
 }
