@@ -34,6 +34,9 @@ public struct Manifest: Codable, Sendable {
     public var bestValidLoss: Double?
     /// Metrics on named splits, e.g. "test" → {"MAE": …}.
     public var metrics: [String: [String: Double]]?
+    /// A seed ensemble: the members' seeds, member i's tensors prefixed `members.<i>.`;
+    /// inference averages the members' outputs. Absent: one model, tensors unprefixed.
+    public var ensemble: [UInt64]?
     public init(config: ModelConfig, encoder: EncoderReference? = nil, dataset: String? = nil, note: String? = nil) {
         self.modalities = config.network.modalities
         self.config = config
@@ -44,14 +47,30 @@ public struct Manifest: Codable, Sendable {
 public enum Checkpoint {
     /// Writes model.safetensors (every parameter, by name) and manifest.json into `directory`.
     public static func save(_ model: SelfMM, manifest: Manifest, to directory: URL) throws {
+        try save(SelfMMEnsemble(model), manifest: manifest, to: directory)
+    }
+
+    /// Writes an ensemble: one model's tensors as they are named, or, when `manifest.ensemble`
+    /// lists the members' seeds, member i's tensors prefixed `members.<i>.`.
+    public static func save(_ ensemble: SelfMMEnsemble, manifest: Manifest, to directory: URL) throws {
+        let count = manifest.ensemble?.count ?? 1
+        guard count == ensemble.members.count else {
+            throw ModelError.badCheckpoint(path: directory.path, reason: "the manifest lists \(count) ensemble member(s), the model has \(ensemble.members.count)")
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var tensors: [String: Tensor] = [:]
-        for p in model.allParameters { tensors[p.name] = p.value }
+        for (i, model) in ensemble.members.enumerated() {
+            for p in model.allParameters { tensors[tensorName(p.name, member: i, of: manifest)] = p.value }
+        }
         // Written beside and renamed over the old file, so an interrupted save leaves the previous checkpoint.
         try replace(directory.appendingPathComponent("model.safetensors")) { try SafetensorsFile.write(tensors, metadata: ["format": manifest.format], to: $0) }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(manifest).write(to: directory.appendingPathComponent("manifest.json"), options: .atomic)
+    }
+
+    static func tensorName(_ name: String, member: Int, of manifest: Manifest) -> String {
+        manifest.ensemble == nil ? name : "members.\(member).\(name)"
     }
 
     /// The training state a resumed run needs besides the weights (ULGM's memory), beside a checkpoint.
@@ -79,9 +98,19 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads a checkpoint directory; a different format/architecture, a missing tensor or a
-    /// tensor of the wrong shape is a `ModelError.badCheckpoint`.
+    /// Loads a checkpoint directory of one model (an ensemble is refused: resuming and parity
+    /// runs need one set of weights).
     public static func load(_ directory: URL) throws -> (SelfMM, Manifest) {
+        let (ensemble, manifest) = try loadEnsemble(directory)
+        guard manifest.ensemble == nil else {
+            throw ModelError.badCheckpoint(path: directory.path, reason: "it is an ensemble of \(ensemble.members.count) members (seeds \(manifest.ensemble!)), not one model")
+        }
+        return (ensemble.members[0], manifest)
+    }
+
+    /// Loads a checkpoint directory, one model or an ensemble (`Manifest.ensemble`); a different
+    /// format/architecture, a missing tensor or a tensor of the wrong shape is a `ModelError.badCheckpoint`.
+    public static func loadEnsemble(_ directory: URL) throws -> (SelfMMEnsemble, Manifest) {
         let path = directory.path
         let manifest: Manifest
         do {
@@ -95,6 +124,9 @@ public enum Checkpoint {
         guard Set(manifest.modalities) == Set(manifest.config.network.modalities) else {
             throw ModelError.badCheckpoint(path: path, reason: "manifest modalities \(manifest.modalities) disagree with its network config")
         }
+        if let seeds = manifest.ensemble, seeds.isEmpty {
+            throw ModelError.badCheckpoint(path: path, reason: "manifest ensemble lists no member")
+        }
         // The text input is what this pooling makes; an unknown one must not fall back to another.
         if let pooling = manifest.encoder?.pooling, Pooling(rawValue: pooling) == nil {
             throw ModelError.badCheckpoint(path: path, reason: "encoder pooling '\(pooling)' is not one of \(Pooling.names)")
@@ -103,23 +135,29 @@ public enum Checkpoint {
         do { weights = try SafetensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors")) } catch {
             throw ModelError.badCheckpoint(path: path, reason: "model.safetensors: \(error)")
         }
-        let model = SelfMM(config: manifest.config.network, seed: 0)
-        for p in model.allParameters {
-            guard let e = weights.entries[p.name] else {
-                throw ModelError.badCheckpoint(path: path, reason: "missing tensor \(p.name)")
+        var members: [SelfMM] = []
+        var expected = Set<String>()
+        for i in 0..<(manifest.ensemble?.count ?? 1) {
+            let model = SelfMM(config: manifest.config.network, seed: 0)
+            for p in model.allParameters {
+                let name = tensorName(p.name, member: i, of: manifest)
+                expected.insert(name)
+                guard let e = weights.entries[name] else {
+                    throw ModelError.badCheckpoint(path: path, reason: "missing tensor \(name)")
+                }
+                guard e.shape == p.value.shape else {
+                    throw ModelError.badCheckpoint(path: path, reason: "tensor \(name) has shape \(e.shape), the architecture needs \(p.value.shape)")
+                }
+                do { p.value = try weights.tensor(name) } catch {
+                    throw ModelError.badCheckpoint(path: path, reason: "tensor \(name): \(error)")
+                }
             }
-            guard e.shape == p.value.shape else {
-                throw ModelError.badCheckpoint(path: path, reason: "tensor \(p.name) has shape \(e.shape), the architecture needs \(p.value.shape)")
-            }
-            do { p.value = try weights.tensor(p.name) } catch {
-                throw ModelError.badCheckpoint(path: path, reason: "tensor \(p.name): \(error)")
-            }
+            members.append(model)
         }
-        let expected = Set(model.allParameters.map(\.name))
-        if let extra = weights.names.first(where: { !expected.contains($0) }) {
+        if let extra = weights.names.sorted().first(where: { !expected.contains($0) }) {
             throw ModelError.badCheckpoint(path: path, reason: "unexpected tensor \(extra): not part of this architecture")
         }
-        return (model, manifest)
+        return (SelfMMEnsemble(members), manifest)
     }
 
     /// Loads initial weights by name from a safetensors file (for parity runs); every

@@ -113,6 +113,19 @@ public final class Trainer {
         return out
     }
 
+    /// Predictions of M for a split: the mean of the members' (no dropout, no tape).
+    public static func predict(_ ensemble: SelfMMEnsemble, _ data: SplitData, batchSize: Int = 256) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(data.count)
+        var start = 0
+        while start < data.count {
+            let idx = Array(start..<min(start + batchSize, data.count))
+            out += ensemble(data.input(idx, modalities: ensemble.config.modalities)).m.data
+            start += batchSize
+        }
+        return out
+    }
+
     /// MMSA's validation loss: mean over batches (of `batchSize`) of the batch mean |ŷ − y|.
     public static func validationLoss(_ predictions: [Float], _ labels: [Float], batchSize: Int) -> Double {
         var sum = 0.0, batches = 0, start = 0

@@ -7,7 +7,8 @@ import Text
 public struct SelfMMScorer: UtteranceScoring {
     public let modelID: String
     public let manifest: Manifest
-    let model: SelfMM
+    /// One model or a seed ensemble (outputs averaged).
+    let model: SelfMMEnsemble
     let textEncoder: TextEncoder?
     let pooling: Pooling
     let maxLength: Int?
@@ -16,10 +17,10 @@ public struct SelfMMScorer: UtteranceScoring {
     public var usesVisual: Bool { manifest.modalities.contains(.visual) }
     public var usesText: Bool { manifest.modalities.contains(.text) }
 
-    /// Loads `checkpoint` (manifest.json + model.safetensors) and, for a model with text, the
+    /// Loads `checkpoint` (manifest.json + model.safetensors, one model or an ensemble) and, for a model with text, the
     /// BERT-family encoder it names from `textEncoderDirectory`.
     public init(checkpoint: URL, textEncoderDirectory: URL, visualWidth: Int? = nil) throws {
-        let (model, manifest) = try Checkpoint.load(checkpoint)
+        let (model, manifest) = try Checkpoint.loadEnsemble(checkpoint)
         self.model = model
         self.manifest = manifest
         self.modelID = checkpoint.standardizedFileURL.lastPathComponent
@@ -56,13 +57,12 @@ public struct SelfMMScorer: UtteranceScoring {
         if usesVisual {
             (modelInput.visual, modelInput.visualLengths) = Self.sequence(input.visual, width: network.visualIn)
         }
-        var rng = SeededRNG(seed: 0)
-        let output = model(modelInput, tape: nil, training: false, rng: &rng)
+        let output = model(modelInput)
         func clip(_ value: Float?) -> Float? { value.map { min(3, max(-3, $0)) } }
-        return UtteranceScore(sentiment: clip(output.m.value.data.first),
-                              text: hasText ? clip(output.heads[.text]?.value.data.first) : nil,
-                              audio: hasAudio ? clip(output.heads[.audio]?.value.data.first) : nil,
-                              vision: hasVisual ? clip(output.heads[.visual]?.value.data.first) : nil)
+        return UtteranceScore(sentiment: clip(output.m.data.first),
+                              text: hasText ? clip(output.heads[.text]?.data.first) : nil,
+                              audio: hasAudio ? clip(output.heads[.audio]?.data.first) : nil,
+                              vision: hasVisual ? clip(output.heads[.visual]?.data.first) : nil)
     }
 
     /// A [1, T, width] sequence (T ≥ 1; an absent modality has true length 0).

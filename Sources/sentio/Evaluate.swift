@@ -51,7 +51,7 @@ struct Evaluate: AsyncParsableCommand {
 
     func run() throws {
         OpenBLASKernels.preferAVX512()
-        let (net, manifest) = try Checkpoint.load(URL(fileURLWithPath: model))
+        let (net, manifest) = try Checkpoint.loadEnsemble(URL(fileURLWithPath: model))
         let loaded = try DataLoading.load(data, pooling: manifest.encoder?.pooling ?? "mean", encoder: encoder, cache: cache, quiet: json, features: features)
         var s = loaded.splits[split]!
         let fixed = s.zeroNonFinite()
@@ -65,13 +65,14 @@ struct Evaluate: AsyncParsableCommand {
         let r = sims ? Metrics.sims(predictions: preds, labels: s.labels) : Metrics.mosei(predictions: preds, labels: s.labels)
         let keys = sims ? Metrics.simsKeys : Metrics.moseiKeys
         if json {
-            var obj: [String: Any] = ["model": model, "data": data, "split": split, "samples": s.count, "modalities": net.config.modalities.map(\.rawValue),
+            var obj: [String: Any] = ["model": model, "data": data, "split": split, "samples": s.count, "modalities": net.config.modalities.map(\.rawValue), "members": net.members.count,
                                       "metrics": jsonNumbers(r), "seconds": secs]
             if predictions { obj["ids"] = s.ids; obj["labels"] = s.labels.map(Double.init); obj["predictions"] = preds.map(Double.init) }
             let d = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
         } else {
-            print("model \(model) (\(net.config.modalities.map(\.rawValue).joined(separator: "+"))) on \(loaded.description) \(split), \(s.count) samples")
+            let members = manifest.ensemble.map { ", ensemble of seeds \($0.map(String.init).joined(separator: ","))" } ?? ""
+            print("model \(model) (\(net.config.modalities.map(\.rawValue).joined(separator: "+"))\(members)) on \(loaded.description) \(split), \(s.count) samples")
             for k in keys { print(k.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.4f", r[k] ?? .nan)) }
         }
     }

@@ -25,13 +25,14 @@ struct Train: AsyncParsableCommand {
             their mean), and splits.csv (video_id,mode — e.g. MMSA's label.csv).
         The model is selected on the valid split only; with several --seeds the checkpoint is the
         seed with the lowest validation loss and the test metrics of all seeds (mean ± std) go to
-        the manifest. Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
+        the manifest; with --ensemble it is every seed's model, their outputs averaged at inference
+        (one model.safetensors, member i's tensors prefixed members.<i>., manifest "ensemble" = the seeds). Progress (epoch, batch, loss terms, ETA) goes to stderr, one JSON line per
         epoch to OUT/train-log.jsonl. The best epoch so far is written to OUT as soon as it is reached
         (with OUT/training-state.safetensors, ULGM's memory and Adam's moments); Ctrl-C stops after the current batch, keeps
         it and exits with status 130; `--resume OUT` continues from it (epochs numbered on, log appended).
 
         Example:
-          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling layer-mean --seeds 1111,1112,1113,1114,1115 --config scripts/model/mosei-text-layer-mean.json
+          sentio train --data ../shared/data/mosei/label.csv --out models/sentio-default --pooling layer-mean --seeds 1111,1112,1113,1114,1115 --ensemble --config scripts/model/mosei-text-layer-mean.json
         """
     )
 
@@ -46,6 +47,9 @@ struct Train: AsyncParsableCommand {
 
     @Option(help: "Comma-separated seeds (default: the config's seed).")
     var seeds: String?
+
+    @Flag(help: "With several --seeds: write the ensemble of all of them (outputs averaged) instead of the seed with the lowest validation loss.")
+    var ensemble = false
 
     @Option(help: "Modalities to use, e.g. text,audio,visual (default: the config's, limited to what the data has).")
     var modalities: String?
@@ -108,6 +112,10 @@ struct Train: AsyncParsableCommand {
         guard splits.train.count > 0 else { throw ModelError.badData(source: data, reason: "no training samples") }
         guard !cfg.network.modalities.isEmpty else { throw ValidationError("the data has none of the modalities \(wanted)") }
         var seedList = try seeds.map { try $0.split(separator: ",").map { guard let s = UInt64($0) else { throw ValidationError("bad seed '\($0)'") }; return s } } ?? [cfg.training.seed]
+        if ensemble {
+            guard seedList.count >= 2, Set(seedList).count == seedList.count else { throw ValidationError("--ensemble needs at least two different --seeds") }
+            guard resume == nil else { throw ValidationError("--resume continues one seed; it does not take --ensemble") }
+        }
         // A resumed run continues the kept checkpoint: its weights, seed, best epoch and ULGM memory.
         var resumePoint: (model: SelfMM, manifest: Manifest, state: [String: Tensor])?
         if let resume {
@@ -150,6 +158,7 @@ struct Train: AsyncParsableCommand {
         var testMetrics: [[String: Double]] = []
         var best: (loss: Double, model: SelfMM, seed: UInt64, epoch: Int)?
         var perSeed: [String: [String: Double]] = [:]
+        var members: [SelfMM] = []
         var interruptedRun = false
         for seed in seedList {
             var c = cfg
@@ -208,6 +217,7 @@ struct Train: AsyncParsableCommand {
             print("seed \(seed): best epoch \(result.bestEpoch), valid M loss \(String(format: "%.4f", result.bestValidLoss)); test " +
                   Metrics.moseiKeys.map { "\($0) \(String(format: "%.4f", m[$0] ?? .nan))" }.joined(separator: ", "))
             if best == nil || result.bestValidLoss < best!.loss { best = (result.bestValidLoss, model, seed, result.bestEpoch) }
+            members.append(model)
         }
         if interruptedRun {
             // The checkpoint on disk is the best epoch so far, written when it was reached.
@@ -215,6 +225,7 @@ struct Train: AsyncParsableCommand {
                 Log.standardError("sentio train: interrupted before the first epoch finished; no checkpoint written to \(outURL.path)")
                 throw ExitCode(130)
             }
+            if ensemble { Log.standardError("sentio train: interrupted; the ensemble was not written (it needs every seed)") }
             Log.standardError("sentio train: interrupted; \(outURL.path) keeps the best epoch so far (seed \(best.seed), epoch \(best.epoch), valid M loss " +
                               String(format: "%.4f", best.loss) + "). Continue with: sentio train --resume \(outURL.path) and this run's other options")
             throw ExitCode(130)
@@ -227,11 +238,39 @@ struct Train: AsyncParsableCommand {
         metrics["test_selected_seed"] = perSeed["\(best.seed)"]
         // JSON has no NaN: an undefined metric (e.g. Corr of one sample) is left out.
         manifest.metrics = metrics.mapValues { $0.filter { $0.value.isFinite } }
-        try Checkpoint.save(best.model, manifest: manifest, to: outURL)
         print("mean ± std over \(testMetrics.count) seed(s) on test: " + Metrics.moseiKeys.map {
             "\($0) \(String(format: "%.4f", metrics["test_mean"]![$0] ?? .nan)) ± \(String(format: "%.4f", metrics["test_std"]![$0] ?? .nan))"
         }.joined(separator: ", "))
-        print("checkpoint (seed \(best.seed), epoch \(best.epoch)) written to \(outURL.path)")
+        guard ensemble else {
+            try Checkpoint.save(best.model, manifest: manifest, to: outURL)
+            print("checkpoint (seed \(best.seed), epoch \(best.epoch)) written to \(outURL.path)")
+            return
+        }
+        // The ensemble replaces the best seed's checkpoint written during training; its own
+        // validation loss and metrics (members' outputs averaged) go to the manifest beside the members'.
+        let all = SelfMMEnsemble(members)
+        let validPreds = Trainer.predict(all, splits.valid)
+        let validLoss = Trainer.validationLoss(validPreds, splits.valid.labels, batchSize: cfg.training.batchSize)
+        var validMetrics = splits.valid.count > 0 ? Metrics.mosei(predictions: validPreds, labels: splits.valid.labels) : [:]
+        validMetrics["valid_loss"] = validLoss
+        let testMetricsEnsemble = splits.test.count > 0 ? Metrics.mosei(predictions: Trainer.predict(all, splits.test), labels: splits.test.labels) : [:]
+        metrics["valid_ensemble"] = validMetrics
+        metrics["test_ensemble"] = testMetricsEnsemble
+        manifest.metrics = metrics.mapValues { $0.filter { $0.value.isFinite } }
+        manifest.config.training.seed = seedList[0]
+        manifest.bestEpoch = nil
+        manifest.bestValidLoss = validLoss
+        manifest.ensemble = seedList
+        try Checkpoint.save(all, manifest: manifest, to: outURL)
+        let line: [String: Any] = ["ensemble": seedList, "valid_loss": jsonNumber(validLoss), "valid_metrics": jsonNumbers(validMetrics),
+                                   "test_metrics": jsonNumbers(testMetricsEnsemble)]
+        if let d = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) { log.write(d + Data("\n".utf8)) }
+        // The state beside it belonged to one seed; an ensemble is not resumed.
+        try? FileManager.default.removeItem(at: outURL.appendingPathComponent(Checkpoint.stateFile))
+        let bestSeedValid = perSeed.values.compactMap { $0["valid_loss"] }.min() ?? .nan
+        print("ensemble of \(members.count) seeds: valid M loss \(String(format: "%.4f", validLoss)) (best single seed \(String(format: "%.4f", bestSeedValid))); test " +
+              Metrics.moseiKeys.map { "\($0) \(String(format: "%.4f", testMetricsEnsemble[$0] ?? .nan))" }.joined(separator: ", "))
+        print("checkpoint (ensemble of seeds \(seedList.map(String.init).joined(separator: ",")), outputs averaged) written to \(outURL.path)")
     }
 
     static func summary(_ ms: [[String: Double]], std: Bool) -> [String: Double] {

@@ -138,6 +138,40 @@ struct TrainCLITests {
         #expect(metrics.count == 8 && metrics.values.allSatisfy(\.isFinite), "\(metrics)")
     }
 
+    @Test("--ensemble writes every seed as one checkpoint whose evaluate predictions are the mean of the seeds' own; the log and manifest say so")
+    func ensemble() throws {
+        let root = try TrainCLI.folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = CLI.repo.appendingPathComponent("Tests/ModelTests/Fixtures/csd/folder").path
+        let config = root.appendingPathComponent("tiny.json")
+        try #"{"training": {"batchSize": 2, "maxEpochs": 2}}"#.write(to: config, atomically: true, encoding: .utf8)
+        func train(_ seeds: String, _ extra: [String] = []) throws -> URL {
+            let out = root.appendingPathComponent("model-\(seeds)")
+            let trained = try CLI.run(["train", "--data", data, "--config", config.path, "--out", out.path, "--quiet", "--seeds", seeds] + extra)
+            #expect(trained.status == 0, "\(trained.stderr)")
+            return out
+        }
+        func predictions(_ model: URL) throws -> (members: Int?, values: [Double]) {
+            let evaluated = try CLI.run(["evaluate", "--model", model.path, "--data", data, "--split", "train", "--json", "--predictions"])
+            #expect(evaluated.status == 0, "\(evaluated.stderr)")
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
+            return (result["members"] as? Int, try #require(result["predictions"] as? [Double]))
+        }
+        let both = try train("7,8", ["--ensemble"])
+        let manifest = try TrainCLI.json(both.appendingPathComponent("manifest.json"))
+        #expect(manifest["ensemble"] as? [Int] == [7, 8])
+        #expect(!FileManager.default.fileExists(atPath: both.appendingPathComponent("training-state.safetensors").path), "an ensemble is not resumable")
+        #expect(try TrainCLI.logLines(both.appendingPathComponent("train-log.jsonl")).last?["ensemble"] as? [Int] == [7, 8])
+        let (members, mean) = try predictions(both)
+        #expect(members == 2)
+        let (_, first) = try predictions(try train("7")), (_, second) = try predictions(try train("8"))
+        #expect(first != second, "the seeds differ")
+        for i in mean.indices { #expect(abs(mean[i] - (first[i] + second[i]) / 2) < 1e-5, "sample \(i)") }
+        // Resuming continues one seed; an ensemble checkpoint is refused by name.
+        let resumed = try CLI.run(["train", "--data", data, "--config", config.path, "--out", both.path, "--resume", both.path, "--quiet"])
+        #expect(resumed.status != 0 && resumed.stderr.contains("ensemble of 2 members"), "\(resumed.stderr)")
+    }
+
     @Test("SIGINT mid-training keeps the best epoch on disk (loadable by evaluate), exits 130 saying so, and --resume continues the epoch numbering and the log")
     func interruptAndResume() throws {
         let root = try TrainCLI.folder()

@@ -1,0 +1,40 @@
+import Tensor
+
+/// Members of one architecture (e.g. the same config trained from different seeds) whose
+/// M and T/A/V outputs are averaged. A single model is an ensemble of one, so inference
+/// (evaluate, analyze, serve) has one path.
+public final class SelfMMEnsemble: Sendable {
+    public let members: [SelfMM]
+
+    /// `members` must be non-empty and share one network config (checked by the loader for files).
+    public init(_ members: [SelfMM]) {
+        precondition(!members.isEmpty && members.allSatisfy { $0.config == members[0].config }, "an ensemble needs ≥ 1 member of one architecture")
+        self.members = members
+    }
+
+    public convenience init(_ model: SelfMM) { self.init([model]) }
+
+    public var config: NetworkConfig { members[0].config }
+
+    /// The members' outputs averaged: M [B, 1] and each modality head's [B, 1] (no dropout, no tape).
+    public func callAsFunction(_ input: ModelInput) -> (m: Tensor, heads: [Modality: Tensor]) {
+        var rng = SeededRNG(seed: 0)
+        var m: [Float] = [], shape: [Int] = []
+        var heads: [Modality: [Float]] = [:]
+        func add(_ sum: inout [Float], _ t: Tensor) {
+            if sum.isEmpty { sum = t.data } else { for i in sum.indices { sum[i] += t.data[i] } }
+        }
+        for model in members {
+            let out = model(input, tape: nil, training: false, rng: &rng)
+            add(&m, out.m.value); shape = out.m.value.shape
+            for (k, v) in out.heads { add(&heads[k, default: []], v.value) }
+        }
+        let scale = 1 / Float(members.count)
+        func mean(_ sum: [Float]) -> Tensor { Tensor(shape: shape, data: sum.map { $0 * scale }) }
+        return (mean(m), heads.mapValues(mean))
+    }
+
+    public func checkInputs(_ data: SplitData, source: String) throws {
+        try members[0].checkInputs(data, source: source)
+    }
+}
