@@ -153,21 +153,7 @@ enum HMPD {
         var acc = 0.0
         for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * (i == 0 ? 1 : 0); si[i] = acc }
         si.removeFirst()
-        var v = [Double](repeating: 0, count: L * w)
-        for r in 0..<L {
-            for c in 0..<w {
-                let val: Double
-                if r < lrefl {
-                    val = 2 * x[c] - x[(lrefl - r) * w + c]
-                } else if r < lrefl + nT {
-                    val = x[(r - lrefl) * w + c]
-                } else {
-                    let i = r - lrefl - nT + 1
-                    val = 2 * x[(nT - 1) * w + c] - x[(nT - 1 - i) * w + c]
-                }
-                v[r * w + c] = val
-            }
-        }
+        var v = reflectRows(x, rows: nT, margin: lrefl)
         // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place.
         func pass(_ v: inout [Double], forward: Bool) {
             var z = [Double](repeating: 0, count: (n - 1) * w)
@@ -197,32 +183,17 @@ enum HMPD {
     /// clamped to the ends. Equal taps (boxcar) run as running sums.
     static func filtfiltRows(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
         let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
-        var v = [Double](repeating: 0, count: L * w)
+        var v = reflectRows(x, rows: nT, margin: lrefl)
         var y = [Double](repeating: 0, count: L * w)
         var z = [Double](repeating: 0, count: nT * w)
         var s = [Double](repeating: 0, count: w)
         let boxcar = b.allSatisfy { $0 == b[0] }
         // Row loops on buffer pointers (vectorisable over the 513 bins); each element is
         // computed by the same operations in the same order as the indexed loops.
-        x.withUnsafeBufferPointer { xp in
         v.withUnsafeMutableBufferPointer { vp in
         y.withUnsafeMutableBufferPointer { yp in
         z.withUnsafeMutableBufferPointer { zp in
         s.withUnsafeMutableBufferPointer { sp in
-            for r in 0..<L {
-                let dst = vp.baseAddress! + r * w
-                if r < lrefl {
-                    let a = xp.baseAddress!, m = xp.baseAddress! + (lrefl - r) * w
-                    for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                } else if r < lrefl + nT {
-                    let a = xp.baseAddress! + (r - lrefl) * w
-                    for c in 0..<w { dst[c] = a[c] }
-                } else {
-                    let i = r - lrefl - nT + 1
-                    let a = xp.baseAddress! + (nT - 1) * w, m = xp.baseAddress! + (nT - 1 - i) * w
-                    for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                }
-            }
             // Forward: y_r = Σ_j b_j v_max(0, r−j).
             if boxcar {
                 for c in 0..<w { sp[c] = Double(n) * vp[c] }
@@ -270,8 +241,33 @@ enum HMPD {
         }
         }
         }
-        }
         return z
+    }
+
+    /// Octave filtfilt's odd reflection of `margin` rows at each end of a `rows` × `bins`
+    /// matrix: 2·x₀ − x_{margin−r} above, 2·x_last − x_{last−i} below.
+    static func reflectRows(_ x: [Double], rows nT: Int, margin lrefl: Int) -> [Double] {
+        let w = bins, L = nT + 2 * lrefl
+        var v = [Double](repeating: 0, count: L * w)
+        x.withUnsafeBufferPointer { xp in
+            v.withUnsafeMutableBufferPointer { vp in
+                for r in 0..<L {
+                    let dst = vp.baseAddress! + r * w
+                    if r < lrefl {
+                        let a = xp.baseAddress!, m = xp.baseAddress! + (lrefl - r) * w
+                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
+                    } else if r < lrefl + nT {
+                        let a = xp.baseAddress! + (r - lrefl) * w
+                        for c in 0..<w { dst[c] = a[c] }
+                    } else {
+                        let i = r - lrefl - nT + 1
+                        let a = xp.baseAddress! + (nT - 1) * w, m = xp.baseAddress! + (nT - 1 - i) * w
+                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
+                    }
+                }
+            }
+        }
+        return v
     }
 
     /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins`

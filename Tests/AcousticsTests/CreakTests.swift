@@ -148,18 +148,7 @@ struct CreakTests {
         let v = try decode16k(Self.synthetic)
         let x = v + v + v                                   // 6.6 s: 4 glottal blocks
         let batch = AcousticExtractor.extract(x)
-        var e = AcousticExtractor()
-        var out: [AcousticFrame] = []
-        var i = 0, step = 0
-        let sizes = [1, 4097, 160, 999, 37, 12000]
-        while i < x.count {
-            let n = min(sizes[step % sizes.count], x.count - i)
-            e.push(Array(x[i..<(i + n)]))
-            out += e.pull()
-            i += n; step += 1
-        }
-        e.finish()
-        out += e.pull()
+        let out = streamed(x, sizes: [1, 4097, 160, 999, 37, 12000])
         #expect(out.count == batch.count)
         #expect(zip(out, batch).filter { $0 != $1 }.count == 0)
         // Creak is found in each copy's creaky second, across block boundaries.
