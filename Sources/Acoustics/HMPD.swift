@@ -154,22 +154,33 @@ enum HMPD {
         for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * (i == 0 ? 1 : 0); si[i] = acc }
         si.removeFirst()
         var v = reflectRows(x, rows: nT, margin: lrefl)
-        // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place.
+        // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place. Row loops on
+        // buffer pointers with one reused row copy (no allocation per row); each element is
+        // computed by the same operations in the same order as before.
+        var z = [Double](repeating: 0, count: (n - 1) * w)
+        var x = [Double](repeating: 0, count: w)
         func pass(_ v: inout [Double], forward: Bool) {
-            var z = [Double](repeating: 0, count: (n - 1) * w)
-            let first = forward ? 0 : L - 1
-            for j in 0..<(n - 1) { for c in 0..<w { z[j * w + c] = si[j] * v[first * w + c] } }
-            for step in 0..<L {
-                // a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
-                let row = (forward ? step : L - 1 - step) * w
-                let x = Array(v[row..<(row + w)])
-                for c in 0..<w { v[row + c] = b[0] * x[c] + z[c] }
-                for j in 1..<(n - 1) {
-                    let bj = b[j]
-                    for c in 0..<w { z[(j - 1) * w + c] = bj * x[c] + z[j * w + c] }
+            v.withUnsafeMutableBufferPointer { vb in
+            z.withUnsafeMutableBufferPointer { zb in
+            x.withUnsafeMutableBufferPointer { xb in
+                let vp = vb.baseAddress!, zp = zb.baseAddress!, xp = xb.baseAddress!
+                let first = (forward ? 0 : L - 1) * w
+                for j in 0..<(n - 1) { let sj = si[j]; for c in 0..<w { zp[j * w + c] = sj * vp[first + c] } }
+                let b0 = b[0], bl = b[n - 1]
+                for step in 0..<L {
+                    // a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
+                    let row = vp + (forward ? step : L - 1 - step) * w
+                    for c in 0..<w { xp[c] = row[c] }
+                    for c in 0..<w { row[c] = b0 * xp[c] + zp[c] }
+                    for j in 1..<(n - 1) {
+                        let bj = b[j], zd = zp + (j - 1) * w, zs = zp + j * w
+                        for c in 0..<w { zd[c] = bj * xp[c] + zs[c] }
+                    }
+                    let zl = zp + (n - 2) * w
+                    for c in 0..<w { zl[c] = bl * xp[c] }
                 }
-                let bl = b[n - 1]
-                for c in 0..<w { z[(n - 2) * w + c] = bl * x[c] }
+            }
+            }
             }
         }
         pass(&v, forward: true)
