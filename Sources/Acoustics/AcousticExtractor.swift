@@ -283,7 +283,8 @@ public struct AcousticExtractor: Sendable {
                 let fr = finals[j - finalBase]
                 return HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
             }
-            if let (pdm, pdd) = HMPD.features(pe) {
+            // Rows read below: k − 5 and k − 4 for k in the block.
+            if let (pdm, pdd) = HMPD.features(pe, needed: (r.k0 - 5 - jLo)..<(r.k1 - 4 - jLo)) {
                 for k in r.k0..<r.k1 {
                     let ja = k - 5, jb = k - 4
                     guard ja >= jLo, jb <= jHi else { continue }

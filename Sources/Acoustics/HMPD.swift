@@ -370,8 +370,10 @@ enum HMPD {
         return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
     }
 
-    /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows.
-    static func features(_ PE: [[Double]]) -> (pdm: [[Float]], pdd: [[Float]])? {
+    /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows;
+    /// only the rows in `needed` are filled (the others stay empty: the margin frames feed
+    /// the time filters but no output frame).
+    static func features(_ PE: [[Double]], needed: Range<Int>? = nil) -> (pdm: [[Float]], pdd: [[Float]])? {
         let nT = PE.count, w = bins
         guard nT > 72 else { return nil }          // Octave's filtfilt needs > 3·(25−1) samples
         let rect25 = [Double](repeating: 1.0 / 25, count: 25)
@@ -394,8 +396,8 @@ enum HMPD {
             DS[i] = S[i] * ct - C[i] * st
         }
         let dc = filtfiltRowsExact(DC, rows: nT, taps: rect9), ds = filtfiltRowsExact(DS, rows: nT, taps: rect9)
-        var pdm: [[Float]] = [], pdd: [[Float]] = []
-        for t in 0..<nT {
+        var pdm = [[Float]](repeating: [], count: nT), pdd = pdm
+        for t in (needed ?? 0..<nT).clamped(to: 0..<nT) {
             let row = t * w
             // PDM → 25 log-harmonic bands (philin2philog over bins 1…512): mean of
             // e^{i·atan2(ms, mc)}.
@@ -408,7 +410,7 @@ enum HMPD {
                 if r > 0 { sr[h] += x / r; si[h] += y / r } else { sr[h] += 1 }
                 cnt[h] += 1
             }
-            pdm.append((1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 })
+            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 }
             // PDD → Fisher's circular deviation, then 13 mel-cepstral coefficients.
             var X = (0..<bins).map { b -> Double in
                 let z = (dc[row + b] * dc[row + b] + ds[row + b] * ds[row + b]).squareRoot()
@@ -416,7 +418,7 @@ enum HMPD {
             }
             X[0] = X[1]
             for b in 0..<bins where X[b] == 0 { X[b] = 0.001 }
-            pdd.append(melCepstrum(X, order: 12).map { Float($0) })
+            pdd[t] = melCepstrum(X, order: 12).map { Float($0) }
         }
         return (pdm, pdd)
     }
