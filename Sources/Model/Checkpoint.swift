@@ -102,8 +102,8 @@ public enum Checkpoint {
     /// runs need one set of weights).
     public static func load(_ directory: URL) throws -> (SelfMM, Manifest) {
         let (ensemble, manifest) = try loadEnsemble(directory)
-        guard manifest.ensemble == nil else {
-            throw ModelError.badCheckpoint(path: directory.path, reason: "it is an ensemble of \(ensemble.members.count) members (seeds \(manifest.ensemble!)), not one model")
+        if let seeds = manifest.ensemble {
+            throw ModelError.badCheckpoint(path: directory.path, reason: "it is an ensemble of \(ensemble.members.count) members (seeds \(seeds)), not one model")
         }
         return (ensemble.members[0], manifest)
     }

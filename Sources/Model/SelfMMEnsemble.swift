@@ -19,19 +19,22 @@ public final class SelfMMEnsemble: Sendable {
     /// The members' outputs averaged: M [B, 1] and each modality head's [B, 1] (no dropout, no tape).
     public func callAsFunction(_ input: ModelInput) -> (m: Tensor, heads: [Modality: Tensor]) {
         var rng = SeededRNG(seed: 0)
-        var m: [Float] = [], shape: [Int] = []
-        var heads: [Modality: [Float]] = [:]
-        func add(_ sum: inout [Float], _ t: Tensor) {
-            if sum.isEmpty { sum = t.data } else { for i in sum.indices { sum[i] += t.data[i] } }
+        var m: Tensor?
+        var heads: [Modality: Tensor] = [:]
+        func add(_ sum: Tensor?, _ t: Tensor) -> Tensor {
+            guard var sum else { return t }
+            for i in sum.data.indices { sum.data[i] += t.data[i] }
+            return sum
         }
         for model in members {
             let out = model(input, tape: nil, training: false, rng: &rng)
-            add(&m, out.m.value); shape = out.m.value.shape
-            for (k, v) in out.heads { add(&heads[k, default: []], v.value) }
+            m = add(m, out.m.value)
+            for (k, v) in out.heads { heads[k] = add(heads[k], v.value) }
         }
         let scale = 1 / Float(members.count)
-        func mean(_ sum: [Float]) -> Tensor { Tensor(shape: shape, data: sum.map { $0 * scale }) }
-        return (mean(m), heads.mapValues(mean))
+        func mean(_ sum: Tensor) -> Tensor { Tensor(shape: sum.shape, data: sum.data.map { $0 * scale }) }
+        // `members` is never empty (init), so `m` is set.
+        return (mean(m ?? Tensor(shape: [0, 1], data: [])), heads.mapValues(mean))
     }
 
     public func checkInputs(_ data: SplitData, source: String) throws {
