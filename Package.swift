@@ -3,10 +3,37 @@
 import PackageDescription
 import Foundation
 
-// Numeric kernels (DSP, Acoustics) for a given CPU when SENTIO_TARGET_CPU is set at build
-// time, e.g. `SENTIO_TARGET_CPU=haswell swift build -c release` (AVX2 lanes for the SIMD
-// loops; same IEEE results, no FMA contraction). Default: the portable baseline.
-let kernelFlags = ["-O"] + (ProcessInfo.processInfo.environment["SENTIO_TARGET_CPU"].map { ["-target-cpu", $0] } ?? [])
+// Numeric kernels (DSP, Acoustics) are compiled for the vector unit of the build machine,
+// as ggml/llama.cpp do: their SIMD8 loops run on AVX registers instead of pairs of SSE
+// registers (same IEEE results: Swift contracts no multiply-add into FMA). On Linux x86-64
+// the flags in /proc/cpuinfo pick `skylake-avx512` (AVX-512 F/CD/BW/DQ/VL) or `haswell`
+// (AVX2, FMA, BMI1/2, F16C, MOVBE, LZCNT); elsewhere the baseline. SENTIO_TARGET_CPU
+// overrides it at build time: an LLVM CPU name, or `baseline` for a binary that must run
+// on any x86-64 (e.g. one built here and deployed on other machines).
+func kernelTargetCPU() -> String? {
+    if let requested = ProcessInfo.processInfo.environment["SENTIO_TARGET_CPU"], !requested.isEmpty {
+        return requested == "baseline" ? nil : requested
+    }
+    #if os(Linux) && arch(x86_64)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
+    let avx2 = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt"]
+    let avx512 = avx2 + ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+    if avx512.allSatisfy(flags.contains) { return "skylake-avx512" }
+    if avx2.allSatisfy(flags.contains) { return "haswell" }
+    #endif
+    return nil
+}
+let kernelCPU = kernelTargetCPU()
+let kernelFlags = ["-O"] + (kernelCPU.map { ["-target-cpu", $0] } ?? [])
+// Lets the binary report what its kernels were built for (`sentio bench acoustics`).
+let kernelDefines: [SwiftSetting] = switch kernelCPU {
+case nil: []
+case "haswell": [.define("SENTIO_KERNEL_AVX2")]
+case "skylake-avx512": [.define("SENTIO_KERNEL_AVX512")]
+default: [.define("SENTIO_KERNEL_CUSTOM")]
+}
 
 let package = Package(
     name: "Sentio",
@@ -43,7 +70,7 @@ let package = Package(
         // Stages.
         .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "CHDF5", .product(name: "Logging", package: "swift-log")]),
         // Numeric kernels are optimised even in debug builds so that the test suite stays fast.
-        .target(name: "DSP", swiftSettings: [.unsafeFlags(kernelFlags)]),
+        .target(name: "DSP", swiftSettings: [.unsafeFlags(kernelFlags)] + kernelDefines),
         .target(name: "Acoustics", dependencies: ["DSP"], swiftSettings: [.unsafeFlags(kernelFlags)]),
         .target(name: "Vision"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),

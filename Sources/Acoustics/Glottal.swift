@@ -179,15 +179,17 @@ enum Glottal {
         // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
         let b = GlottalCoefficients.iaifHighPass
         let n0 = xw.count
-        let padded = xw + [Float](repeating: 0, count: 150)
-        let x = padded.withUnsafeBufferPointer { Filter.fir(b, $0, from: 150) }
+        let x = xw.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: 150..<(n0 + 150)) }
         guard x.count > pVT else { return nil }
         let n = x.count
         let win = window?.count == n ? window! : Window.hanning(n)
         let preflt = pVT + 1
         var signal = [Float](repeating: 0, count: preflt + n)
+        // A ramp from −x[0] to x[0] before the signal (iaif.m's pre-frame).
+        let x0 = x[0], steps = Float(max(1, preflt - 1))
         for i in 0..<preflt {
-            signal[i] = preflt == 1 ? -x[0] : -x[0] + 2 * x[0] * Float(i) / Float(preflt - 1)
+            let ramp: Float = 2 * x0 * Float(i) / steps
+            signal[i] = preflt == 1 ? -x0 : ramp - x0
         }
         for i in 0..<n { signal[preflt + i] = x[i] }
         func windowed(_ v: [Float]) -> [Float] { (0..<n).map { v[$0] * win[$0] } }
@@ -208,7 +210,6 @@ enum Glottal {
         let dgFull = fir(hvt2, signal)
         let g = Array(integrate(dgFull)[preflt...])
         let dg = Array(dgFull[preflt...])
-        _ = n0
         return (g, dg)
     }
 

@@ -190,12 +190,24 @@ struct TrueEnvelope: Sendable {
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
+                // Sums of A_k (odd and even k separately) and of A_k² over k in 1..<h, in
+                // eight Double lanes (one lane per k mod 8: a single Double chain waits on
+                // its previous add every bin).
                 var evenSum: Double = 0, oddSum: Double = 0, sq: Double = 0
                 var k = 1
-                while k + 1 < h {
-                    let v1 = Double(a[k]), v2 = Double(a[k + 1])
-                    oddSum += v1; evenSum += v2; sq += v1 * v1 + v2 * v2
-                    k += 2
+                a.withUnsafeBufferPointer { ap in
+                    let ab = UnsafeRawPointer(ap.baseAddress!)
+                    var vs = SIMD8<Double>(repeating: 0), vq = vs
+                    while k + 8 <= h {
+                        let f = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                        let v = SIMD8<Double>(f)
+                        vs += v; vq += v * v
+                        k += 8
+                    }
+                    // k started at 1, so even lanes hold odd k.
+                    oddSum = (vs[0] + vs[2]) + (vs[4] + vs[6])
+                    evenSum = (vs[1] + vs[3]) + (vs[5] + vs[7])
+                    sq = vq.sum()
                 }
                 while k < h { let v = Double(a[k]); if k % 2 == 0 { evenSum += v } else { oddSum += v }; sq += v * v; k += 1 }
                 alt += 2 * evenSum - 2 * oddSum

@@ -29,55 +29,85 @@ public enum Filter {
 
     /// Outputs `start..<x.count` of `filter(b, 1, x)` (the same values as `fir(b, x)[start...]`).
     public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>, from start: Int) -> [Float] {
+        fir(b, x, outputs: min(max(0, start), x.count)..<x.count)
+    }
+
+    /// Outputs `outputs` of `filter(b, 1, x)` with x continued by zeros on both sides, so
+    /// that `outputs` may run past `x.count` (the tail of `filter(b, 1, [x; zeros])`).
+    ///
+    /// y[i] = b0·x[i] + b1·x[i−1] + … is summed in this tap order; taps that read only the
+    /// zeros before or after x are left out. Adding a zero product leaves a Float sum
+    /// unchanged, so every output equals the plain scalar sum over all taps.
+    public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
         let n = x.count, nb = b.count
-        let s0 = min(max(0, start), n)
-        guard n > s0, nb > 0 else { return [Float](repeating: 0, count: n - s0) }
-        return [Float](unsafeUninitializedCapacity: n - s0) { yOut, count in
-            let yb = yOut.baseAddress! - s0        // yb[i] is output i
-            func put(_ i: Int, _ v: Float) { yb[i] = v }
+        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
+        let count = hi - lo
+        guard count > 0 else { return [] }
+        guard n > 0, nb > 0 else { return [Float](repeating: 0, count: count) }
+        // x with nb − 1 + 32 zeros before it and 32 after, so that eight-lane loads over any
+        // tap of any output in `outputs` stay inside (outputs past n + nb − 1 are zero).
+        let pad = nb - 1 + 32
+        var ext = [Float](repeating: 0, count: pad + n + 32)
+        ext.withUnsafeMutableBufferPointer { e in
+            (e.baseAddress! + pad).update(from: x.baseAddress!, count: n)
+        }
+        return [Float](unsafeUninitializedCapacity: count) { yOut, written in
+            let yb = yOut.baseAddress! - lo        // yb[i] is output i
             b.withUnsafeBufferPointer { bp in
-                // y[i] = b0·x[i] + b1·x[i−1] + … in this order (taps before the input's start
-                // left out). Eight outputs at a time accumulate in registers over the taps;
-                // each lane adds in the same order as the scalar sum, so results are equal.
-                let xb = UnsafeRawPointer(x.baseAddress!)
-                let head = min(n, nb - 1)
-                if s0 < head {
-                    for i in s0..<head {
-                        var s = bp[0] * x[i]
-                        if i >= 1 { for j in 1...i { s += bp[j] * x[i - j] } }
-                        put(i, s)
-                    }
-                }
-                var i = max(head, s0)
-                // 32 outputs: four independent accumulator chains (the single chain of 8
-                // waits on its previous add each tap).
-                while i + 32 <= n {
+                ext.withUnsafeBufferPointer { ep in
+                    let xb = UnsafeRawPointer(ep.baseAddress! + pad)   // xb as Float index i reads x[i]
                     @inline(__always) func ld(_ k: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self) }
-                    let b0 = SIMD8<Float>(repeating: bp[0])
-                    var a0 = b0 * ld(i), a1 = b0 * ld(i + 8), a2 = b0 * ld(i + 16), a3 = b0 * ld(i + 24)
-                    for j in 1..<nb {
-                        let bj = SIMD8<Float>(repeating: bp[j])
-                        a0 += bj * ld(i - j); a1 += bj * ld(i + 8 - j); a2 += bj * ld(i + 16 - j); a3 += bj * ld(i + 24 - j)
+                    // Taps j of outputs i..<i+w that can read x: i + w − 1 − j ≥ 0 and i − j ≤ n − 1.
+                    @inline(__always) func taps(_ i: Int, _ w: Int) -> (Int, Int) {
+                        (max(0, i - (n - 1)), min(nb - 1, i + w - 1))
                     }
-                    for l in 0..<8 { put(i + l, a0[l]); put(i + 8 + l, a1[l]); put(i + 16 + l, a2[l]); put(i + 24 + l, a3[l]) }
-                    i += 32
-                }
-                while i + 8 <= n {
-                    var acc = SIMD8<Float>(repeating: bp[0]) * xb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                    for j in 1..<nb {
-                        acc += SIMD8<Float>(repeating: bp[j]) * xb.loadUnaligned(fromByteOffset: (i - j) * 4, as: SIMD8<Float>.self)
+                    var i = lo
+                    // 32 outputs: four independent accumulator chains (one chain of 8 waits on
+                    // its previous add every tap).
+                    while i + 32 <= hi {
+                        let (j0, j1) = taps(i, 32)
+                        var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                        if j0 <= j1 {
+                            let bj = SIMD8<Float>(repeating: bp[j0])
+                            a0 = bj * ld(i - j0); a1 = bj * ld(i + 8 - j0); a2 = bj * ld(i + 16 - j0); a3 = bj * ld(i + 24 - j0)
+                            var j = j0 + 1
+                            while j <= j1 {
+                                let bj = SIMD8<Float>(repeating: bp[j])
+                                a0 += bj * ld(i - j); a1 += bj * ld(i + 8 - j); a2 += bj * ld(i + 16 - j); a3 += bj * ld(i + 24 - j)
+                                j += 1
+                            }
+                        }
+                        UnsafeMutableRawPointer(yb + i).storeBytes(of: a0, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(yb + i + 8).storeBytes(of: a1, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(yb + i + 16).storeBytes(of: a2, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(yb + i + 24).storeBytes(of: a3, as: SIMD8<Float>.self)
+                        i += 32
                     }
-                    for l in 0..<8 { put(i + l, acc[l]) }
-                    i += 8
-                }
-                while i < n {
-                    var s = bp[0] * x[i]
-                    for j in 1..<nb { s += bp[j] * x[i - j] }
-                    put(i, s)
-                    i += 1
+                    while i + 8 <= hi {
+                        let (j0, j1) = taps(i, 8)
+                        var acc = SIMD8<Float>(repeating: 0)
+                        if j0 <= j1 {
+                            acc = SIMD8<Float>(repeating: bp[j0]) * ld(i - j0)
+                            var j = j0 + 1
+                            while j <= j1 { acc += SIMD8<Float>(repeating: bp[j]) * ld(i - j); j += 1 }
+                        }
+                        UnsafeMutableRawPointer(yb + i).storeBytes(of: acc, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < hi {
+                        let (j0, j1) = taps(i, 1)
+                        var s: Float = 0
+                        if j0 <= j1 {
+                            s = bp[j0] * x[i - j0]
+                            var j = j0 + 1
+                            while j <= j1 { s += bp[j] * x[i - j]; j += 1 }
+                        }
+                        yb[i] = s
+                        i += 1
+                    }
                 }
             }
-            count = n - s0
+            written = count
         }
     }
 

@@ -1,4 +1,5 @@
 import Acoustics
+import DSP
 import ArgumentParser
 import Foundation
 
@@ -85,7 +86,7 @@ struct BenchAcoustics: AsyncParsableCommand {
             try AcousticFormat.csv.render(frames).write(toFile: out, atomically: true, encoding: .utf8)
         }
         let mw = walls.sorted()[walls.count / 2]
-        print(String(format: "{\"audio_seconds\":%.3f,\"frames\":%d,\"batch_cpu_seconds\":%.4f,\"batch_realtime_factor\":%.1f,\"stream_cpu_seconds\":%.4f,\"stream_realtime_factor\":%.1f,\"median_wall_seconds\":%.4f,\"lookahead_ms\":%.0f}",
+        print(String(format: "{\"audio_seconds\":%.3f,\"frames\":%d,\"batch_cpu_seconds\":%.4f,\"batch_realtime_factor\":%.1f,\"stream_cpu_seconds\":%.4f,\"stream_realtime_factor\":%.1f,\"median_wall_seconds\":%.4f,\"lookahead_ms\":%.0f,\"kernel_cpu\":\"\(KernelBuild.targetCPU)\"}",
                      seconds, frames.count, mb, seconds / mb, ms, seconds / ms, mw, AcousticExtractor().lookAheadMilliseconds))
     }
 }
