@@ -377,14 +377,17 @@ public struct AcousticExtractor: Sendable {
         var seg = samples.slice(c - half, winlen)
         for i in 0..<winlen { seg[i] *= w[i] }
         let (re, im) = mcepFFT.forward(seg)
+        // log|S| as log(hi·√(1 + (lo/hi)²)), without squaring the components (Float
+        // squares underflow on the empty band of upsampled 8 kHz audio, where MATLAB's
+        // doubles still hold ~1e−12 magnitudes); the logs on SIMD lanes.
         var logMag = [Float](repeating: 0, count: re.count)
-        // log|S| without squaring (Float squares underflow on the empty band of
-        // upsampled 8 kHz audio, where MATLAB's doubles still hold ~1e−12 magnitudes).
         for k in 0..<re.count {
             let a = abs(re[k]), b = abs(im[k])
             let hi = max(a, b), lo = min(a, b)
-            logMag[k] = hi > 0 ? log(hi) + 0.5 * log1p((lo / hi) * (lo / hi)) : -.infinity
+            let r = hi > 0 ? lo / hi : 0
+            logMag[k] = hi * (1 + r * r).squareRoot()
         }
+        logMag = VectorMath.map(logMag, VectorMath.log)
         let order = Int((0.5 * 16000 / rawF0).rounded(.toNearestOrAwayFromZero))
         // A bin that cancels to exactly 0 in Float (the Nyquist bin of upsampled 8 kHz
         // audio) is ~1e−10 in MATLAB's doubles; take its neighbour's level instead of −∞.

@@ -381,7 +381,17 @@ enum HMPD {
         var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
         let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
         var C = [Double](repeating: 0, count: nT * w), S = C
-        for t in 0..<nT { for c in 0..<w { let p = PE[t][c]; C[t * w + c] = cos(p); S[t * w + c] = sin(p) } }
+        // cos and sin of the phase distortion, four bins per call on SIMD lanes.
+        for t in 0..<nT {
+            let row = PE[t]
+            var c = 0
+            while c + 4 <= w {
+                let (sv, cv) = VectorMath.sinCos(SIMD4(row[c], row[c + 1], row[c + 2], row[c + 3]))
+                for l in 0..<4 { C[t * w + c + l] = cv[l]; S[t * w + c + l] = sv[l] }
+                c += 4
+            }
+            while c < w { C[t * w + c] = cos(row[c]); S[t * w + c] = sin(row[c]); c += 1 }
+        }
         let mc = filtfiltRows(C, rows: nT, taps: rect25), ms = filtfiltRows(S, rows: nT, taps: rect25)
         // Trend: median then Hann smoothing of cos and sin.
         let tc = filtfiltRows(medfilt9Rows(C, rows: nT), rows: nT, taps: hann9)

@@ -322,13 +322,15 @@ struct TrueEnvelope: Sendable {
     /// hspec2fwcep(exp(logEnv), fs, order): mel-warped cepstrum c0, 2·c1, …, 2·c_order.
     func warpedCepstrum(logEnvelope le: [Float], order: Int) -> [Float] {
         let h = dftLength / 2
+        // Linear interpolation of the linear-amplitude envelope, then log (both on SIMD lanes).
+        let amp = VectorMath.map(le, VectorMath.exp)
         var w = [Float](repeating: 0, count: h + 1)
         for j in 0...h {
             let i = warpIndex[j], t = warpFrac[j]
-            // Linear interpolation of the linear-amplitude envelope, then log.
-            let e0 = exp(le[i]), e1 = exp(le[i + 1])
-            w[j] = log(abs(e0 + t * (e1 - e0)))
+            let e0 = amp[i], e1 = amp[i + 1]
+            w[j] = abs(e0 + t * (e1 - e0))
         }
+        w = VectorMath.map(w, VectorMath.log)
         let c = cepstrum(w)
         var out = [Float](repeating: 0, count: order + 1)
         out[0] = c[0]
