@@ -5,6 +5,7 @@
 import Foundation
 import DSP
 
+nonisolated(unsafe) var teIterations = 0
 struct TrueEnvelope: Sendable {
     let dftLength: Int
     let fft: RealFFT
@@ -127,9 +128,11 @@ struct TrueEnvelope: Sendable {
         var lv = [Float](repeating: 0, count: w)
         // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
         var plus = [Float](repeating: 0, count: tw), minus = plus
+        var evenSums = [Float](repeating: 0, count: tw), oddSums = evenSums
         let invN = 1 / Float(n)
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
             for _ in 0..<200 {
+                teIterations += order
                 // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
                 // the sum folded onto k ≤ q.
                 // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
@@ -230,58 +233,70 @@ struct TrueEnvelope: Sendable {
                 // lv[k] = E_k + O_k and lv[h − k] = E_k − O_k. Sixteen k at a time kept in
                 // registers over all rows; each E_k, O_k is summed in the same order as a
                 // row-by-row pass (rows j…j+3 grouped as (c_j r_j + c_{j+2} r_{j+2})).
-                lv.withUnsafeMutableBufferPointer { lp in
-                    let base = tab.baseAddress!
-                    var kb = 0
-                    while kb + 16 <= tw {
-                        var e0 = SIMD8<Float>(repeating: cc[0]), e1 = e0
-                        var o0 = SIMD8<Float>(repeating: 0), o1 = o0
-                        @inline(__always) func ld(_ r: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
-                            (UnsafeRawPointer(r + kb).loadUnaligned(as: SIMD8<Float>.self),
-                             UnsafeRawPointer(r + kb + 8).loadUnaligned(as: SIMD8<Float>.self))
+                // E_k = c_0 + Σ_{even j} c_j cos(2πjk/N) and O_k = Σ_{odd j} …, for k ≤ q,
+                // accumulated row group by row group over all k (rows j…j+3 added as
+                // (c_j r_j + c_{j+2} r_{j+2}) to O and (c_{j+1} r_{j+1} + c_{j+3} r_{j+3}) to E).
+                // Streaming each row once keeps E and O in L1; a loop over rows inside a
+                // block of bins was compiled into split loads and ran 3× slower.
+                cc.withUnsafeBufferPointer { cp in
+                    evenSums.withUnsafeMutableBufferPointer { ep in
+                        oddSums.withUnsafeMutableBufferPointer { op in
+                            let base = tab.baseAddress!, c = cp.baseAddress!
+                            let eb = UnsafeMutableRawPointer(ep.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
+                            let kEnd = (tw / 8) * 8      // k in 0..<kEnd on lanes, kEnd..<tw scalar
+                            for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
+                            var j = 1
+                            while j + 3 <= order {
+                                let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
+                                let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
+                                let c1 = SIMD8<Float>(repeating: s1), c2 = SIMD8<Float>(repeating: s2)
+                                let c3 = SIMD8<Float>(repeating: s3), c4 = SIMD8<Float>(repeating: s4)
+                                var k = 0
+                                while k < kEnd {
+                                    let a1 = UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    let a2 = UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    let a3 = UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    let a4 = UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    let o = ob.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    ob.storeBytes(of: o + (c1 * a1 + c3 * a3), toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    eb.storeBytes(of: e + (c2 * a2 + c4 * a4), toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    k += 8
+                                }
+                                while k < tw {
+                                    op[k] += s1 * r1[k] + s3 * r3[k]
+                                    ep[k] += s2 * r2[k] + s4 * r4[k]
+                                    k += 1
+                                }
+                                j += 4
+                            }
+                            while j <= order {
+                                let r = base + j * tw, s = c[j]
+                                let cj = SIMD8<Float>(repeating: s)
+                                let dst = j % 2 == 0 ? eb : ob
+                                var k = 0
+                                while k < kEnd {
+                                    let a = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
+                                    let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    dst.storeBytes(of: acc + cj * a, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                    k += 8
+                                }
+                                while k < tw {
+                                    if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
+                                    k += 1
+                                }
+                                j += 1
+                            }
                         }
-                        var j = 1
-                        while j + 3 <= order {
-                            let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                            let c1 = SIMD8<Float>(repeating: cc[j]), c2 = SIMD8<Float>(repeating: cc[j + 1])
-                            let c3 = SIMD8<Float>(repeating: cc[j + 2]), c4 = SIMD8<Float>(repeating: cc[j + 3])
-                            let (a1, b1) = ld(r1), (a2, b2) = ld(r2), (a3, b3) = ld(r3), (a4, b4) = ld(r4)
-                            o0 += c1 * a1 + c3 * a3; o1 += c1 * b1 + c3 * b3
-                            e0 += c2 * a2 + c4 * a4; e1 += c2 * b2 + c4 * b4
-                            j += 4
-                        }
-                        while j <= order {
-                            let cj = SIMD8<Float>(repeating: cc[j])
-                            let (a1, b1) = ld(base + j * tw)
-                            if j % 2 == 0 { e0 += cj * a1; e1 += cj * b1 } else { o0 += cj * a1; o1 += cj * b1 }
-                            j += 1
-                        }
-                        for l in 0..<8 {
-                            let k = kb + l
-                            lp[k] = e0[l] + o0[l]
-                            if k < q { lp[h - k] = e0[l] - o0[l] }
-                            let k2 = kb + 8 + l
-                            lp[k2] = e1[l] + o1[l]
-                            if k2 < q { lp[h - k2] = e1[l] - o1[l] }
-                        }
-                        kb += 16
                     }
-                    // Remaining k (k = q for N = 4096), scalar in the same order.
-                    for k in kb..<tw {
-                        var e = cc[0], o: Float = 0
-                        var j = 1
-                        while j + 3 <= order {
-                            let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                            o += cc[j] * r1[k] + cc[j + 2] * r3[k]
-                            e += cc[j + 1] * r2[k] + cc[j + 3] * r4[k]
-                            j += 4
+                }
+                // lv[k] = E_k + O_k (k ≤ q) and lv[h − k] = E_k − O_k (k < q).
+                lv.withUnsafeMutableBufferPointer { lp in
+                    evenSums.withUnsafeBufferPointer { ep in
+                        oddSums.withUnsafeBufferPointer { op in
+                            for k in 0...q { lp[k] = ep[k] + op[k] }
+                            for k in 0..<q { lp[h - k] = ep[k] - op[k] }
                         }
-                        while j <= order {
-                            if j % 2 == 0 { e += cc[j] * base[j * tw + k] } else { o += cc[j] * base[j * tw + k] }
-                            j += 1
-                        }
-                        if k <= q { lp[k] = e + o }
-                        if k < q { lp[h - k] = e - o }
                     }
                 }
                 // A = max(A, lv) and max(A0 − lv), eight bins at a time (NaN differences
