@@ -324,12 +324,14 @@ enum RdMSP {
         let o = min(len - 1, 8)
         var P = [Double](repeating: 0, count: o + 1)
         for k in 0...o {
-            var lr = 0.0, li = 0.0
-            let ck = ctx.kc[k], sk = ctx.ks[k]
-            for m in 0..<L { lr += logAbs[m] * ck[m]; li += logAbs[m] * sk[m] }
-            // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min.
-            let R = N[k].conj / ComplexD.exp(ComplexD(lr, li))
-            P[k] = R.angle
+            var li = 0.0
+            let sk = ctx.ks[k]
+            for m in 0..<L { li += logAbs[m] * sk[m] }
+            // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
+            // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
+            // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
+            // the complex exponential is needed.
+            P[k] = wrap(-N[k].angle - li)
         }
         guard o >= 2 else { return .infinity }
         var err = 0.0

@@ -5,7 +5,6 @@
 import Foundation
 import DSP
 
-nonisolated(unsafe) var teIterations = 0
 struct TrueEnvelope: Sendable {
     let dftLength: Int
     let fft: RealFFT
@@ -132,7 +131,6 @@ struct TrueEnvelope: Sendable {
         let invN = 1 / Float(n)
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
             for _ in 0..<200 {
-                teIterations += order
                 // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
                 // the sum folded onto k ≤ q.
                 // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
@@ -200,17 +198,19 @@ struct TrueEnvelope: Sendable {
                 var k = 1
                 a.withUnsafeBufferPointer { ap in
                     let ab = UnsafeRawPointer(ap.baseAddress!)
-                    var vs = SIMD8<Double>(repeating: 0), vq = vs
+                    // Lanes 0–3 and 4–7 as two SIMD4<Double> (one conversion instruction each).
+                    var vsLo = SIMD4<Double>(repeating: 0), vsHi = vsLo, vqLo = vsLo, vqHi = vsLo
                     while k + 8 <= h {
-                        let f = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                        let v = SIMD8<Double>(f)
-                        vs += v; vq += v * v
+                        let lo = SIMD4<Double>(ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self))
+                        let hi = SIMD4<Double>(ab.loadUnaligned(fromByteOffset: 4 * k + 16, as: SIMD4<Float>.self))
+                        vsLo += lo; vqLo += lo * lo
+                        vsHi += hi; vqHi += hi * hi
                         k += 8
                     }
                     // k started at 1, so even lanes hold odd k.
-                    oddSum = (vs[0] + vs[2]) + (vs[4] + vs[6])
-                    evenSum = (vs[1] + vs[3]) + (vs[5] + vs[7])
-                    sq = vq.sum()
+                    oddSum = (vsLo[0] + vsLo[2]) + (vsHi[0] + vsHi[2])
+                    evenSum = (vsLo[1] + vsLo[3]) + (vsHi[1] + vsHi[3])
+                    sq = SIMD8(lowHalf: vqLo, highHalf: vqHi).sum()
                 }
                 while k < h { let v = Double(a[k]); if k % 2 == 0 { evenSum += v } else { oddSum += v }; sq += v * v; k += 1 }
                 alt += 2 * evenSum - 2 * oddSum

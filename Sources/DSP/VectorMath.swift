@@ -29,6 +29,19 @@ public enum VectorMath {
         }
     }
 
+    // Int32 ↔ Float on lanes through the bit pattern of 1.5·2^23 + n (exact for |n| < 2^22):
+    // the stdlib's generic SIMD conversions run lane by lane.
+    @inline(__always)
+    static func floatFromInt(_ n: SIMD8<Int32>) -> SIMD8<Float> {
+        unsafeBitCast(n &+ 0x4B40_0000, to: SIMD8<Float>.self) - 12_582_912
+    }
+
+    /// `x` must hold integers of magnitude below 2^22.
+    @inline(__always)
+    static func intFromIntegralFloat(_ x: SIMD8<Float>) -> SIMD8<Int32> {
+        unsafeBitCast(x + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    }
+
     /// Natural log of positive finite lanes (0 → −∞; a negative or NaN lane → NaN; +∞ → +∞).
     /// x = m·2^e with m in [√½, √2); log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172,
     /// by its series to s⁹ (the next term is below 2e−9 relative).
@@ -53,7 +66,7 @@ public enum VectorMath {
         series = series * s2
         let twoS = s + s
         let logM = twoS + twoS * series
-        let ef = SIMD8<Float>(e)
+        let ef = floatFromInt(e)
         // ln 2 in two parts so that e·ln2 keeps the precision of log m for large |e|.
         var r = ef * 0.693_145_75 + (ef * 1.428_606_8e-6 + logM)
         let special = (x .<= 0) .| (x .== .infinity) .| (x .!= x)
@@ -79,7 +92,7 @@ public enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let ki = SIMD8<Int32>(k.clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127)))
+        let ki = intFromIntegralFloat(k.clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127)))
         let scale = unsafeBitCast((ki &+ 127) &<< 23, to: SIMD8<Float>.self)
         var y = p * scale
         let outside = (x .> 87) .| (x .< -87) .| (x .!= x)
@@ -119,8 +132,9 @@ public enum VectorMath {
         pc = pc * r2 + c4
         pc = pc * r2 - 0.5
         let c = 1 + r2 * pc
-        // Quadrant q mod 4: (sin, cos) = (s, c), (c, −s), (−s, −c), (−c, s).
-        let quadrant = SIMD4<Int64>(q) & 3
+        // Quadrant q mod 4 (formed in Double: the stdlib's SIMD float-to-integer
+        // conversion runs lane by lane): (sin, cos) = (s, c), (c, −s), (−s, −c), (−c, s).
+        let quadrant = q - 4 * (q * 0.25).rounded(.down)
         let swap = (quadrant .== 1) .| (quadrant .== 3)
         var sinX = s.replacing(with: c, where: swap)
         var cosX = c.replacing(with: s, where: swap)
