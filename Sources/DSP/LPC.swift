@@ -11,49 +11,45 @@ public enum LPC {
         let n = x.count
         var r = [Double](repeating: 0, count: order + 1)
         guard order >= 0 else { return r }
-        // The samples are widened once; eight (then four) lags at a time share the loads
-        // of x[i] in independent chains. Each lag still sums i = 0, 1, … in order, so the
-        // values equal the one-lag-at-a-time loop.
-        let xd = [Double](unsafeUninitializedCapacity: n + 8) { buf, count in
+        // The samples are widened once and followed by zeros, so every lag can run over the
+        // same i range (a zero product leaves a sum unchanged). Up to 24 lags at a time, in
+        // SIMD4 lanes: each lag's sum is its own chain, added in i order (the same values as
+        // the one-lag-at-a-time loop), and the chains of all lags advance together instead
+        // of one after the other (one Double add waits four cycles on the previous one).
+        let pad = order + 32
+        let xd = [Double](unsafeUninitializedCapacity: n + pad) { buf, count in
             for i in 0..<n { buf[i] = Double(x[i]) }
-            for i in n..<(n + 8) { buf[i] = 0 }
-            count = n + 8
+            for i in n..<(n + pad) { buf[i] = 0 }
+            count = n + pad
         }
         xd.withUnsafeBufferPointer { xp in
             let xb = UnsafeRawPointer(xp.baseAddress!)
             @inline(__always) func ld(_ i: Int) -> SIMD4<Double> { xb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self) }
-            var lag = 0
-            while lag + 7 <= order && lag + 7 < n {
-                var s = SIMD4<Double>(repeating: 0), s2 = s
-                let common = n - lag - 7
-                for i in 0..<common {
-                    let xi = SIMD4<Double>(repeating: xp[i])
-                    s += xi * ld(i + lag)
-                    s2 += xi * ld(i + lag + 4)
+            var lagBase = 0
+            while lagBase <= order && lagBase < n {
+                let lags = min(24, order + 1 - lagBase)
+                let m = n - lagBase
+                var a0 = SIMD4<Double>(repeating: 0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+                if lags <= 8 {
+                    for i in 0..<m {
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j + 4)
+                    }
+                } else if lags <= 16 {
+                    for i in 0..<m {
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j + 4); a2 += xi * ld(j + 8); a3 += xi * ld(j + 12)
+                    }
+                } else {
+                    for i in 0..<m {
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j + 4); a2 += xi * ld(j + 8)
+                        a3 += xi * ld(j + 12); a4 += xi * ld(j + 16); a5 += xi * ld(j + 20)
+                    }
                 }
-                for l in 0..<8 {
-                    var t = l < 4 ? s[l] : s2[l - 4]
-                    for i in common..<(n - lag - l) { t += xp[i] * xp[i + lag + l] }
-                    r[lag + l] = t
-                }
-                lag += 8
-            }
-            while lag + 3 <= order && lag + 3 < n {
-                var s = SIMD4<Double>(repeating: 0)
-                let common = n - lag - 3
-                for i in 0..<common { s += SIMD4<Double>(repeating: xp[i]) * ld(i + lag) }
-                for l in 0..<4 {
-                    var t = s[l]
-                    for i in common..<(n - lag - l) { t += xp[i] * xp[i + lag + l] }
-                    r[lag + l] = t
-                }
-                lag += 4
-            }
-            while lag <= order && lag < n {
-                var t: Double = 0
-                for i in 0..<(n - lag) { t += xp[i] * xp[i + lag] }
-                r[lag] = t
-                lag += 1
+                let groups = [a0, a1, a2, a3, a4, a5]
+                for l in 0..<lags where lagBase + l < n { r[lagBase + l] = groups[l / 4][l % 4] }
+                lagBase += 24
             }
         }
         return r

@@ -164,3 +164,18 @@ func prunedFirstStage(n: Int) {
         #expect(re == r2 && im == i2, "n \(n), nonzero \(nonzero)")
     }
 }
+
+@Test("autocorrelation equals the one-lag-at-a-time Double sum bit for bit, short inputs and high orders included")
+func autocorrelationMatchesPlainSums() {
+    for (n, order) in [(400, 12), (400, 18), (320, 20), (160, 1), (50, 0), (30, 23), (300, 24), (257, 30), (5, 12), (1, 3)] {
+        let x: [Float] = (0..<n).map { Float(sin(Double($0) * 0.61) + 0.3 * cos(Double($0) * 2.3)) }
+        let got = x.withUnsafeBufferPointer { LPC.autocorrelation($0, order: order) }
+        var want = [Double](repeating: 0, count: order + 1)
+        for lag in 0...order where lag < n {
+            var t: Double = 0
+            for i in 0..<(n - lag) { t += Double(x[i]) * Double(x[i + lag]) }
+            want[lag] = t
+        }
+        #expect(got == want, "n \(n) order \(order)")
+    }
+}
