@@ -53,7 +53,7 @@ struct TrueEnvelope: Sendable {
 
     /// Real cepstrum of a symmetric log spectrum given by its half `a[0...N/2]`:
     /// cca[j] = (1/N) Σ_k A[k] cos(2πjk/N), j = 0...N/2.
-    private func cepstrum(_ halfLog: [Float]) -> [Float] {
+    func cepstrum(_ halfLog: [Float]) -> [Float] {
         let n = dftLength, h = n / 2
         var full = [Float](repeating: 0, count: n)
         for k in 0...h { full[k] = halfLog[k] }
@@ -116,6 +116,73 @@ struct TrueEnvelope: Sendable {
         return lv
     }
 
+    /// cca[j] = (1/N)(A_0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)) for j in 0...order
+    /// (order ≤ tableOrder, N = 4096) from the cosine table: the low quefrencies of the real
+    /// cepstrum of the symmetric log spectrum `a` (bins 0…N/2). `plus` and `minus` are
+    /// scratch of `tableWidth` elements.
+    func tableCepstrum(_ a: [Float], order: Int, into cca: inout [Float], plus: inout [Float], minus: inout [Float],
+                               table tab: UnsafeBufferPointer<Float>) {
+        let n = dftLength, h = n / 2, q = h / 2, tw = TrueEnvelope.tableWidth
+        let invN = 1 / Float(n)
+        // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
+        // the sum folded onto k ≤ q.
+        // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
+        a.withUnsafeBufferPointer { ap in
+            plus.withUnsafeMutableBufferPointer { pp in
+                minus.withUnsafeMutableBufferPointer { mp in
+                    let ab = UnsafeRawPointer(ap.baseAddress!)
+                    var k = 1
+                    while k + 8 <= q {
+                        let lo = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                        let v = ab.loadUnaligned(fromByteOffset: 4 * (h - k - 7), as: SIMD8<Float>.self)
+                        let hi = SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+                        UnsafeMutableRawPointer(pp.baseAddress! + k).storeBytes(of: lo + hi, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(mp.baseAddress! + k).storeBytes(of: lo - hi, as: SIMD8<Float>.self)
+                        k += 8
+                    }
+                    while k < q { pp[k] = ap[k] + ap[h - k]; mp[k] = ap[k] - ap[h - k]; k += 1 }
+                    pp[q] = ap[q]; mp[q] = ap[q]
+                }
+            }
+        }
+        plus.withUnsafeBufferPointer { pp in
+            minus.withUnsafeBufferPointer { mp in
+                // Four rows of one parity (same folded input) per pass over k; each
+                // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail).
+                let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
+                for parity in 0...min(1, order) {
+                    let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
+                    let sign: Float = parity == 0 ? 1 : -1
+                    let ends = a[0] + sign * a[h]
+                    var j = parity
+                    while j <= order {
+                        let rows = min(4, (order - j) / 2 + 1)
+                        let r0 = tab.baseAddress! + j * tw
+                        let r1 = rows > 1 ? r0 + 2 * tw : r0, r2 = rows > 2 ? r0 + 4 * tw : r0, r3 = rows > 3 ? r0 + 6 * tw : r0
+                        var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+                        var k = 1
+                        while k < kEnd {
+                            let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        for r in 0..<rows {
+                            var sum = (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3).sum()
+                            let row = r0 + 2 * r * tw
+                            var kk = kEnd
+                            while kk <= q { sum += src[kk] * row[kk]; kk += 1 }
+                            cca[j + 2 * r] = (ends + 2 * sum) * invN
+                        }
+                        j += 2 * rows
+                    }
+                }
+            }
+        }
+    }
+
     /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
     /// comes from Parseval (total energy minus the low quefrencies), in Double.
     private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
@@ -128,66 +195,9 @@ struct TrueEnvelope: Sendable {
         // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
         var plus = [Float](repeating: 0, count: tw), minus = plus
         var evenSums = [Float](repeating: 0, count: tw), oddSums = evenSums
-        let invN = 1 / Float(n)
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
             for _ in 0..<200 {
-                // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
-                // the sum folded onto k ≤ q.
-                // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
-                a.withUnsafeBufferPointer { ap in
-                    plus.withUnsafeMutableBufferPointer { pp in
-                        minus.withUnsafeMutableBufferPointer { mp in
-                            let ab = UnsafeRawPointer(ap.baseAddress!)
-                            var k = 1
-                            while k + 8 <= q {
-                                let lo = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                let v = ab.loadUnaligned(fromByteOffset: 4 * (h - k - 7), as: SIMD8<Float>.self)
-                                let hi = SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
-                                UnsafeMutableRawPointer(pp.baseAddress! + k).storeBytes(of: lo + hi, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(mp.baseAddress! + k).storeBytes(of: lo - hi, as: SIMD8<Float>.self)
-                                k += 8
-                            }
-                            while k < q { pp[k] = ap[k] + ap[h - k]; mp[k] = ap[k] - ap[h - k]; k += 1 }
-                            pp[q] = ap[q]; mp[q] = ap[q]
-                        }
-                    }
-                }
-                plus.withUnsafeBufferPointer { pp in
-                    minus.withUnsafeBufferPointer { mp in
-                        // Four rows of one parity (same folded input) per pass over k; each
-                        // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail).
-                        let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
-                        for parity in 0...min(1, order) {
-                            let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
-                            let sign: Float = parity == 0 ? 1 : -1
-                            let ends = a[0] + sign * a[h]
-                            var j = parity
-                            while j <= order {
-                                let rows = min(4, (order - j) / 2 + 1)
-                                let r0 = tab.baseAddress! + j * tw
-                                let r1 = rows > 1 ? r0 + 2 * tw : r0, r2 = rows > 2 ? r0 + 4 * tw : r0, r3 = rows > 3 ? r0 + 6 * tw : r0
-                                var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
-                                var k = 1
-                                while k < kEnd {
-                                    let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    k += 8
-                                }
-                                for r in 0..<rows {
-                                    var sum = (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3).sum()
-                                    let row = r0 + 2 * r * tw
-                                    var kk = kEnd
-                                    while kk <= q { sum += src[kk] * row[kk]; kk += 1 }
-                                    cca[j + 2 * r] = (ends + 2 * sum) * invN
-                                }
-                                j += 2 * rows
-                            }
-                        }
-                    }
-                }
+                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab)
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
@@ -346,7 +356,16 @@ struct TrueEnvelope: Sendable {
             w[j] = abs(e0 + t * (e1 - e0))
         }
         w = VectorMath.map(w, VectorMath.log)
-        let c = cepstrum(w)
+        // Only c_0…c_order are needed: table sums instead of a 4096-point FFT.
+        var c = [Float](repeating: 0, count: order + 1)
+        if order <= TrueEnvelope.tableOrder && dftLength == 4096 {
+            var plus = [Float](repeating: 0, count: TrueEnvelope.tableWidth), minus = plus
+            TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+                tableCepstrum(w, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
+            }
+        } else {
+            c = Array(cepstrum(w).prefix(order + 1))
+        }
         var out = [Float](repeating: 0, count: order + 1)
         out[0] = c[0]
         for j in 1...order { out[j] = 2 * c[j] }
