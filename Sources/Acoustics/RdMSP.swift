@@ -50,11 +50,13 @@ enum RdMSP {
         // (delay·k) mod N.
         let d = Int(delay)
         let (ct, st) = RdMSP.unitCircle4096
+        let wholeDelay = (winlen - 1) % 2 == 0
+        var m = 0                                   // (d·k) mod N, advanced without a division
         for k in 0...h {
             var w: ComplexD
-            if (winlen - 1) % 2 == 0 {
-                let m = (d * k) % dftlen
+            if wholeDelay {
                 w = ComplexD(ct[m], st[m])
+                m = (m + d) & (dftlen - 1)
             } else {
                 let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
                 w = ComplexD(cos(a), sin(a))
