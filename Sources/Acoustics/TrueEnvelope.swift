@@ -120,14 +120,16 @@ struct TrueEnvelope: Sendable {
     /// (order ≤ tableOrder, N = 4096) from the cosine table: the low quefrencies of the real
     /// cepstrum of the symmetric log spectrum `a` (bins 0…N/2). `plus` and `minus` are
     /// scratch of `tableWidth` elements.
+    /// `folded`: `plus` and `minus` already hold A_k ± A_{h−k} of this `a` (the envelope
+    /// iteration forms them while it updates A).
     func tableCepstrum(_ a: [Float], order: Int, into cca: inout [Float], plus: inout [Float], minus: inout [Float],
-                               table tab: UnsafeBufferPointer<Float>) {
+                       table tab: UnsafeBufferPointer<Float>, folded: Bool = false) {
         let n = dftLength, h = n / 2, q = h / 2, tw = TrueEnvelope.tableWidth
         let invN = 1 / Float(n)
         // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
         // the sum folded onto k ≤ q.
         // A_k ± A_{h−k}, eight k per pass (A_{h−k} read as a reversed vector).
-        a.withUnsafeBufferPointer { ap in
+        if !folded { a.withUnsafeBufferPointer { ap in
             plus.withUnsafeMutableBufferPointer { pp in
                 minus.withUnsafeMutableBufferPointer { mp in
                     let ab = UnsafeRawPointer(ap.baseAddress!)
@@ -144,7 +146,7 @@ struct TrueEnvelope: Sendable {
                     pp[q] = ap[q]; mp[q] = ap[q]
                 }
             }
-        }
+        } }
         plus.withUnsafeBufferPointer { pp in
             minus.withUnsafeBufferPointer { mp in
                 // Four rows of one parity (same folded input) per pass over k; each
@@ -186,7 +188,7 @@ struct TrueEnvelope: Sendable {
     /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
     /// comes from Parseval (total energy minus the low quefrencies), in Double.
     private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
-        let n = dftLength, h = n / 2, w = h + 1, q = h / 2, tw = TrueEnvelope.tableWidth
+        let n = dftLength, h = n / 2, w = h + 1, tw = TrueEnvelope.tableWidth
         var a = aIn
         var cc = [Float](repeating: 0, count: order + 1)
         var ccp = [Float](repeating: 0, count: order + 1)
@@ -196,8 +198,9 @@ struct TrueEnvelope: Sendable {
         var plus = [Float](repeating: 0, count: tw), minus = plus
         var evenSums = [Float](repeating: 0, count: tw), oddSums = evenSums
         TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+            var folded = false
             for _ in 0..<200 {
-                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab)
+                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab, folded: folded)
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
@@ -300,48 +303,90 @@ struct TrueEnvelope: Sendable {
                         }
                     }
                 }
-                // lv[k] = E_k + O_k (k ≤ q) and lv[h − k] = E_k − O_k (k < q).
-                lv.withUnsafeMutableBufferPointer { lp in
-                    evenSums.withUnsafeBufferPointer { ep in
-                        oddSums.withUnsafeBufferPointer { op in
-                            for k in 0...q { lp[k] = ep[k] + op[k] }
-                            for k in 0..<q { lp[h - k] = ep[k] - op[k] }
-                        }
-                    }
-                }
-                // A = max(A, lv) and max(A0 − lv), eight bins at a time (NaN differences
-                // are skipped as in the scalar comparison).
+                // One pass over the pairs k, h − k (k ≤ q): lv[k] = E_k + O_k and
+                // lv[h − k] = E_k − O_k, A = max(A, lv), max(A0 − lv) (NaN differences are
+                // skipped as in a scalar comparison), and A_k ± A_{h−k} of the new A for the
+                // next iteration's cepstrum. Element by element, so the values are those of
+                // separate passes.
                 var maxDiff = -Float.infinity
-                a.withUnsafeMutableBufferPointer { ap in
-                    a0.withUnsafeBufferPointer { a0p in
-                        lv.withUnsafeBufferPointer { lp in
-                            let ab = UnsafeMutableRawPointer(ap.baseAddress!)
-                            let a0b = UnsafeRawPointer(a0p.baseAddress!), lb = UnsafeRawPointer(lp.baseAddress!)
-                            var mv = SIMD8<Float>(repeating: -.infinity)
-                            var k = 0
-                            while k + 8 <= w {
-                                let l = lb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                var av = ab.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                av.replace(with: l, where: l .> av)
-                                ab.storeBytes(of: av, toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                let d = a0b.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self) - l
-                                mv.replace(with: d, where: d .> mv)
-                                k += 8
-                            }
-                            for l in 0..<8 where mv[l] > maxDiff { maxDiff = mv[l] }
-                            while k < w {
-                                if lp[k] > ap[k] { ap[k] = lp[k] }
-                                let d = a0p[k] - lp[k]
-                                if d > maxDiff { maxDiff = d }
-                                k += 1
+                lv.withUnsafeMutableBufferPointer { lp in
+                    a.withUnsafeMutableBufferPointer { ap in
+                        a0.withUnsafeBufferPointer { a0p in
+                            evenSums.withUnsafeBufferPointer { ep in
+                                oddSums.withUnsafeBufferPointer { op in
+                                    plus.withUnsafeMutableBufferPointer { pp in
+                                        minus.withUnsafeMutableBufferPointer { mp in
+                                            maxDiff = TrueEnvelope.updatePass(h: h, lv: lp, a: ap, a0: a0p, even: ep, odd: op,
+                                                                              plus: pp, minus: mp)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
+                folded = true
                 if maxDiff <= dblim || !maxDiff.isFinite { break }
             }
         }
         return lv
+    }
+
+    /// The fused update of one env_te iteration (see `iterateWithTable`); returns max(A0 − lv).
+    @inline(__always)
+    private static func updatePass(h: Int, lv: UnsafeMutableBufferPointer<Float>, a: UnsafeMutableBufferPointer<Float>,
+                                   a0: UnsafeBufferPointer<Float>, even: UnsafeBufferPointer<Float>, odd: UnsafeBufferPointer<Float>,
+                                   plus: UnsafeMutableBufferPointer<Float>, minus: UnsafeMutableBufferPointer<Float>) -> Float {
+        let q = h / 2
+        typealias V = SIMD8<Float>
+        @inline(__always) func rev(_ v: V) -> V { V(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0]) }
+        let lb = UnsafeMutableRawPointer(lv.baseAddress!), ab = UnsafeMutableRawPointer(a.baseAddress!)
+        let a0b = UnsafeRawPointer(a0.baseAddress!), eb = UnsafeRawPointer(even.baseAddress!), ob = UnsafeRawPointer(odd.baseAddress!)
+        let pb = UnsafeMutableRawPointer(plus.baseAddress!), mb = UnsafeMutableRawPointer(minus.baseAddress!)
+        var mv = V(repeating: -.infinity)
+        var maxDiff = -Float.infinity
+        // Scalar form for the edges: bin k from lv value l.
+        @inline(__always) func update(_ k: Int, _ l: Float) {
+            lv[k] = l
+            if l > a[k] { a[k] = l }
+            let d = a0[k] - l
+            if d > maxDiff { maxDiff = d }
+        }
+        update(0, even[0] + odd[0])
+        update(h, even[0] - odd[0])
+        var k = 1
+        while k + 8 <= q {
+            // Bins k…k+7 and, reversed, h−k−7…h−k.
+            let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: V.self), o = ob.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            let lLo = e + o, lHiRev = e - o, lHi = rev(lHiRev)
+            let hiOff = 4 * (h - k - 7)
+            lb.storeBytes(of: lLo, toByteOffset: 4 * k, as: V.self)
+            lb.storeBytes(of: lHi, toByteOffset: hiOff, as: V.self)
+            var aLo = ab.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            var aHi = ab.loadUnaligned(fromByteOffset: hiOff, as: V.self)
+            aLo.replace(with: lLo, where: lLo .> aLo)
+            aHi.replace(with: lHi, where: lHi .> aHi)
+            ab.storeBytes(of: aLo, toByteOffset: 4 * k, as: V.self)
+            ab.storeBytes(of: aHi, toByteOffset: hiOff, as: V.self)
+            let dLo = a0b.loadUnaligned(fromByteOffset: 4 * k, as: V.self) - lLo
+            let dHi = a0b.loadUnaligned(fromByteOffset: hiOff, as: V.self) - lHi
+            mv.replace(with: dLo, where: dLo .> mv)
+            mv.replace(with: dHi, where: dHi .> mv)
+            let aHiRev = rev(aHi)
+            pb.storeBytes(of: aLo + aHiRev, toByteOffset: 4 * k, as: V.self)
+            mb.storeBytes(of: aLo - aHiRev, toByteOffset: 4 * k, as: V.self)
+            k += 8
+        }
+        while k < q {
+            update(k, even[k] + odd[k])
+            update(h - k, even[k] - odd[k])
+            plus[k] = a[k] + a[h - k]; minus[k] = a[k] - a[h - k]
+            k += 1
+        }
+        update(q, even[q] + odd[q])
+        plus[q] = a[q]; minus[q] = a[q]
+        for l in 0..<8 where mv[l] > maxDiff { maxDiff = mv[l] }
+        return maxDiff
     }
 
     /// hspec2fwcep(exp(logEnv), fs, order): mel-warped cepstrum c0, 2·c1, …, 2·c_order.
