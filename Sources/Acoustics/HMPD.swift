@@ -136,183 +136,224 @@ enum HMPD {
     }
 
     // MARK: time filtering over frames
-    // Frames × bins matrices are flat and row-major (row t = frame t), so every time filter
-    // runs over all 513 bins of a row at once.
+    // The time filters run on strips: `width` adjacent bins of frames × bins values, flat,
+    // row-major and compact (row t = frame t, stride `width`), so every filter runs over the
+    // bins of a row at once and a window's whole filter chain on one strip stays in cache.
+    // All filters are FIR: an output row reads input rows within ±(taps − 1) per pass, so
+    // `features` forms each stage only on the rows the output rows reach.
 
-    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix with Octave's
-    /// own operation order (direct form II transposed, initial state si·v₀ with
-    /// si_j = Σ_{k≥j} b_k − [j = 0]·Σb), so each element rounds exactly as `FilterD.filtfilt`
-    /// and Octave do. PDD needs this: its `z < 1` test decides between a deviation of
-    /// ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns that
-    /// rounding into offsets of 0.02 on every HMPDD coefficient.
-    static func filtfiltRowsExact(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
-        let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
-        guard n > 1 else { let b0 = b.first ?? 0; return x.map { b0 * $0 } }
-        let kdc = b.reduce(0, +)
-        var si = [Double](repeating: 0, count: n)
-        var acc = 0.0
-        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * (i == 0 ? 1 : 0); si[i] = acc }
-        si.removeFirst()
-        var v = reflectRows(x, rows: nT, margin: lrefl)
-        // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place. Row loops on
-        // buffer pointers with one reused row copy (no allocation per row); each element is
-        // computed by the same operations in the same order as before.
-        var z = [Double](repeating: 0, count: (n - 1) * w)
-        var x = [Double](repeating: 0, count: w)
-        func pass(_ v: inout [Double], forward: Bool) {
-            v.withUnsafeMutableBufferPointer { vb in
-            z.withUnsafeMutableBufferPointer { zb in
-            x.withUnsafeMutableBufferPointer { xb in
-                let vp = vb.baseAddress!, zp = zb.baseAddress!, xp = xb.baseAddress!
-                let first = (forward ? 0 : L - 1) * w
-                for j in 0..<(n - 1) { let sj = si[j]; for c in 0..<w { zp[j * w + c] = sj * vp[first + c] } }
-                let b0 = b[0], bl = b[n - 1]
-                for step in 0..<L {
-                    // a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
-                    let row = vp + (forward ? step : L - 1 - step) * w
-                    for c in 0..<w { xp[c] = row[c] }
-                    for c in 0..<w { row[c] = b0 * xp[c] + zp[c] }
-                    for j in 1..<(n - 1) {
-                        let bj = b[j], zd = zp + (j - 1) * w, zs = zp + j * w
-                        for c in 0..<w { zd[c] = bj * xp[c] + zs[c] }
-                    }
-                    let zl = zp + (n - 2) * w
-                    for c in 0..<w { zl[c] = bl * xp[c] }
-                }
-            }
-            }
+    /// The rows of a strip extended as Octave's filtfilt extends a signal: `margin` odd
+    /// reflections at each end (2·x₀ − x_{margin−e} above, 2·x_last − x_{last−i} below) held in
+    /// `edge` (2·margin rows), the others read in place. `x` holds source rows
+    /// `first ..< first + held` of `rows`.
+    struct Extended {
+        let x: UnsafePointer<Double>
+        let first: Int, rows: Int, width: Int, margin: Int
+        let edge: UnsafeMutablePointer<Double>
+
+        var count: Int { rows + 2 * margin }
+
+        func source(_ t: Int) -> UnsafePointer<Double> { x + (t - first) * width }
+
+        /// Forms the reflected rows among extended rows `range`.
+        func form(_ range: Range<Int>) {
+            let w = width
+            for e in range.clamped(to: 0..<count) {
+                let a: UnsafePointer<Double>, m: UnsafePointer<Double>, dst: UnsafeMutablePointer<Double>
+                if e < margin {
+                    a = source(0); m = source(margin - e); dst = edge + e * w
+                } else if e >= margin + rows {
+                    let i = e - margin - rows + 1
+                    a = source(rows - 1); m = source(rows - 1 - i); dst = edge + (e - rows) * w
+                } else { continue }
+                for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
             }
         }
-        pass(&v, forward: true)
-        pass(&v, forward: false)
-        return Array(v[(lrefl * w)..<((lrefl + nT) * w)])
+
+        func row(_ e: Int) -> UnsafePointer<Double> {
+            if e < margin { return UnsafePointer(edge + e * width) }
+            if e >= margin + rows { return UnsafePointer(edge + (e - rows) * width) }
+            return source(e - margin)
+        }
     }
+
+    /// filtfilt with `n` equal taps `tap` as running sums, output rows `out` (original row
+    /// numbers) into `dst`. The forward sum starts at the top (Octave's steady-state initial
+    /// conditions equal a history of the first row, i.e. indices clamped to the ends), the
+    /// backward one at the last row; both must start there to round as before, but the
+    /// backward one stops at `out`. `y` holds forward rows out.lowerBound + margin ..< count;
+    /// `s` one row.
+    static func boxcarFiltfilt(_ v: Extended, taps n: Int, tap b0: Double, out: Range<Int>,
+                               y: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>,
+                               into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, lrefl = v.margin, L = v.count, keep = out.lowerBound + lrefl
+        v.form(0..<L)
+        // Forward: y_r = Σ_j b_j v_max(0, r−j).
+        let v0 = v.row(0)
+        for c in 0..<w { s[c] = Double(n) * v0[c] }
+        for r in 0..<L {
+            if r > 0 {
+                let old = v.row(max(0, r - n)), cur = v.row(r)
+                for c in 0..<w { s[c] += cur[c] - old[c] }
+            }
+            if r >= keep { let yr = y + (r - keep) * w; for c in 0..<w { yr[c] = b0 * s[c] } }
+        }
+        // Backward: z_r = Σ_j b_j y_min(L−1, r+j): the sum for the last row, then slide up.
+        let top = L - 1, last = lrefl + v.rows - 1
+        for c in 0..<w { s[c] = 0 }
+        for j in 0..<n { let src = y + (min(top, last + j) - keep) * w; for c in 0..<w { s[c] += src[c] } }
+        var r = last
+        while r >= keep {
+            if r < out.upperBound + lrefl { let d = dst + (r - keep) * w; for c in 0..<w { d[c] = b0 * s[c] } }
+            if r == keep { break }
+            let add = y + (r - 1 - keep) * w, drop = y + (min(top, r - 1 + n) - keep) * w
+            for c in 0..<w { s[c] += add[c] - drop[c] }
+            r -= 1
+        }
+    }
+
+    /// filtfilt by direct sums (each output Σ_j b_j·v from 0 in tap order), output rows `out`
+    /// into `dst`; rows are independent, so only the reached ones are formed. `y` holds forward
+    /// rows out.lowerBound + margin ..< out.upperBound + margin + n − 1 (at most `count`).
+    static func firFiltfilt(_ v: Extended, taps b: [Double], out: Range<Int>,
+                            y: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, n = b.count, lrefl = v.margin, L = v.count
+        let y0 = out.lowerBound + lrefl, y1 = min(L, out.upperBound + lrefl + n - 1)
+        v.form(max(0, y0 - n + 1)..<y1)
+        for r in y0..<y1 {
+            let yr = y + (r - y0) * w
+            for c in 0..<w { yr[c] = 0 }
+            for j in 0..<n { let src = v.row(max(0, r - j)), bj = b[j]; for c in 0..<w { yr[c] += bj * src[c] } }
+        }
+        for r in out {
+            let d = dst + (r - out.lowerBound) * w
+            for c in 0..<w { d[c] = 0 }
+            for j in 0..<n {
+                let src = y + (min(L - 1, r + lrefl + j) - y0) * w, bj = b[j]
+                for c in 0..<w { d[c] += bj * src[c] }
+            }
+        }
+    }
+
+    /// Octave filtfilt(taps, 1, ·) with Octave's own operation order (direct form II
+    /// transposed), output rows `out` into `dst`, so each element rounds exactly as
+    /// `FilterD.filtfilt` and Octave do. PDD needs this: its `z < 1` test decides between a
+    /// deviation of ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns
+    /// that rounding into offsets of 0.02 on every HMPDD coefficient.
+    /// Each pass starts n − 1 rows before the first row it must produce, from a zero state:
+    /// the state after n − 1 rows holds only b_k·x terms of those rows (z_{n−2} = b_{n−1}·x
+    /// carries nothing), so every later row rounds as in the full pass; and the reflected
+    /// margins (3·(n − 1) rows) keep Octave's initial state si·x₀ out of the original rows.
+    /// `y` holds forward rows out.lowerBound + margin ..< out.upperBound + margin + n − 1,
+    /// `z` the n − 1 state rows.
+    static func exactFiltfilt(_ v: Extended, taps b: [Double], out: Range<Int>, y: UnsafeMutablePointer<Double>,
+                              z: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, n = b.count, lrefl = v.margin
+        let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
+        let b0 = b[0], bl = b[n - 1]
+        // One row of filter(b, 1, ·); a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
+        func step(_ x: UnsafePointer<Double>, _ o: UnsafeMutablePointer<Double>?) {
+            if let o { for c in 0..<w { o[c] = b0 * x[c] + z[c] } }
+            for j in 1..<(n - 1) {
+                let bj = b[j], zd = z + (j - 1) * w, zs = z + j * w
+                for c in 0..<w { zd[c] = bj * x[c] + zs[c] }
+            }
+            let zl = z + (n - 2) * w
+            for c in 0..<w { zl[c] = bl * x[c] }
+        }
+        v.form((keep - n + 1)..<end)
+        for i in 0..<((n - 1) * w) { z[i] = 0 }
+        for e in (keep - n + 1)..<end { step(v.row(e), e >= keep ? y + (e - keep) * w : nil) }
+        for i in 0..<((n - 1) * w) { z[i] = 0 }
+        for e in stride(from: end - 1, through: keep, by: -1) {
+            step(UnsafePointer(y + (e - keep) * w), e < out.upperBound + lrefl ? dst + (e - keep) * w : nil)
+        }
+    }
+
+    /// medfilt1(·, 9) with zero padding (Octave signal) on rows `out` of a strip of `rows`
+    /// rows (all held), into `dst`, by a 19-exchange median-of-9 network. `zeros`: one row.
+    static func medfilt9(_ x: UnsafePointer<Double>, rows nT: Int, width w: Int, out: Range<Int>,
+                         zeros: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        for t in out {
+            func at(_ k: Int) -> UnsafePointer<Double> { k >= 0 && k < nT ? x + k * w : zeros }
+            let r0 = at(t - 4), r1 = at(t - 3), r2 = at(t - 2), r3 = at(t - 1), r4 = at(t)
+            let r5 = at(t + 1), r6 = at(t + 2), r7 = at(t + 3), r8 = at(t + 4)
+            let o = dst + (t - out.lowerBound) * w
+            for c in 0..<w {
+                var p0 = r0[c], p1 = r1[c], p2 = r2[c], p3 = r3[c], p4 = r4[c]
+                var p5 = r5[c], p6 = r6[c], p7 = r7[c], p8 = r8[c]
+                @inline(__always) func sort2(_ a: inout Double, _ b: inout Double) {
+                    let lo = min(a, b), hi = max(a, b); a = lo; b = hi
+                }
+                sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                sort2(&p0, &p1); sort2(&p3, &p4); sort2(&p6, &p7)
+                sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                sort2(&p0, &p3); sort2(&p5, &p8); sort2(&p4, &p7)
+                sort2(&p3, &p6); sort2(&p1, &p4); sort2(&p2, &p5)
+                sort2(&p4, &p7); sort2(&p4, &p2); sort2(&p6, &p4)
+                sort2(&p4, &p2)
+                o[c] = p4
+            }
+        }
+    }
+
+    /// Runs `body` on a zeroed scratch of `count` Doubles (one allocation for a whole chain).
+    static func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> R) -> R {
+        var s = [Double](repeating: 0, count: max(1, count))
+        return s.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    // Whole-matrix forms (every row, all 513 bins) of the strip filters, as the tests compare
+    // them with Octave's per-column filters.
 
     /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix, for
-    /// rows > 3·(taps − 1): odd reflection of 3·(taps − 1) rows at each end; the steady-state
-    /// initial conditions equal a history of the first sample of each pass, i.e. indices
-    /// clamped to the ends. Equal taps (boxcar) run as running sums.
+    /// rows > 3·(taps − 1); equal taps (boxcar) run as running sums.
     static func filtfiltRows(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
         let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
-        var v = reflectRows(x, rows: nT, margin: lrefl)
-        var y = [Double](repeating: 0, count: L * w)
-        var z = [Double](repeating: 0, count: nT * w)
-        var s = [Double](repeating: 0, count: w)
-        let boxcar = b.allSatisfy { $0 == b[0] }
-        // Row loops on buffer pointers (vectorisable over the 513 bins); each element is
-        // computed by the same operations in the same order as the indexed loops.
-        v.withUnsafeMutableBufferPointer { vp in
-        y.withUnsafeMutableBufferPointer { yp in
-        z.withUnsafeMutableBufferPointer { zp in
-        s.withUnsafeMutableBufferPointer { sp in
-            // Forward: y_r = Σ_j b_j v_max(0, r−j).
-            if boxcar {
-                for c in 0..<w { sp[c] = Double(n) * vp[c] }
-                for r in 0..<L {
-                    let old = vp.baseAddress! + max(0, r - n) * w, cur = vp.baseAddress! + r * w
-                    if r > 0 { for c in 0..<w { sp[c] += cur[c] - old[c] } }
-                    let yr = yp.baseAddress! + r * w
-                    for c in 0..<w { yr[c] = b[0] * sp[c] }
-                }
-            } else {
-                for r in 0..<L {
-                    let yr = yp.baseAddress! + r * w
-                    for j in 0..<n {
-                        let src = vp.baseAddress! + max(0, r - j) * w, bj = b[j]
-                        for c in 0..<w { yr[c] += bj * src[c] }
-                    }
-                }
-            }
-            // Backward: z_r = Σ_j b_j y_min(L−1, r+j), kept for the original rows only.
-            if boxcar {
-                for c in 0..<w { sp[c] = 0 }
-                let top = L - 1
-                // s = Σ_{j<n} y_min(top, lrefl+nT−1+j) for the last kept row, then slide down.
-                let last = lrefl + nT - 1
-                for j in 0..<n { let src = yp.baseAddress! + min(top, last + j) * w; for c in 0..<w { sp[c] += src[c] } }
-                var r = last
-                while r >= lrefl {
-                    let dst = zp.baseAddress! + (r - lrefl) * w
-                    for c in 0..<w { dst[c] = b[0] * sp[c] }
-                    if r == lrefl { break }
-                    let add = yp.baseAddress! + (r - 1) * w, drop = yp.baseAddress! + min(top, r - 1 + n) * w
-                    for c in 0..<w { sp[c] += add[c] - drop[c] }
-                    r -= 1
-                }
-            } else {
-                for r in lrefl..<(lrefl + nT) {
-                    let dst = zp.baseAddress! + (r - lrefl) * w
-                    for j in 0..<n {
-                        let src = yp.baseAddress! + min(L - 1, r + j) * w, bj = b[j]
-                        for c in 0..<w { dst[c] += bj * src[c] }
-                    }
-                }
-            }
-        }
-        }
-        }
-        }
-        return z
-    }
-
-    /// Octave filtfilt's odd reflection of `margin` rows at each end of a `rows` × `bins`
-    /// matrix: 2·x₀ − x_{margin−r} above, 2·x_last − x_{last−i} below.
-    static func reflectRows(_ x: [Double], rows nT: Int, margin lrefl: Int) -> [Double] {
-        let w = bins, L = nT + 2 * lrefl
-        var v = [Double](repeating: 0, count: L * w)
-        x.withUnsafeBufferPointer { xp in
-            v.withUnsafeMutableBufferPointer { vp in
-                for r in 0..<L {
-                    let dst = vp.baseAddress! + r * w
-                    if r < lrefl {
-                        let a = xp.baseAddress!, m = xp.baseAddress! + (lrefl - r) * w
-                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                    } else if r < lrefl + nT {
-                        let a = xp.baseAddress! + (r - lrefl) * w
-                        for c in 0..<w { dst[c] = a[c] }
-                    } else {
-                        let i = r - lrefl - nT + 1
-                        let a = xp.baseAddress! + (nT - 1) * w, m = xp.baseAddress! + (nT - 1 - i) * w
-                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                    }
-                }
-            }
-        }
-        return v
-    }
-
-    /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins`
-    /// matrix, by a 19-exchange median-of-9 network.
-    static func medfilt9Rows(_ x: [Double], rows nT: Int) -> [Double] {
-        let w = bins
         var out = [Double](repeating: 0, count: nT * w)
-        let zeros = [Double](repeating: 0, count: w)
+        let boxcar = b.allSatisfy { $0 == b[0] }
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                withScratch((2 * lrefl + L + 1) * w) { s in
+                    let v = Extended(x: xp.baseAddress!, first: 0, rows: nT, width: w, margin: lrefl, edge: s)
+                    let y = s + (2 * lrefl + 1) * w
+                    if boxcar {
+                        boxcarFiltfilt(v, taps: n, tap: b[0], out: 0..<nT, y: y, s: s + 2 * lrefl * w, into: op.baseAddress!)
+                    } else {
+                        firFiltfilt(v, taps: b, out: 0..<nT, y: y, into: op.baseAddress!)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix in Octave's
+    /// operation order (see `exactFiltfilt`).
+    static func filtfiltRowsExact(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
+        let w = bins, n = b.count, lrefl = 3 * (n - 1)
+        guard n > 1 else { let b0 = b.first ?? 0; return x.map { b0 * $0 } }
+        var out = [Double](repeating: 0, count: nT * w)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                withScratch((2 * lrefl + n - 1 + nT + n - 1) * w) { s in
+                    let v = Extended(x: xp.baseAddress!, first: 0, rows: nT, width: w, margin: lrefl, edge: s)
+                    exactFiltfilt(v, taps: b, out: 0..<nT, y: s + (2 * lrefl + n - 1) * w, z: s + 2 * lrefl * w,
+                                  into: op.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+
+    /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins` matrix.
+    static func medfilt9Rows(_ x: [Double], rows nT: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: nT * bins)
+        let zeros = [Double](repeating: 0, count: bins)
         x.withUnsafeBufferPointer { xp in
             zeros.withUnsafeBufferPointer { zp in
                 out.withUnsafeMutableBufferPointer { op in
-                    for t in 0..<nT {
-                        let rows = (0..<9).map { j -> UnsafePointer<Double> in
-                            let k = t - 4 + j
-                            return k >= 0 && k < nT ? xp.baseAddress! + k * w : zp.baseAddress!
-                        }
-                        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4]
-                        let r5 = rows[5], r6 = rows[6], r7 = rows[7], r8 = rows[8]
-                        for c in 0..<w {
-                            var p0 = r0[c], p1 = r1[c], p2 = r2[c], p3 = r3[c], p4 = r4[c]
-                            var p5 = r5[c], p6 = r6[c], p7 = r7[c], p8 = r8[c]
-                            @inline(__always) func sort2(_ a: inout Double, _ b: inout Double) {
-                                let lo = min(a, b), hi = max(a, b); a = lo; b = hi
-                            }
-                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
-                            sort2(&p0, &p1); sort2(&p3, &p4); sort2(&p6, &p7)
-                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
-                            sort2(&p0, &p3); sort2(&p5, &p8); sort2(&p4, &p7)
-                            sort2(&p3, &p6); sort2(&p1, &p4); sort2(&p2, &p5)
-                            sort2(&p4, &p7); sort2(&p4, &p2); sort2(&p6, &p4)
-                            sort2(&p4, &p2)
-                            op[t * w + c] = p4
-                        }
-                    }
+                    medfilt9(xp.baseAddress!, rows: nT, width: bins, out: 0..<nT, zeros: zp.baseAddress!, into: op.baseAddress!)
                 }
             }
         }
@@ -370,65 +411,123 @@ enum HMPD {
         return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
     }
 
+    /// Bins per strip of `features` (a multiple of 4 dividing 512; the last strip also takes
+    /// bin 512).
+    static let stripWidth = 64
+
     /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows;
     /// only the rows in `needed` are filled (the others stay empty: the margin frames feed
     /// the time filters but no output frame).
     static func features(_ PE: [[Double]], needed: Range<Int>? = nil) -> (pdm: [[Float]], pdd: [[Float]])? {
         let nT = PE.count, w = bins
         guard nT > 72 else { return nil }          // Octave's filtfilt needs > 3·(25−1) samples
+        var pdm = [[Float]](repeating: [], count: nT), pdd = pdm
+        let out = (needed ?? 0..<nT).clamped(to: 0..<nT)
+        guard !out.isEmpty, PE.allSatisfy({ $0.count == w }) else { return (pdm, pdd) }
         let rect25 = [Double](repeating: 1.0 / 25, count: 25)
         let rect9 = [Double](repeating: 1.0 / 9, count: 9)
         var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
         let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
-        var C = [Double](repeating: 0, count: nT * w), S = C
-        // cos and sin of the phase distortion, four bins per call on SIMD lanes.
-        for t in 0..<nT {
-            let row = PE[t]
-            var c = 0
-            while c + 4 <= w {
-                let (sv, cv) = VectorMath.sinCos(SIMD4(row[c], row[c + 1], row[c + 2], row[c + 3]))
-                for l in 0..<4 { C[t * w + c + l] = cv[l]; S[t * w + c + l] = sv[l] }
-                c += 4
+        // Rows each stage must form: PDD's 9-tap filtfilt reads the deviation D within ±8
+        // rows, the Hann filtfilt of the trend reads the medians within ±8. PDM's running
+        // sums start at the window's top, so cos and sin are formed on every row.
+        let nO = out.count
+        let dev = max(0, out.lowerBound - 8)..<min(nT, out.upperBound + 8)
+        let med = max(0, dev.lowerBound - 8)..<min(nT, dev.upperBound + 8)
+        // Per output row: PDM's band sums and PDD's circular deviation X over all bins.
+        var sr = [Double](repeating: 0, count: nO * 26), si = sr
+        var X = [Double](repeating: 0, count: nO * w)
+        let sw = stripWidth + 1
+        // Scratch, in rows of one strip: C, S | edge rows | forward rows | one row | mc, ms |
+        // medians | trend → cos D, sin D | filter state | zeros.
+        let oC = 0, oS = nT * sw, oEdge = 2 * nT * sw, oY = oEdge + 144 * sw
+        let oRow = oY + (nT + 72) * sw, oMC = oRow + sw, oMS = oMC + nO * sw, oM = oMS + nO * sw
+        let oTC = oM + med.count * sw, oTS = oTC + dev.count * sw, oZ = oTS + dev.count * sw
+        let oZeros = oZ + 8 * sw
+        withScratch(oZeros + sw) { s in
+            X.withUnsafeMutableBufferPointer { xb in
+            sr.withUnsafeMutableBufferPointer { srb in
+            si.withUnsafeMutableBufferPointer { sib in
+                let Xp = xb.baseAddress!, srp = srb.baseAddress!, sip = sib.baseAddress!
+                let C = s + oC, S = s + oS, edge = s + oEdge, y = s + oY, row = s + oRow
+                let mc = s + oMC, ms = s + oMS, M = s + oM, TC = s + oTC, TS = s + oTS, z = s + oZ
+                for c0 in stride(from: 0, to: 512, by: stripWidth) {
+                    let c1 = c0 + stripWidth == 512 ? w : c0 + stripWidth, cw = c1 - c0
+                    // cos and sin of the phase distortion, four bins per call on SIMD lanes
+                    // (bin 512 by Foundation, as a whole row did).
+                    for t in 0..<nT {
+                        PE[t].withUnsafeBufferPointer { p in
+                            let ct = C + t * cw, st = S + t * cw
+                            var c = 0
+                            while c + 4 <= min(cw, 512 - c0) {
+                                let k = c0 + c
+                                let (sv, cv) = VectorMath.sinCos(SIMD4(p[k], p[k + 1], p[k + 2], p[k + 3]))
+                                for l in 0..<4 { ct[c + l] = cv[l]; st[c + l] = sv[l] }
+                                c += 4
+                            }
+                            while c < cw { ct[c] = cos(p[c0 + c]); st[c] = sin(p[c0 + c]); c += 1 }
+                        }
+                    }
+                    func strip(_ x: UnsafeMutablePointer<Double>, first: Int, margin: Int) -> Extended {
+                        Extended(x: x, first: first, rows: nT, width: cw, margin: margin, edge: edge)
+                    }
+                    // PDM: mean cos and sin over 25 frames.
+                    boxcarFiltfilt(strip(C, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: mc)
+                    boxcarFiltfilt(strip(S, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: ms)
+                    // → 25 log-harmonic bands (philin2philog over bins 1…512): sums of
+                    // e^{i·atan2(ms, mc)}, bin by bin in increasing order.
+                    for r in 0..<nO {
+                        for c in 0..<min(cw, 512 - c0) {
+                            let h = hsl[c0 + c]
+                            guard h >= 1 && h <= 25 else { continue }
+                            let yv = ms[r * cw + c], xv = mc[r * cw + c]
+                            let rr = (xv * xv + yv * yv).squareRoot()
+                            if rr > 0 { srp[r * 26 + h] += xv / rr; sip[r * 26 + h] += yv / rr } else { srp[r * 26 + h] += 1 }
+                        }
+                    }
+                    // Trend: median then Hann smoothing of cos and sin.
+                    let zeros = UnsafePointer(s + oZeros)
+                    medfilt9(C, rows: nT, width: cw, out: med, zeros: zeros, into: M)
+                    firFiltfilt(strip(M, first: med.lowerBound, margin: 24), taps: hann9, out: dev, y: y, into: TC)
+                    medfilt9(S, rows: nT, width: cw, out: med, zeros: zeros, into: M)
+                    firFiltfilt(strip(M, first: med.lowerBound, margin: 24), taps: hann9, out: dev, y: y, into: TS)
+                    // D = PE − atan2(ts, tc); cos D and sin D by the angle-difference
+                    // identities, in place of the trend.
+                    for t in dev {
+                        let ct0 = C + t * cw, st0 = S + t * cw
+                        let tc = TC + (t - dev.lowerBound) * cw, ts = TS + (t - dev.lowerBound) * cw
+                        for c in 0..<cw {
+                            let r = (tc[c] * tc[c] + ts[c] * ts[c]).squareRoot()
+                            guard r > 0 else { tc[c] = ct0[c]; ts[c] = st0[c]; continue }   // atan2(0, 0) = 0: D = PE
+                            let ct = tc[c] / r, st = ts[c] / r
+                            tc[c] = ct0[c] * ct + st0[c] * st
+                            ts[c] = st0[c] * ct - ct0[c] * st
+                        }
+                    }
+                    // PDD: Fisher's circular deviation of D over 9 frames (into mc, ms: PDM is done).
+                    exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, z: z, into: mc)
+                    exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, z: z, into: ms)
+                    for r in 0..<nO {
+                        let dc = mc + r * cw, ds = ms + r * cw, xr = Xp + r * w + c0
+                        for c in 0..<cw {
+                            let zz = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot()
+                            xr[c] = zz < 1 ? (-2 * log(zz)).squareRoot() : 0
+                        }
+                    }
+                }
             }
-            while c < w { C[t * w + c] = cos(row[c]); S[t * w + c] = sin(row[c]); c += 1 }
+            }
+            }
         }
-        let mc = filtfiltRows(C, rows: nT, taps: rect25), ms = filtfiltRows(S, rows: nT, taps: rect25)
-        // Trend: median then Hann smoothing of cos and sin.
-        let tc = filtfiltRows(medfilt9Rows(C, rows: nT), rows: nT, taps: hann9)
-        let ts = filtfiltRows(medfilt9Rows(S, rows: nT), rows: nT, taps: hann9)
-        // D = PE − atan2(ts, tc); cos D and sin D by the angle-difference identities.
-        var DC = C, DS = S
-        for i in 0..<(nT * w) {
-            let r = (tc[i] * tc[i] + ts[i] * ts[i]).squareRoot()
-            guard r > 0 else { continue }          // atan2(0, 0) = 0: D = PE
-            let ct = tc[i] / r, st = ts[i] / r
-            DC[i] = C[i] * ct + S[i] * st
-            DS[i] = S[i] * ct - C[i] * st
-        }
-        let dc = filtfiltRowsExact(DC, rows: nT, taps: rect9), ds = filtfiltRowsExact(DS, rows: nT, taps: rect9)
-        var pdm = [[Float]](repeating: [], count: nT), pdd = pdm
-        for t in (needed ?? 0..<nT).clamped(to: 0..<nT) {
-            let row = t * w
-            // PDM → 25 log-harmonic bands (philin2philog over bins 1…512): mean of
-            // e^{i·atan2(ms, mc)}.
-            var sr = [Double](repeating: 0, count: 26), si = sr, cnt = [Int](repeating: 0, count: 26)
-            for b in 0..<512 {
-                let h = hsl[b]
-                guard h >= 1 && h <= 25 else { continue }
-                let y = ms[row + b], x = mc[row + b]
-                let r = (x * x + y * y).squareRoot()
-                if r > 0 { sr[h] += x / r; si[h] += y / r } else { sr[h] += 1 }
-                cnt[h] += 1
-            }
-            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 }
-            // PDD → Fisher's circular deviation, then 13 mel-cepstral coefficients.
-            var X = (0..<bins).map { b -> Double in
-                let z = (dc[row + b] * dc[row + b] + ds[row + b] * ds[row + b]).squareRoot()
-                return z < 1 ? (-2 * log(z)).squareRoot() : 0
-            }
-            X[0] = X[1]
-            for b in 0..<bins where X[b] == 0 { X[b] = 0.001 }
-            pdd[t] = melCepstrum(X, order: 12).map { Float($0) }
+        var cnt = [Int](repeating: 0, count: 26)
+        for b in 0..<512 where hsl[b] >= 1 && hsl[b] <= 25 { cnt[hsl[b]] += 1 }
+        for (r, t) in out.enumerated() {
+            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[r * 26 + $0], sr[r * 26 + $0])) : 0 }
+            // → 13 mel-cepstral coefficients.
+            var x = Array(X[(r * w)..<((r + 1) * w)])
+            x[0] = x[1]
+            for b in 0..<bins where x[b] == 0 { x[b] = 0.001 }
+            pdd[t] = melCepstrum(x, order: 12).map { Float($0) }
         }
         return (pdm, pdd)
     }
