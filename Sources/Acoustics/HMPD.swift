@@ -13,6 +13,8 @@ enum HMPD {
     static let dftlen = 1024
     static let bins = dftlen / 2 + 1
     static let fs = 16000.0
+    /// Frequencies of the bins (Hz).
+    static let binHz = (0..<bins).map { fs * Double($0) / Double(dftlen) }
 
     /// One frame: sinusoids (DC first) and F0 → phase distortion on the 513-bin frequency
     /// scale, for the given polarity.
@@ -26,7 +28,7 @@ enum HMPD {
         let E = envInterp(f: Array(f[1...]), a: Array(amp[1...])).map { ($0.isNaN ? pow(10, -300.0 / 20) : $0) / f0.squareRoot() }
         // Minimum phase of the envelope; remove it from the harmonic phases.
         let vtf = minPhase(E)
-        let F = (0..<bins).map { fs * Double($0) / Double(dftlen) }
+        let F = binHz
         var pk = [Double](repeating: 0, count: H + 1)
         let vAt = interpSorted(F, vtf, f, outside: 0)
         for i in 0...H { pk[i] = RdMSP.wrap(ph[i] - vAt[i]) }
@@ -56,18 +58,29 @@ enum HMPD {
     /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
     /// query (the same interval, so the same values).
     static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
-        guard let first = x.first, let last = x.last else { return xi.map { _ in outside } }
+        guard let first = x.first, let last = x.last, y.count >= x.count else { return xi.map { _ in outside } }
         var out = [Double](repeating: outside, count: xi.count)
         guard x.count >= 2 else {
             for (i, q) in xi.enumerated() where q >= first && q <= last { out[i] = y[0] }
             return out
         }
-        var lo = 0
-        for (i, q) in xi.enumerated() {
-            guard q >= first, q <= last else { continue }
-            while lo + 1 < x.count - 1 && x[lo + 1] <= q { lo += 1 }
-            let hi = lo + 1
-            out[i] = x[hi] == x[lo] ? y[lo] : y[lo] + (q - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
+        // On buffer pointers: the walk is called three times per frame over the 513 bins.
+        x.withUnsafeBufferPointer { xp in
+        y.withUnsafeBufferPointer { yp in
+        xi.withUnsafeBufferPointer { qp in
+        out.withUnsafeMutableBufferPointer { op in
+            var lo = 0
+            let top = xp.count - 1
+            for i in 0..<qp.count {
+                let q = qp[i]
+                guard q >= first, q <= last else { continue }
+                while lo + 1 < top && xp[lo + 1] <= q { lo += 1 }
+                let hi = lo + 1
+                op[i] = xp[hi] == xp[lo] ? yp[lo] : yp[lo] + (q - xp[lo]) / (xp[hi] - xp[lo]) * (yp[hi] - yp[lo])
+            }
+        }
+        }
+        }
         }
         return out
     }
@@ -115,7 +128,7 @@ enum HMPD {
         for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
         pairs = uniq
         let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
-        return interpSorted(xs, ys, (0..<bins).map { fs * Double($0) / Double(dftlen) }, outside: .nan).map { exp($0) }
+        return interpSorted(xs, ys, binHz, outside: .nan).map { exp($0) }
     }
 
     static let fft1024 = FFT(count: 1024)
@@ -220,15 +233,17 @@ enum HMPD {
         let w = v.width, n = b.count, lrefl = v.margin, L = v.count
         let y0 = out.lowerBound + lrefl, y1 = min(L, out.upperBound + lrefl + n - 1)
         v.form(max(0, y0 - n + 1)..<y1)
+        // A zero tap (Hann's ends) adds ±0 to a sum that starts at +0 and is never −0: skipped.
+        let taps = (0..<n).filter { b[$0] != 0 }
         for r in y0..<y1 {
             let yr = y + (r - y0) * w
             for c in 0..<w { yr[c] = 0 }
-            for j in 0..<n { let src = v.row(max(0, r - j)), bj = b[j]; for c in 0..<w { yr[c] += bj * src[c] } }
+            for j in taps { let src = v.row(max(0, r - j)), bj = b[j]; for c in 0..<w { yr[c] += bj * src[c] } }
         }
         for r in out {
             let d = dst + (r - out.lowerBound) * w
             for c in 0..<w { d[c] = 0 }
-            for j in 0..<n {
+            for j in taps {
                 let src = y + (min(L - 1, r + lrefl + j) - y0) * w, bj = b[j]
                 for c in 0..<w { d[c] += bj * src[c] }
             }
@@ -434,7 +449,7 @@ enum HMPD {
         let nO = out.count
         let dev = max(0, out.lowerBound - 8)..<min(nT, out.upperBound + 8)
         let med = max(0, dev.lowerBound - 8)..<min(nT, dev.upperBound + 8)
-        // Per output row: PDM's band sums and PDD's circular deviation X over all bins.
+        // Per output row: PDM's band sums (band-major) and PDD's circular deviation X over all bins.
         var sr = [Double](repeating: 0, count: nO * 26), si = sr
         var X = [Double](repeating: 0, count: nO * w)
         let sw = stripWidth + 1
@@ -475,15 +490,19 @@ enum HMPD {
                     boxcarFiltfilt(strip(C, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: mc)
                     boxcarFiltfilt(strip(S, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: ms)
                     // → 25 log-harmonic bands (philin2philog over bins 1…512): sums of
-                    // e^{i·atan2(ms, mc)}, bin by bin in increasing order.
-                    for r in 0..<nO {
-                        for c in 0..<min(cw, 512 - c0) {
-                            let h = hsl[c0 + c]
-                            guard h >= 1 && h <= 25 else { continue }
-                            let yv = ms[r * cw + c], xv = mc[r * cw + c]
-                            let rr = (xv * xv + yv * yv).squareRoot()
-                            if rr > 0 { srp[r * 26 + h] += xv / rr; sip[r * 26 + h] += yv / rr } else { srp[r * 26 + h] += 1 }
-                        }
+                    // e^{i·atan2(ms, mc)}, 1 + 0i where both are 0 (a band's sin sum starts at +0
+                    // and is never −0, so adding +0 changes nothing), bin by bin in increasing
+                    // order. Sums of different rows are independent: rows are the inner loop.
+                    for i in 0..<(nO * cw) {
+                        let xv = mc[i], yv = ms[i], rr = (xv * xv + yv * yv).squareRoot()
+                        mc[i] = rr > 0 ? xv / rr : 1
+                        ms[i] = rr > 0 ? yv / rr : 0
+                    }
+                    for c in 0..<min(cw, 512 - c0) {
+                        let h = hsl[c0 + c]
+                        guard h >= 1 && h <= 25 else { continue }
+                        let br = srp + h * nO, bi = sip + h * nO
+                        for r in 0..<nO { br[r] += mc[r * cw + c]; bi[r] += ms[r * cw + c] }
                     }
                     // Trend: median then Hann smoothing of cos and sin.
                     let zeros = UnsafePointer(s + oZeros)
@@ -522,7 +541,7 @@ enum HMPD {
         var cnt = [Int](repeating: 0, count: 26)
         for b in 0..<512 where hsl[b] >= 1 && hsl[b] <= 25 { cnt[hsl[b]] += 1 }
         for (r, t) in out.enumerated() {
-            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[r * 26 + $0], sr[r * 26 + $0])) : 0 }
+            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0 * nO + r], sr[$0 * nO + r])) : 0 }
             // → 13 mel-cepstral coefficients.
             var x = Array(X[(r * w)..<((r + 1) * w)])
             x[0] = x[1]
