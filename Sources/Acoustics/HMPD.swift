@@ -64,19 +64,32 @@ enum HMPD {
             for (i, q) in xi.enumerated() where q >= first && q <= last { out[i] = y[0] }
             return out
         }
-        // On buffer pointers: the walk is called three times per frame over the 513 bins.
+        // Called three times per frame over the 513 bins: runs of queries that share an
+        // interval are found first (the walk's own conditions), then interpolated on SIMD
+        // lanes with the interval's ends hoisted (the same operations per query).
         x.withUnsafeBufferPointer { xp in
         y.withUnsafeBufferPointer { yp in
         xi.withUnsafeBufferPointer { qp in
         out.withUnsafeMutableBufferPointer { op in
-            var lo = 0
-            let top = xp.count - 1
-            for i in 0..<qp.count {
+            var lo = 0, i = 0
+            let top = xp.count - 1, nq = qp.count
+            while i < nq {
                 let q = qp[i]
-                guard q >= first, q <= last else { continue }
+                guard q >= first, q <= last else { i += 1; continue }
                 while lo + 1 < top && xp[lo + 1] <= q { lo += 1 }
-                let hi = lo + 1
-                op[i] = xp[hi] == xp[lo] ? yp[lo] : yp[lo] + (q - xp[lo]) / (xp[hi] - xp[lo]) * (yp[hi] - yp[lo])
+                let hi = lo + 1, x0 = xp[lo], x1 = xp[hi], y0 = yp[lo], y1 = yp[hi]
+                // The walk keeps this interval for every following in-range query below x1
+                // (in the last interval: up to `last`).
+                let bound = hi < top ? x1 : .infinity
+                var end = i + 1
+                while end < nq && qp[end] >= first && qp[end] <= last && qp[end] < bound { end += 1 }
+                if x1 == x0 {
+                    for k in i..<end { op[k] = y0 }
+                } else {
+                    let dx = x1 - x0, dy = y1 - y0
+                    for k in i..<end { op[k] = y0 + (qp[k] - x0) / dx * dy }
+                }
+                i = end
             }
         }
         }
@@ -225,6 +238,30 @@ enum HMPD {
         }
     }
 
+    /// One output row as a sum of tap × row products in the given order,
+    /// `((t₀·r₀ [0 + when fromZero]) + t₁·r₁) + …`, with the sum in registers and eight columns
+    /// per SIMD lane group (each lane does the scalar sum of its column: the same values).
+    @inline(__always)
+    static func tapSum(_ taps: UnsafeBufferPointer<Double>, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
+                       fromZero: Bool, width w: Int, into o: UnsafeMutablePointer<Double>) {
+        let n = taps.count
+        var c = 0
+        while c + 8 <= w {
+            var acc = SIMD8(repeating: taps[0]) * UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self)
+            if fromZero { acc = SIMD8<Double>() + acc }
+            for k in 1..<n { acc += SIMD8(repeating: taps[k]) * UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self) }
+            UnsafeMutableRawPointer(o + c).storeBytes(of: acc, as: SIMD8<Double>.self)
+            c += 8
+        }
+        while c < w {
+            var acc = taps[0] * rows[0][c]
+            if fromZero { acc = 0 + acc }
+            for k in 1..<n { acc += taps[k] * rows[k][c] }
+            o[c] = acc
+            c += 1
+        }
+    }
+
     /// filtfilt by direct sums (each output Σ_j b_j·v from 0 in tap order), output rows `out`
     /// into `dst`; rows are independent, so only the reached ones are formed. `y` holds forward
     /// rows out.lowerBound + margin ..< out.upperBound + margin + n − 1 (at most `count`).
@@ -232,20 +269,25 @@ enum HMPD {
                             y: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
         let w = v.width, n = b.count, lrefl = v.margin, L = v.count
         let y0 = out.lowerBound + lrefl, y1 = min(L, out.upperBound + lrefl + n - 1)
-        v.form(max(0, y0 - n + 1)..<y1)
         // A zero tap (Hann's ends) adds ±0 to a sum that starts at +0 and is never −0: skipped.
-        let taps = (0..<n).filter { b[$0] != 0 }
-        for r in y0..<y1 {
-            let yr = y + (r - y0) * w
-            for c in 0..<w { yr[c] = 0 }
-            for j in taps { let src = v.row(max(0, r - j)), bj = b[j]; for c in 0..<w { yr[c] += bj * src[c] } }
+        let nz = (0..<n).filter { b[$0] != 0 }
+        guard !nz.isEmpty else {
+            for i in 0..<(out.count * w) { dst[i] = 0 }
+            return
         }
-        for r in out {
-            let d = dst + (r - out.lowerBound) * w
-            for c in 0..<w { d[c] = 0 }
-            for j in taps {
-                let src = y + (min(L - 1, r + lrefl + j) - y0) * w, bj = b[j]
-                for c in 0..<w { d[c] += bj * src[c] }
+        v.form(max(0, y0 - n + 1)..<y1)
+        let taps = nz.map { b[$0] }
+        var rows = [UnsafePointer<Double>](repeating: v.row(0), count: nz.count)
+        taps.withUnsafeBufferPointer { tp in
+            rows.withUnsafeMutableBufferPointer { rp in
+                for r in y0..<y1 {
+                    for (k, j) in nz.enumerated() { rp[k] = v.row(max(0, r - j)) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: true, width: w, into: y + (r - y0) * w)
+                }
+                for r in out {
+                    for (k, j) in nz.enumerated() { rp[k] = UnsafePointer(y + (min(L - 1, r + lrefl + j) - y0) * w) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: true, width: w, into: dst + (r - out.lowerBound) * w)
+                }
             }
         }
     }
@@ -255,33 +297,29 @@ enum HMPD {
     /// `FilterD.filtfilt` and Octave do. PDD needs this: its `z < 1` test decides between a
     /// deviation of ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns
     /// that rounding into offsets of 0.02 on every HMPDD coefficient.
-    /// Each pass starts n − 1 rows before the first row it must produce, from a zero state:
-    /// the state after n − 1 rows holds only b_k·x terms of those rows (z_{n−2} = b_{n−1}·x
-    /// carries nothing), so every later row rounds as in the full pass; and the reflected
-    /// margins (3·(n − 1) rows) keep Octave's initial state si·x₀ out of the original rows.
-    /// `y` holds forward rows out.lowerBound + margin ..< out.upperBound + margin + n − 1,
-    /// `z` the n − 1 state rows.
+    /// With a = [1, 0, …] (the −a_j·y terms are ±0 and change no value) the state unrolls to
+    /// y_t = b₀x_t + (b₁x_{t−1} + (… + b_{n−1}x_{t−n+1})) once n − 1 rows have passed, and
+    /// the reflected margins (3·(n − 1) rows) keep Octave's initial state si·x₀ out of the
+    /// original rows: every output row is that nested sum, in either direction.
+    /// `y` holds forward rows out.lowerBound + margin ..< out.upperBound + margin + n − 1.
     static func exactFiltfilt(_ v: Extended, taps b: [Double], out: Range<Int>, y: UnsafeMutablePointer<Double>,
-                              z: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+                              into dst: UnsafeMutablePointer<Double>) {
         let w = v.width, n = b.count, lrefl = v.margin
         let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
-        let b0 = b[0], bl = b[n - 1]
-        // One row of filter(b, 1, ·); a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
-        func step(_ x: UnsafePointer<Double>, _ o: UnsafeMutablePointer<Double>?) {
-            if let o { for c in 0..<w { o[c] = b0 * x[c] + z[c] } }
-            for j in 1..<(n - 1) {
-                let bj = b[j], zd = z + (j - 1) * w, zs = z + j * w
-                for c in 0..<w { zd[c] = bj * x[c] + zs[c] }
-            }
-            let zl = z + (n - 2) * w
-            for c in 0..<w { zl[c] = bl * x[c] }
-        }
         v.form((keep - n + 1)..<end)
-        for i in 0..<((n - 1) * w) { z[i] = 0 }
-        for e in (keep - n + 1)..<end { step(v.row(e), e >= keep ? y + (e - keep) * w : nil) }
-        for i in 0..<((n - 1) * w) { z[i] = 0 }
-        for e in stride(from: end - 1, through: keep, by: -1) {
-            step(UnsafePointer(y + (e - keep) * w), e < out.upperBound + lrefl ? dst + (e - keep) * w : nil)
+        let taps = Array(b.reversed())          // oldest row first
+        var rows = [UnsafePointer<Double>](repeating: v.row(keep), count: n)
+        taps.withUnsafeBufferPointer { tp in
+            rows.withUnsafeMutableBufferPointer { rp in
+                for e in keep..<end {
+                    for k in 0..<n { rp[k] = v.row(e - (n - 1 - k)) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: y + (e - keep) * w)
+                }
+                for e in keep..<(out.upperBound + lrefl) {
+                    for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
+                }
+            }
         }
     }
 
@@ -353,8 +391,7 @@ enum HMPD {
             out.withUnsafeMutableBufferPointer { op in
                 withScratch((2 * lrefl + n - 1 + nT + n - 1) * w) { s in
                     let v = Extended(x: xp.baseAddress!, first: 0, rows: nT, width: w, margin: lrefl, edge: s)
-                    exactFiltfilt(v, taps: b, out: 0..<nT, y: s + (2 * lrefl + n - 1) * w, z: s + 2 * lrefl * w,
-                                  into: op.baseAddress!)
+                    exactFiltfilt(v, taps: b, out: 0..<nT, y: s + (2 * lrefl + n - 1) * w, into: op.baseAddress!)
                 }
             }
         }
@@ -454,18 +491,17 @@ enum HMPD {
         var X = [Double](repeating: 0, count: nO * w)
         let sw = stripWidth + 1
         // Scratch, in rows of one strip: C, S | edge rows | forward rows | one row | mc, ms |
-        // medians | trend → cos D, sin D | filter state | zeros.
+        // medians | trend → cos D, sin D | zeros.
         let oC = 0, oS = nT * sw, oEdge = 2 * nT * sw, oY = oEdge + 144 * sw
         let oRow = oY + (nT + 72) * sw, oMC = oRow + sw, oMS = oMC + nO * sw, oM = oMS + nO * sw
-        let oTC = oM + med.count * sw, oTS = oTC + dev.count * sw, oZ = oTS + dev.count * sw
-        let oZeros = oZ + 8 * sw
+        let oTC = oM + med.count * sw, oTS = oTC + dev.count * sw, oZeros = oTS + dev.count * sw
         withScratch(oZeros + sw) { s in
             X.withUnsafeMutableBufferPointer { xb in
             sr.withUnsafeMutableBufferPointer { srb in
             si.withUnsafeMutableBufferPointer { sib in
                 let Xp = xb.baseAddress!, srp = srb.baseAddress!, sip = sib.baseAddress!
                 let C = s + oC, S = s + oS, edge = s + oEdge, y = s + oY, row = s + oRow
-                let mc = s + oMC, ms = s + oMS, M = s + oM, TC = s + oTC, TS = s + oTS, z = s + oZ
+                let mc = s + oMC, ms = s + oMS, M = s + oM, TC = s + oTC, TS = s + oTS
                 for c0 in stride(from: 0, to: 512, by: stripWidth) {
                     let c1 = c0 + stripWidth == 512 ? w : c0 + stripWidth, cw = c1 - c0
                     // cos and sin of the phase distortion, four bins per call on SIMD lanes
@@ -524,8 +560,8 @@ enum HMPD {
                         }
                     }
                     // PDD: Fisher's circular deviation of D over 9 frames (into mc, ms: PDM is done).
-                    exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, z: z, into: mc)
-                    exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, z: z, into: ms)
+                    exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: mc)
+                    exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: ms)
                     for r in 0..<nO {
                         let dc = mc + r * cw, ds = ms + r * cw, xr = Xp + r * w + c0
                         for c in 0..<cw {

@@ -254,7 +254,7 @@ struct HMPDStripTests {
             }
             return dst
         }
-        let exact = run(24, { v, s, d in HMPD.exactFiltfilt(v, taps: rect9, out: out, y: s + 8 * w, z: s, into: d) }, source: part, first: held.lowerBound)
+        let exact = run(24, { v, s, d in HMPD.exactFiltfilt(v, taps: rect9, out: out, y: s + 8 * w, into: d) }, source: part, first: held.lowerBound)
         let fir = run(24, { v, s, d in HMPD.firFiltfilt(v, taps: hann9, out: out, y: s, into: d) }, source: part, first: held.lowerBound)
         let box = run(72, { v, s, d in HMPD.boxcarFiltfilt(v, taps: 25, tap: rect25[0], out: out, y: s + w, s: s, into: d) }, source: x, first: 0)
         let wholeExact = HMPD.filtfiltRowsExact(x, rows: nT, taps: rect9)
@@ -268,5 +268,28 @@ struct HMPDStripTests {
             }
         }
         #expect(mismatches == 0)
+    }
+    @Test("HMPD's run-wise interpolation equals one binary search per query on the bin grid, repeated knots and unsorted queries included")
+    func interpRuns() {
+        var seed: UInt32 = 9
+        func rnd() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) }
+        // Knots as env_interp and harmscale2hertzscale build them: below 0, repeated, past Nyquist.
+        var x: [Double] = [-300, -150, 0, 0, 95]
+        while x.last! < 8200 { x.append(x.last! + 15.625 * Double(Int(rnd() * 12))) }
+        let y = x.map { _ in rnd() * 4 - 2 }
+        let fast = HMPD.interpSorted(x, y, HMPD.binHz, outside: .nan)
+        for (i, q) in HMPD.binHz.enumerated() {
+            #expect(fast[i].bitPattern == HMPD.interp(x, y, q, outside: .nan).bitPattern, "bin \(i)")
+        }
+        // Queries out of order follow the walk: a query below the current interval keeps it.
+        let q: [Double] = [100, 50, 400, 300, .nan, 8000, 9000, 20]
+        let walked = HMPD.interpSorted(x, y, q, outside: -1)
+        var lo = 0
+        for (i, v) in q.enumerated() {
+            guard v >= x[0], v <= x[x.count - 1] else { #expect(walked[i] == -1); continue }
+            while lo + 1 < x.count - 1 && x[lo + 1] <= v { lo += 1 }
+            let ref = x[lo + 1] == x[lo] ? y[lo] : y[lo] + (v - x[lo]) / (x[lo + 1] - x[lo]) * (y[lo + 1] - y[lo])
+            #expect(walked[i].bitPattern == ref.bitPattern, "query \(v)")
+        }
     }
 }
