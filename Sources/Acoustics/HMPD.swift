@@ -25,7 +25,9 @@ enum HMPD {
         var ph = ph0
         if polarity < 0 { for i in 0..<ph.count { ph[i] = RdMSP.wrap(ph[i] + Double.pi) } }
         // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
-        let E = envInterp(f: Array(f[1...]), a: Array(amp[1...])).map { ($0.isNaN ? pow(10, -300.0 / 20) : $0) / f0.squareRoot() }
+        var E = envInterp(f: f[1...], a: amp[1...])
+        let floorAmp = pow(10, -300.0 / 20), root = f0.squareRoot()
+        for k in 0..<E.count { E[k] = (E[k].isNaN ? floorAmp : E[k]) / root }
         // Minimum phase of the envelope; remove it from the harmonic phases.
         let vtf = minPhase(E)
         let F = binHz
@@ -41,7 +43,9 @@ enum HMPD {
         var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
         for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
         ky = unwrap(ky)
-        return interpSorted(kx, ky, F, outside: .nan).map { v in v.isNaN ? 0 : RdMSP.wrap(v) }
+        var out = interpSorted(kx, ky, F, outside: .nan)
+        for k in 0..<out.count { out[k] = out[k].isNaN ? 0 : RdMSP.wrap(out[k]) }
+        return out
     }
 
     static func unwrap(_ x: [Double]) -> [Double] {
@@ -108,40 +112,51 @@ enum HMPD {
     }
 
     /// env_interp.m with extrap_dcny = true, linear interpolation of log amplitudes.
-    static func envInterp(f fIn: [Double], a aIn: [Double]) -> [Double] {
-        var fks = fIn, aks = aIn
-        guard fks.count >= 2 else { return [Double](repeating: .nan, count: bins) }
-        if fks[0] != 0 { fks.insert(0, at: 0); aks.insert(aks[0], at: 0) } else { aks[0] = aks[1] }
-        if fks.last! != fs / 2 {
-            var diffs = (1..<fks.count).map { fks[$0] - fks[$0 - 1] }
+    /// (Built with few arrays: this runs for every frame of every glottal block.)
+    static func envInterp(f fIn: ArraySlice<Double>, a aIn: ArraySlice<Double>) -> [Double] {
+        guard fIn.count >= 2, aIn.count == fIn.count, let f0 = fIn.first, let a0 = aIn.first else {
+            return [Double](repeating: .nan, count: bins)
+        }
+        var mf: [Double] = [], ma: [Double] = []
+        mf.reserveCapacity(fIn.count + 1); ma.reserveCapacity(fIn.count + 1)
+        if f0 != 0 { mf.append(0); ma.append(a0) }
+        mf += fIn; ma += aIn
+        if f0 == 0 { ma[0] = ma[1] }
+        if mf[mf.count - 1] != fs / 2 {
+            var diffs = (1..<mf.count).map { mf[$0] - mf[$0 - 1] }
             diffs.sort()
             let n = diffs.count
             let mfd = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
             if mfd > 0 {
-                while fks.last! < fs / 2 - mfd { fks.append(fks.last! + mfd); aks.append(aks.last!) }
+                while mf[mf.count - 1] < fs / 2 - mfd { mf.append(mf[mf.count - 1] + mfd); ma.append(ma[ma.count - 1]) }
             }
         }
-        // Mirror 4 points below DC (fks(1) == 0 here) and 5 above Nyquist.
-        let m = fks.count
-        if m >= 6 {
-            let lowF = (1...4).reversed().map { -fks[$0] }, lowA = (1...4).reversed().map { aks[$0] }
-            fks = lowF + fks; aks = lowA + aks
+        // Mirror 4 points below DC (mf(1) == 0 here) and 5 above Nyquist.
+        let m = mf.count
+        var fks: [Double] = [], aks: [Double] = []
+        fks.reserveCapacity(m + 9); aks.reserveCapacity(m + 9)
+        if m >= 6 { for k in stride(from: 4, through: 1, by: -1) { fks.append(-mf[k]); aks.append(ma[k]) } }
+        fks += mf; aks += ma
+        let n2 = fks.count, top = fks[n2 - 1]
+        if top < fs / 2 && n2 >= 5 {
+            for k in 0..<5 { fks.append(fs / 2 + (fs / 2 - fks[n2 - 1 - k])); aks.append(aks[n2 - 1 - k]) }
+        } else if top == fs / 2 && n2 >= 6 {
+            for k in 1...5 { fks.append(fs / 2 + (fs / 2 - fks[n2 - 1 - k])); aks.append(aks[n2 - 1 - k]) }
         }
-        let n2 = fks.count
-        if fks.last! < fs / 2 && n2 >= 5 {
-            let tailF = (0..<5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (0..<5).map { aks[n2 - 1 - $0] }
-            fks += tailF; aks += tailA
-        } else if fks.last! == fs / 2 && n2 >= 6 {
-            let tailF = (1...5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (1...5).map { aks[n2 - 1 - $0] }
-            fks += tailF; aks += tailA
+        // unique (sorted): the knots are built in order; sort (stable) only if they are not.
+        if (1..<fks.count).contains(where: { !(fks[$0] >= fks[$0 - 1]) }) {
+            let pairs = zip(fks, aks).sorted { $0.0 < $1.0 }
+            fks = pairs.map(\.0); aks = pairs.map(\.1)
         }
-        // unique (sorted)
-        var pairs = Array(zip(fks, aks)).sorted { $0.0 < $1.0 }
-        var uniq: [(Double, Double)] = []
-        for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
-        pairs = uniq
-        let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
-        return interpSorted(xs, ys, binHz, outside: .nan).map { exp($0) }
+        var xs: [Double] = [], ys: [Double] = []
+        xs.reserveCapacity(fks.count); ys.reserveCapacity(fks.count)
+        for i in 0..<fks.count {
+            if let l = xs.last, l == fks[i] { ys[ys.count - 1] = aks[i] } else { xs.append(fks[i]); ys.append(aks[i]) }
+        }
+        for i in 0..<ys.count { ys[i] = log(abs(ys[i])) }
+        var e = interpSorted(xs, ys, binHz, outside: .nan)
+        for i in 0..<e.count { e[i] = exp(e[i]) }
+        return e
     }
 
     static let fft1024 = FFT(count: 1024)
@@ -153,12 +168,12 @@ enum HMPD {
         for k in 0..<bins { re[k] = Float(log(abs(E[k]))) }
         for k in 1..<(bins - 1) { re[n - k] = re[k] }
         fft1024.inverse(re: &re, im: &im)           // rcc (real)
-        var c = [Float](repeating: 0, count: n), ci = [Float](repeating: 0, count: n)
-        c[0] = re[0]
-        for j in 1..<(n / 2) { c[j] = 2 * re[j] }
-        c[n / 2] = re[n / 2]
-        fft1024.forward(re: &c, im: &ci)
-        return (0..<bins).map { Double(ci[$0]) }
+        // The causal cepstrum in the same arrays: c₀, 2·c_j (0 < j < n/2), c_{n/2}, zeros.
+        for j in 1..<(n / 2) { re[j] = 2 * re[j] }
+        for j in (n / 2 + 1)..<n { re[j] = 0 }
+        for j in 0..<n { im[j] = 0 }
+        fft1024.forward(re: &re, im: &im)
+        return (0..<bins).map { Double(im[$0]) }
     }
 
     // MARK: time filtering over frames
