@@ -577,12 +577,13 @@ enum HMPD {
                     // PDD: Fisher's circular deviation of D over 9 frames (into mc, ms: PDM is done).
                     exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: mc)
                     exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: ms)
+                    // X = √(−2·log z) where z < 1, else 0; three passes so that only the logs
+                    // are calls and the roots run on SIMD lanes (log z < 0 marks z < 1, 1 the rest).
                     for r in 0..<nO {
                         let dc = mc + r * cw, ds = ms + r * cw, xr = Xp + r * w + c0
-                        for c in 0..<cw {
-                            let zz = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot()
-                            xr[c] = zz < 1 ? (-2 * log(zz)).squareRoot() : 0
-                        }
+                        for c in 0..<cw { xr[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
+                        for c in 0..<cw { let zz = xr[c]; xr[c] = zz < 1 ? log(zz) : 1 }
+                        for c in 0..<cw { xr[c] = xr[c] < 0 ? (-2 * xr[c]).squareRoot() : 0 }
                     }
                 }
             }
