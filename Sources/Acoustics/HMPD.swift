@@ -27,7 +27,9 @@ enum HMPD {
         // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
         var E = envInterp(f: f[1...], a: amp[1...])
         let floorAmp = pow(10, -300.0 / 20), root = f0.squareRoot()
-        for k in 0..<E.count { E[k] = (E[k].isNaN ? floorAmp : E[k]) / root }
+        E.withUnsafeMutableBufferPointer { e in
+            for k in 0..<e.count { e[k] = (e[k].isNaN ? floorAmp : e[k]) / root }
+        }
         // Minimum phase of the envelope; remove it from the harmonic phases.
         let vtf = minPhase(E)
         let F = binHz
@@ -44,7 +46,10 @@ enum HMPD {
         for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
         ky = unwrap(ky)
         var out = interpSorted(kx, ky, F, outside: .nan)
-        for k in 0..<out.count { out[k] = out[k].isNaN ? 0 : RdMSP.wrap(out[k]) }
+        // On a buffer pointer so the 513 wraps run on SIMD lanes (no bounds checks in the loop).
+        out.withUnsafeMutableBufferPointer { o in
+            for k in 0..<o.count { let v = o[k]; o[k] = v.isNaN ? 0 : RdMSP.wrap(v) }
+        }
         return out
     }
 
