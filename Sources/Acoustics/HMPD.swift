@@ -13,6 +13,8 @@ enum HMPD {
     static let dftlen = 1024
     static let bins = dftlen / 2 + 1
     static let fs = 16000.0
+    /// Frequencies of the bins (Hz).
+    static let binHz = (0..<bins).map { fs * Double($0) / Double(dftlen) }
 
     /// One frame: sinusoids (DC first) and F0 → phase distortion on the 513-bin frequency
     /// scale, for the given polarity.
@@ -23,10 +25,14 @@ enum HMPD {
         var ph = ph0
         if polarity < 0 { for i in 0..<ph.count { ph[i] = RdMSP.wrap(ph[i] + Double.pi) } }
         // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
-        let E = envInterp(f: Array(f[1...]), a: Array(amp[1...])).map { ($0.isNaN ? pow(10, -300.0 / 20) : $0) / f0.squareRoot() }
+        var E = envInterp(f: f[1...], a: amp[1...])
+        let floorAmp = pow(10, -300.0 / 20), root = f0.squareRoot()
+        E.withUnsafeMutableBufferPointer { e in
+            for k in 0..<e.count { e[k] = (e[k].isNaN ? floorAmp : e[k]) / root }
+        }
         // Minimum phase of the envelope; remove it from the harmonic phases.
         let vtf = minPhase(E)
-        let F = (0..<bins).map { fs * Double($0) / Double(dftlen) }
+        let F = binHz
         var pk = [Double](repeating: 0, count: H + 1)
         let vAt = interpSorted(F, vtf, f, outside: 0)
         for i in 0...H { pk[i] = RdMSP.wrap(ph[i] - vAt[i]) }
@@ -39,7 +45,12 @@ enum HMPD {
         var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
         for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
         ky = unwrap(ky)
-        return interpSorted(kx, ky, F, outside: .nan).map { v in v.isNaN ? 0 : RdMSP.wrap(v) }
+        var out = interpSorted(kx, ky, F, outside: .nan)
+        // On a buffer pointer so the 513 wraps run on SIMD lanes (no bounds checks in the loop).
+        out.withUnsafeMutableBufferPointer { o in
+            for k in 0..<o.count { let v = o[k]; o[k] = v.isNaN ? 0 : RdMSP.wrap(v) }
+        }
+        return out
     }
 
     static func unwrap(_ x: [Double]) -> [Double] {
@@ -56,18 +67,42 @@ enum HMPD {
     /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
     /// query (the same interval, so the same values).
     static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
-        guard let first = x.first, let last = x.last else { return xi.map { _ in outside } }
+        guard let first = x.first, let last = x.last, y.count >= x.count else { return xi.map { _ in outside } }
         var out = [Double](repeating: outside, count: xi.count)
         guard x.count >= 2 else {
             for (i, q) in xi.enumerated() where q >= first && q <= last { out[i] = y[0] }
             return out
         }
-        var lo = 0
-        for (i, q) in xi.enumerated() {
-            guard q >= first, q <= last else { continue }
-            while lo + 1 < x.count - 1 && x[lo + 1] <= q { lo += 1 }
-            let hi = lo + 1
-            out[i] = x[hi] == x[lo] ? y[lo] : y[lo] + (q - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
+        // Called three times per frame over the 513 bins: runs of queries that share an
+        // interval are found first (the walk's own conditions), then interpolated on SIMD
+        // lanes with the interval's ends hoisted (the same operations per query).
+        x.withUnsafeBufferPointer { xp in
+        y.withUnsafeBufferPointer { yp in
+        xi.withUnsafeBufferPointer { qp in
+        out.withUnsafeMutableBufferPointer { op in
+            var lo = 0, i = 0
+            let top = xp.count - 1, nq = qp.count
+            while i < nq {
+                let q = qp[i]
+                guard q >= first, q <= last else { i += 1; continue }
+                while lo + 1 < top && xp[lo + 1] <= q { lo += 1 }
+                let hi = lo + 1, x0 = xp[lo], x1 = xp[hi], y0 = yp[lo], y1 = yp[hi]
+                // The walk keeps this interval for every following in-range query below x1
+                // (in the last interval: up to `last`).
+                let bound = hi < top ? x1 : .infinity
+                var end = i + 1
+                while end < nq && qp[end] >= first && qp[end] <= last && qp[end] < bound { end += 1 }
+                if x1 == x0 {
+                    for k in i..<end { op[k] = y0 }
+                } else {
+                    let dx = x1 - x0, dy = y1 - y0
+                    for k in i..<end { op[k] = y0 + (qp[k] - x0) / dx * dy }
+                }
+                i = end
+            }
+        }
+        }
+        }
         }
         return out
     }
@@ -82,40 +117,51 @@ enum HMPD {
     }
 
     /// env_interp.m with extrap_dcny = true, linear interpolation of log amplitudes.
-    static func envInterp(f fIn: [Double], a aIn: [Double]) -> [Double] {
-        var fks = fIn, aks = aIn
-        guard fks.count >= 2 else { return [Double](repeating: .nan, count: bins) }
-        if fks[0] != 0 { fks.insert(0, at: 0); aks.insert(aks[0], at: 0) } else { aks[0] = aks[1] }
-        if fks.last! != fs / 2 {
-            var diffs = (1..<fks.count).map { fks[$0] - fks[$0 - 1] }
+    /// (Built with few arrays: this runs for every frame of every glottal block.)
+    static func envInterp(f fIn: ArraySlice<Double>, a aIn: ArraySlice<Double>) -> [Double] {
+        guard fIn.count >= 2, aIn.count == fIn.count, let f0 = fIn.first, let a0 = aIn.first else {
+            return [Double](repeating: .nan, count: bins)
+        }
+        var mf: [Double] = [], ma: [Double] = []
+        mf.reserveCapacity(fIn.count + 1); ma.reserveCapacity(fIn.count + 1)
+        if f0 != 0 { mf.append(0); ma.append(a0) }
+        mf += fIn; ma += aIn
+        if f0 == 0 { ma[0] = ma[1] }
+        if mf[mf.count - 1] != fs / 2 {
+            var diffs = (1..<mf.count).map { mf[$0] - mf[$0 - 1] }
             diffs.sort()
             let n = diffs.count
             let mfd = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
             if mfd > 0 {
-                while fks.last! < fs / 2 - mfd { fks.append(fks.last! + mfd); aks.append(aks.last!) }
+                while mf[mf.count - 1] < fs / 2 - mfd { mf.append(mf[mf.count - 1] + mfd); ma.append(ma[ma.count - 1]) }
             }
         }
-        // Mirror 4 points below DC (fks(1) == 0 here) and 5 above Nyquist.
-        let m = fks.count
-        if m >= 6 {
-            let lowF = (1...4).reversed().map { -fks[$0] }, lowA = (1...4).reversed().map { aks[$0] }
-            fks = lowF + fks; aks = lowA + aks
+        // Mirror 4 points below DC (mf(1) == 0 here) and 5 above Nyquist.
+        let m = mf.count
+        var fks: [Double] = [], aks: [Double] = []
+        fks.reserveCapacity(m + 9); aks.reserveCapacity(m + 9)
+        if m >= 6 { for k in stride(from: 4, through: 1, by: -1) { fks.append(-mf[k]); aks.append(ma[k]) } }
+        fks += mf; aks += ma
+        let n2 = fks.count, top = fks[n2 - 1]
+        if top < fs / 2 && n2 >= 5 {
+            for k in 0..<5 { fks.append(fs / 2 + (fs / 2 - fks[n2 - 1 - k])); aks.append(aks[n2 - 1 - k]) }
+        } else if top == fs / 2 && n2 >= 6 {
+            for k in 1...5 { fks.append(fs / 2 + (fs / 2 - fks[n2 - 1 - k])); aks.append(aks[n2 - 1 - k]) }
         }
-        let n2 = fks.count
-        if fks.last! < fs / 2 && n2 >= 5 {
-            let tailF = (0..<5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (0..<5).map { aks[n2 - 1 - $0] }
-            fks += tailF; aks += tailA
-        } else if fks.last! == fs / 2 && n2 >= 6 {
-            let tailF = (1...5).map { fs / 2 + (fs / 2 - fks[n2 - 1 - $0]) }, tailA = (1...5).map { aks[n2 - 1 - $0] }
-            fks += tailF; aks += tailA
+        // unique (sorted): the knots are built in order; sort (stable) only if they are not.
+        if (1..<fks.count).contains(where: { !(fks[$0] >= fks[$0 - 1]) }) {
+            let pairs = zip(fks, aks).sorted { $0.0 < $1.0 }
+            fks = pairs.map(\.0); aks = pairs.map(\.1)
         }
-        // unique (sorted)
-        var pairs = Array(zip(fks, aks)).sorted { $0.0 < $1.0 }
-        var uniq: [(Double, Double)] = []
-        for p in pairs { if let l = uniq.last, l.0 == p.0 { uniq[uniq.count - 1] = p } else { uniq.append(p) } }
-        pairs = uniq
-        let xs = pairs.map(\.0), ys = pairs.map { log(abs($0.1)) }
-        return interpSorted(xs, ys, (0..<bins).map { fs * Double($0) / Double(dftlen) }, outside: .nan).map { exp($0) }
+        var xs: [Double] = [], ys: [Double] = []
+        xs.reserveCapacity(fks.count); ys.reserveCapacity(fks.count)
+        for i in 0..<fks.count {
+            if let l = xs.last, l == fks[i] { ys[ys.count - 1] = aks[i] } else { xs.append(fks[i]); ys.append(aks[i]) }
+        }
+        for i in 0..<ys.count { ys[i] = log(abs(ys[i])) }
+        var e = interpSorted(xs, ys, binHz, outside: .nan)
+        for i in 0..<e.count { e[i] = exp(e[i]) }
+        return e
     }
 
     static let fft1024 = FFT(count: 1024)
@@ -127,192 +173,259 @@ enum HMPD {
         for k in 0..<bins { re[k] = Float(log(abs(E[k]))) }
         for k in 1..<(bins - 1) { re[n - k] = re[k] }
         fft1024.inverse(re: &re, im: &im)           // rcc (real)
-        var c = [Float](repeating: 0, count: n), ci = [Float](repeating: 0, count: n)
-        c[0] = re[0]
-        for j in 1..<(n / 2) { c[j] = 2 * re[j] }
-        c[n / 2] = re[n / 2]
-        fft1024.forward(re: &c, im: &ci)
-        return (0..<bins).map { Double(ci[$0]) }
+        // The causal cepstrum in the same arrays: c₀, 2·c_j (0 < j < n/2), c_{n/2}, zeros.
+        for j in 1..<(n / 2) { re[j] = 2 * re[j] }
+        for j in (n / 2 + 1)..<n { re[j] = 0 }
+        for j in 0..<n { im[j] = 0 }
+        fft1024.forward(re: &re, im: &im)
+        return (0..<bins).map { Double(im[$0]) }
     }
 
     // MARK: time filtering over frames
-    // Frames × bins matrices are flat and row-major (row t = frame t), so every time filter
-    // runs over all 513 bins of a row at once.
+    // The time filters run on strips: `width` adjacent bins of frames × bins values, flat,
+    // row-major and compact (row t = frame t, stride `width`), so every filter runs over the
+    // bins of a row at once and a window's whole filter chain on one strip stays in cache.
+    // All filters are FIR: an output row reads input rows within ±(taps − 1) per pass, so
+    // `features` forms each stage only on the rows the output rows reach.
 
-    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix with Octave's
-    /// own operation order (direct form II transposed, initial state si·v₀ with
-    /// si_j = Σ_{k≥j} b_k − [j = 0]·Σb), so each element rounds exactly as `FilterD.filtfilt`
-    /// and Octave do. PDD needs this: its `z < 1` test decides between a deviation of
-    /// ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns that
-    /// rounding into offsets of 0.02 on every HMPDD coefficient.
-    static func filtfiltRowsExact(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
-        let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
-        guard n > 1 else { let b0 = b.first ?? 0; return x.map { b0 * $0 } }
-        let kdc = b.reduce(0, +)
-        var si = [Double](repeating: 0, count: n)
-        var acc = 0.0
-        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * (i == 0 ? 1 : 0); si[i] = acc }
-        si.removeFirst()
-        var v = reflectRows(x, rows: nT, margin: lrefl)
-        // One pass of filter(b, 1, ·, si·first) along the rows of `v`, in place. Row loops on
-        // buffer pointers with one reused row copy (no allocation per row); each element is
-        // computed by the same operations in the same order as before.
-        var z = [Double](repeating: 0, count: (n - 1) * w)
-        var x = [Double](repeating: 0, count: w)
-        func pass(_ v: inout [Double], forward: Bool) {
-            v.withUnsafeMutableBufferPointer { vb in
-            z.withUnsafeMutableBufferPointer { zb in
-            x.withUnsafeMutableBufferPointer { xb in
-                let vp = vb.baseAddress!, zp = zb.baseAddress!, xp = xb.baseAddress!
-                let first = (forward ? 0 : L - 1) * w
-                for j in 0..<(n - 1) { let sj = si[j]; for c in 0..<w { zp[j * w + c] = sj * vp[first + c] } }
-                let b0 = b[0], bl = b[n - 1]
-                for step in 0..<L {
-                    // a = [1, 0, …]: the −a_j·y terms are ±0 and change no value.
-                    let row = vp + (forward ? step : L - 1 - step) * w
-                    for c in 0..<w { xp[c] = row[c] }
-                    for c in 0..<w { row[c] = b0 * xp[c] + zp[c] }
-                    for j in 1..<(n - 1) {
-                        let bj = b[j], zd = zp + (j - 1) * w, zs = zp + j * w
-                        for c in 0..<w { zd[c] = bj * xp[c] + zs[c] }
-                    }
-                    let zl = zp + (n - 2) * w
-                    for c in 0..<w { zl[c] = bl * xp[c] }
-                }
-            }
-            }
+    /// The rows of a strip extended as Octave's filtfilt extends a signal: `margin` odd
+    /// reflections at each end (2·x₀ − x_{margin−e} above, 2·x_last − x_{last−i} below) held in
+    /// `edge` (2·margin rows), the others read in place. `x` holds source rows
+    /// `first ..< first + held` of `rows`.
+    struct Extended {
+        let x: UnsafePointer<Double>
+        let first: Int, rows: Int, width: Int, margin: Int
+        let edge: UnsafeMutablePointer<Double>
+
+        var count: Int { rows + 2 * margin }
+
+        func source(_ t: Int) -> UnsafePointer<Double> { x + (t - first) * width }
+
+        /// Forms the reflected rows among extended rows `range`.
+        func form(_ range: Range<Int>) {
+            let w = width
+            for e in range.clamped(to: 0..<count) {
+                let a: UnsafePointer<Double>, m: UnsafePointer<Double>, dst: UnsafeMutablePointer<Double>
+                if e < margin {
+                    a = source(0); m = source(margin - e); dst = edge + e * w
+                } else if e >= margin + rows {
+                    let i = e - margin - rows + 1
+                    a = source(rows - 1); m = source(rows - 1 - i); dst = edge + (e - rows) * w
+                } else { continue }
+                for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
             }
         }
-        pass(&v, forward: true)
-        pass(&v, forward: false)
-        return Array(v[(lrefl * w)..<((lrefl + nT) * w)])
+
+        func row(_ e: Int) -> UnsafePointer<Double> {
+            if e < margin { return UnsafePointer(edge + e * width) }
+            if e >= margin + rows { return UnsafePointer(edge + (e - rows) * width) }
+            return source(e - margin)
+        }
     }
+
+    /// filtfilt with `n` equal taps `tap` as running sums, output rows `out` (original row
+    /// numbers) into `dst`. The forward sum starts at the top (Octave's steady-state initial
+    /// conditions equal a history of the first row, i.e. indices clamped to the ends), the
+    /// backward one at the last row; both must start there to round as before, but the
+    /// backward one stops at `out`. `y` holds forward rows out.lowerBound + margin ..< count;
+    /// `s` one row.
+    static func boxcarFiltfilt(_ v: Extended, taps n: Int, tap b0: Double, out: Range<Int>,
+                               y: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>,
+                               into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, lrefl = v.margin, L = v.count, keep = out.lowerBound + lrefl
+        v.form(0..<L)
+        // Forward: y_r = Σ_j b_j v_max(0, r−j).
+        let v0 = v.row(0)
+        for c in 0..<w { s[c] = Double(n) * v0[c] }
+        for r in 0..<L {
+            if r > 0 {
+                let old = v.row(max(0, r - n)), cur = v.row(r)
+                for c in 0..<w { s[c] += cur[c] - old[c] }
+            }
+            if r >= keep { let yr = y + (r - keep) * w; for c in 0..<w { yr[c] = b0 * s[c] } }
+        }
+        // Backward: z_r = Σ_j b_j y_min(L−1, r+j): the sum for the last row, then slide up.
+        let top = L - 1, last = lrefl + v.rows - 1
+        for c in 0..<w { s[c] = 0 }
+        for j in 0..<n { let src = y + (min(top, last + j) - keep) * w; for c in 0..<w { s[c] += src[c] } }
+        var r = last
+        while r >= keep {
+            if r < out.upperBound + lrefl { let d = dst + (r - keep) * w; for c in 0..<w { d[c] = b0 * s[c] } }
+            if r == keep { break }
+            let add = y + (r - 1 - keep) * w, drop = y + (min(top, r - 1 + n) - keep) * w
+            for c in 0..<w { s[c] += add[c] - drop[c] }
+            r -= 1
+        }
+    }
+
+    /// One output row as a sum of tap × row products in the given order,
+    /// `((t₀·r₀ [0 + when fromZero]) + t₁·r₁) + …`, with the sum in registers and eight columns
+    /// per SIMD lane group (each lane does the scalar sum of its column: the same values).
+    @inline(__always)
+    static func tapSum(_ taps: UnsafeBufferPointer<Double>, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
+                       fromZero: Bool, width w: Int, into o: UnsafeMutablePointer<Double>) {
+        let n = taps.count
+        var c = 0
+        while c + 8 <= w {
+            var acc = SIMD8(repeating: taps[0]) * UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self)
+            if fromZero { acc = SIMD8<Double>() + acc }
+            for k in 1..<n { acc += SIMD8(repeating: taps[k]) * UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self) }
+            UnsafeMutableRawPointer(o + c).storeBytes(of: acc, as: SIMD8<Double>.self)
+            c += 8
+        }
+        while c < w {
+            var acc = taps[0] * rows[0][c]
+            if fromZero { acc = 0 + acc }
+            for k in 1..<n { acc += taps[k] * rows[k][c] }
+            o[c] = acc
+            c += 1
+        }
+    }
+
+    /// filtfilt by direct sums (each output Σ_j b_j·v from 0 in tap order), output rows `out`
+    /// into `dst`; rows are independent, so only the reached ones are formed. `y` holds forward
+    /// rows out.lowerBound + margin ..< out.upperBound + margin + n − 1 (at most `count`).
+    static func firFiltfilt(_ v: Extended, taps b: [Double], out: Range<Int>,
+                            y: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, n = b.count, lrefl = v.margin, L = v.count
+        let y0 = out.lowerBound + lrefl, y1 = min(L, out.upperBound + lrefl + n - 1)
+        // A zero tap (Hann's ends) adds ±0 to a sum that starts at +0 and is never −0: skipped.
+        let nz = (0..<n).filter { b[$0] != 0 }
+        guard !nz.isEmpty else {
+            for i in 0..<(out.count * w) { dst[i] = 0 }
+            return
+        }
+        v.form(max(0, y0 - n + 1)..<y1)
+        let taps = nz.map { b[$0] }
+        var rows = [UnsafePointer<Double>](repeating: v.row(0), count: nz.count)
+        taps.withUnsafeBufferPointer { tp in
+            rows.withUnsafeMutableBufferPointer { rp in
+                for r in y0..<y1 {
+                    for (k, j) in nz.enumerated() { rp[k] = v.row(max(0, r - j)) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: true, width: w, into: y + (r - y0) * w)
+                }
+                for r in out {
+                    for (k, j) in nz.enumerated() { rp[k] = UnsafePointer(y + (min(L - 1, r + lrefl + j) - y0) * w) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: true, width: w, into: dst + (r - out.lowerBound) * w)
+                }
+            }
+        }
+    }
+
+    /// Octave filtfilt(taps, 1, ·) with Octave's own operation order (direct form II
+    /// transposed), output rows `out` into `dst`, so each element rounds exactly as
+    /// `FilterD.filtfilt` and Octave do. PDD needs this: its `z < 1` test decides between a
+    /// deviation of ~1e−8 and none on bins with a steady phase, and the log mel cepstrum turns
+    /// that rounding into offsets of 0.02 on every HMPDD coefficient.
+    /// With a = [1, 0, …] (the −a_j·y terms are ±0 and change no value) the state unrolls to
+    /// y_t = b₀x_t + (b₁x_{t−1} + (… + b_{n−1}x_{t−n+1})) once n − 1 rows have passed, and
+    /// the reflected margins (3·(n − 1) rows) keep Octave's initial state si·x₀ out of the
+    /// original rows: every output row is that nested sum, in either direction.
+    /// `y` holds forward rows out.lowerBound + margin ..< out.upperBound + margin + n − 1.
+    static func exactFiltfilt(_ v: Extended, taps b: [Double], out: Range<Int>, y: UnsafeMutablePointer<Double>,
+                              into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, n = b.count, lrefl = v.margin
+        let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
+        v.form((keep - n + 1)..<end)
+        let taps = Array(b.reversed())          // oldest row first
+        var rows = [UnsafePointer<Double>](repeating: v.row(keep), count: n)
+        taps.withUnsafeBufferPointer { tp in
+            rows.withUnsafeMutableBufferPointer { rp in
+                for e in keep..<end {
+                    for k in 0..<n { rp[k] = v.row(e - (n - 1 - k)) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: y + (e - keep) * w)
+                }
+                for e in keep..<(out.upperBound + lrefl) {
+                    for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
+                    tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
+                }
+            }
+        }
+    }
+
+    /// medfilt1(·, 9) with zero padding (Octave signal) on rows `out` of a strip of `rows`
+    /// rows (all held), into `dst`, by a 19-exchange median-of-9 network. `zeros`: one row.
+    static func medfilt9(_ x: UnsafePointer<Double>, rows nT: Int, width w: Int, out: Range<Int>,
+                         zeros: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        for t in out {
+            func at(_ k: Int) -> UnsafePointer<Double> { k >= 0 && k < nT ? x + k * w : zeros }
+            let r0 = at(t - 4), r1 = at(t - 3), r2 = at(t - 2), r3 = at(t - 1), r4 = at(t)
+            let r5 = at(t + 1), r6 = at(t + 2), r7 = at(t + 3), r8 = at(t + 4)
+            let o = dst + (t - out.lowerBound) * w
+            for c in 0..<w {
+                var p0 = r0[c], p1 = r1[c], p2 = r2[c], p3 = r3[c], p4 = r4[c]
+                var p5 = r5[c], p6 = r6[c], p7 = r7[c], p8 = r8[c]
+                @inline(__always) func sort2(_ a: inout Double, _ b: inout Double) {
+                    let lo = min(a, b), hi = max(a, b); a = lo; b = hi
+                }
+                sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                sort2(&p0, &p1); sort2(&p3, &p4); sort2(&p6, &p7)
+                sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
+                sort2(&p0, &p3); sort2(&p5, &p8); sort2(&p4, &p7)
+                sort2(&p3, &p6); sort2(&p1, &p4); sort2(&p2, &p5)
+                sort2(&p4, &p7); sort2(&p4, &p2); sort2(&p6, &p4)
+                sort2(&p4, &p2)
+                o[c] = p4
+            }
+        }
+    }
+
+    /// Runs `body` on a zeroed scratch of `count` Doubles (one allocation for a whole chain).
+    static func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> R) -> R {
+        var s = [Double](repeating: 0, count: max(1, count))
+        return s.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    // Whole-matrix forms (every row, all 513 bins) of the strip filters, as the tests compare
+    // them with Octave's per-column filters.
 
     /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix, for
-    /// rows > 3·(taps − 1): odd reflection of 3·(taps − 1) rows at each end; the steady-state
-    /// initial conditions equal a history of the first sample of each pass, i.e. indices
-    /// clamped to the ends. Equal taps (boxcar) run as running sums.
+    /// rows > 3·(taps − 1); equal taps (boxcar) run as running sums.
     static func filtfiltRows(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
         let w = bins, n = b.count, lrefl = 3 * (n - 1), L = nT + 2 * lrefl
-        var v = reflectRows(x, rows: nT, margin: lrefl)
-        var y = [Double](repeating: 0, count: L * w)
-        var z = [Double](repeating: 0, count: nT * w)
-        var s = [Double](repeating: 0, count: w)
-        let boxcar = b.allSatisfy { $0 == b[0] }
-        // Row loops on buffer pointers (vectorisable over the 513 bins); each element is
-        // computed by the same operations in the same order as the indexed loops.
-        v.withUnsafeMutableBufferPointer { vp in
-        y.withUnsafeMutableBufferPointer { yp in
-        z.withUnsafeMutableBufferPointer { zp in
-        s.withUnsafeMutableBufferPointer { sp in
-            // Forward: y_r = Σ_j b_j v_max(0, r−j).
-            if boxcar {
-                for c in 0..<w { sp[c] = Double(n) * vp[c] }
-                for r in 0..<L {
-                    let old = vp.baseAddress! + max(0, r - n) * w, cur = vp.baseAddress! + r * w
-                    if r > 0 { for c in 0..<w { sp[c] += cur[c] - old[c] } }
-                    let yr = yp.baseAddress! + r * w
-                    for c in 0..<w { yr[c] = b[0] * sp[c] }
-                }
-            } else {
-                for r in 0..<L {
-                    let yr = yp.baseAddress! + r * w
-                    for j in 0..<n {
-                        let src = vp.baseAddress! + max(0, r - j) * w, bj = b[j]
-                        for c in 0..<w { yr[c] += bj * src[c] }
-                    }
-                }
-            }
-            // Backward: z_r = Σ_j b_j y_min(L−1, r+j), kept for the original rows only.
-            if boxcar {
-                for c in 0..<w { sp[c] = 0 }
-                let top = L - 1
-                // s = Σ_{j<n} y_min(top, lrefl+nT−1+j) for the last kept row, then slide down.
-                let last = lrefl + nT - 1
-                for j in 0..<n { let src = yp.baseAddress! + min(top, last + j) * w; for c in 0..<w { sp[c] += src[c] } }
-                var r = last
-                while r >= lrefl {
-                    let dst = zp.baseAddress! + (r - lrefl) * w
-                    for c in 0..<w { dst[c] = b[0] * sp[c] }
-                    if r == lrefl { break }
-                    let add = yp.baseAddress! + (r - 1) * w, drop = yp.baseAddress! + min(top, r - 1 + n) * w
-                    for c in 0..<w { sp[c] += add[c] - drop[c] }
-                    r -= 1
-                }
-            } else {
-                for r in lrefl..<(lrefl + nT) {
-                    let dst = zp.baseAddress! + (r - lrefl) * w
-                    for j in 0..<n {
-                        let src = yp.baseAddress! + min(L - 1, r + j) * w, bj = b[j]
-                        for c in 0..<w { dst[c] += bj * src[c] }
-                    }
-                }
-            }
-        }
-        }
-        }
-        }
-        return z
-    }
-
-    /// Octave filtfilt's odd reflection of `margin` rows at each end of a `rows` × `bins`
-    /// matrix: 2·x₀ − x_{margin−r} above, 2·x_last − x_{last−i} below.
-    static func reflectRows(_ x: [Double], rows nT: Int, margin lrefl: Int) -> [Double] {
-        let w = bins, L = nT + 2 * lrefl
-        var v = [Double](repeating: 0, count: L * w)
-        x.withUnsafeBufferPointer { xp in
-            v.withUnsafeMutableBufferPointer { vp in
-                for r in 0..<L {
-                    let dst = vp.baseAddress! + r * w
-                    if r < lrefl {
-                        let a = xp.baseAddress!, m = xp.baseAddress! + (lrefl - r) * w
-                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                    } else if r < lrefl + nT {
-                        let a = xp.baseAddress! + (r - lrefl) * w
-                        for c in 0..<w { dst[c] = a[c] }
-                    } else {
-                        let i = r - lrefl - nT + 1
-                        let a = xp.baseAddress! + (nT - 1) * w, m = xp.baseAddress! + (nT - 1 - i) * w
-                        for c in 0..<w { dst[c] = 2 * a[c] - m[c] }
-                    }
-                }
-            }
-        }
-        return v
-    }
-
-    /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins`
-    /// matrix, by a 19-exchange median-of-9 network.
-    static func medfilt9Rows(_ x: [Double], rows nT: Int) -> [Double] {
-        let w = bins
         var out = [Double](repeating: 0, count: nT * w)
-        let zeros = [Double](repeating: 0, count: w)
+        let boxcar = b.allSatisfy { $0 == b[0] }
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                withScratch((2 * lrefl + L + 1) * w) { s in
+                    let v = Extended(x: xp.baseAddress!, first: 0, rows: nT, width: w, margin: lrefl, edge: s)
+                    let y = s + (2 * lrefl + 1) * w
+                    if boxcar {
+                        boxcarFiltfilt(v, taps: n, tap: b[0], out: 0..<nT, y: y, s: s + 2 * lrefl * w, into: op.baseAddress!)
+                    } else {
+                        firFiltfilt(v, taps: b, out: 0..<nT, y: y, into: op.baseAddress!)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Octave filtfilt(taps, 1, ·) on every column of a `rows` × `bins` matrix in Octave's
+    /// operation order (see `exactFiltfilt`).
+    static func filtfiltRowsExact(_ x: [Double], rows nT: Int, taps b: [Double]) -> [Double] {
+        let w = bins, n = b.count, lrefl = 3 * (n - 1)
+        guard n > 1 else { let b0 = b.first ?? 0; return x.map { b0 * $0 } }
+        var out = [Double](repeating: 0, count: nT * w)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                withScratch((2 * lrefl + n - 1 + nT + n - 1) * w) { s in
+                    let v = Extended(x: xp.baseAddress!, first: 0, rows: nT, width: w, margin: lrefl, edge: s)
+                    exactFiltfilt(v, taps: b, out: 0..<nT, y: s + (2 * lrefl + n - 1) * w, into: op.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+
+    /// medfilt1(x, 9) with zero padding (Octave signal) on every column of a `rows` × `bins` matrix.
+    static func medfilt9Rows(_ x: [Double], rows nT: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: nT * bins)
+        let zeros = [Double](repeating: 0, count: bins)
         x.withUnsafeBufferPointer { xp in
             zeros.withUnsafeBufferPointer { zp in
                 out.withUnsafeMutableBufferPointer { op in
-                    for t in 0..<nT {
-                        let rows = (0..<9).map { j -> UnsafePointer<Double> in
-                            let k = t - 4 + j
-                            return k >= 0 && k < nT ? xp.baseAddress! + k * w : zp.baseAddress!
-                        }
-                        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4]
-                        let r5 = rows[5], r6 = rows[6], r7 = rows[7], r8 = rows[8]
-                        for c in 0..<w {
-                            var p0 = r0[c], p1 = r1[c], p2 = r2[c], p3 = r3[c], p4 = r4[c]
-                            var p5 = r5[c], p6 = r6[c], p7 = r7[c], p8 = r8[c]
-                            @inline(__always) func sort2(_ a: inout Double, _ b: inout Double) {
-                                let lo = min(a, b), hi = max(a, b); a = lo; b = hi
-                            }
-                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
-                            sort2(&p0, &p1); sort2(&p3, &p4); sort2(&p6, &p7)
-                            sort2(&p1, &p2); sort2(&p4, &p5); sort2(&p7, &p8)
-                            sort2(&p0, &p3); sort2(&p5, &p8); sort2(&p4, &p7)
-                            sort2(&p3, &p6); sort2(&p1, &p4); sort2(&p2, &p5)
-                            sort2(&p4, &p7); sort2(&p4, &p2); sort2(&p6, &p4)
-                            sort2(&p4, &p2)
-                            op[t * w + c] = p4
-                        }
-                    }
+                    medfilt9(xp.baseAddress!, rows: nT, width: bins, out: 0..<nT, zeros: zp.baseAddress!, into: op.baseAddress!)
                 }
             }
         }
@@ -370,65 +483,127 @@ enum HMPD {
         return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
     }
 
+    /// Bins per strip of `features` (a multiple of 4 dividing 512; the last strip also takes
+    /// bin 512).
+    static let stripWidth = 64
+
     /// PDM (25) and PDD (13) per frame of a window, from the per-frame phase distortion rows;
     /// only the rows in `needed` are filled (the others stay empty: the margin frames feed
     /// the time filters but no output frame).
     static func features(_ PE: [[Double]], needed: Range<Int>? = nil) -> (pdm: [[Float]], pdd: [[Float]])? {
         let nT = PE.count, w = bins
         guard nT > 72 else { return nil }          // Octave's filtfilt needs > 3·(25−1) samples
+        var pdm = [[Float]](repeating: [], count: nT), pdd = pdm
+        let out = (needed ?? 0..<nT).clamped(to: 0..<nT)
+        guard !out.isEmpty, PE.allSatisfy({ $0.count == w }) else { return (pdm, pdd) }
         let rect25 = [Double](repeating: 1.0 / 25, count: 25)
         let rect9 = [Double](repeating: 1.0 / 9, count: 9)
         var hann9 = (0..<9).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 8) }
         let hs = hann9.reduce(0, +); hann9 = hann9.map { $0 / hs }
-        var C = [Double](repeating: 0, count: nT * w), S = C
-        // cos and sin of the phase distortion, four bins per call on SIMD lanes.
-        for t in 0..<nT {
-            let row = PE[t]
-            var c = 0
-            while c + 4 <= w {
-                let (sv, cv) = VectorMath.sinCos(SIMD4(row[c], row[c + 1], row[c + 2], row[c + 3]))
-                for l in 0..<4 { C[t * w + c + l] = cv[l]; S[t * w + c + l] = sv[l] }
-                c += 4
+        // Rows each stage must form: PDD's 9-tap filtfilt reads the deviation D within ±8
+        // rows, the Hann filtfilt of the trend reads the medians within ±8. PDM's running
+        // sums start at the window's top, so cos and sin are formed on every row.
+        let nO = out.count
+        let dev = max(0, out.lowerBound - 8)..<min(nT, out.upperBound + 8)
+        let med = max(0, dev.lowerBound - 8)..<min(nT, dev.upperBound + 8)
+        // Per output row: PDM's band sums (band-major) and PDD's circular deviation X over all bins.
+        var sr = [Double](repeating: 0, count: nO * 26), si = sr
+        var X = [Double](repeating: 0, count: nO * w)
+        let sw = stripWidth + 1
+        // Scratch, in rows of one strip: C, S | edge rows | forward rows | one row | mc, ms |
+        // medians | trend → cos D, sin D | zeros.
+        let oC = 0, oS = nT * sw, oEdge = 2 * nT * sw, oY = oEdge + 144 * sw
+        let oRow = oY + (nT + 72) * sw, oMC = oRow + sw, oMS = oMC + nO * sw, oM = oMS + nO * sw
+        let oTC = oM + med.count * sw, oTS = oTC + dev.count * sw, oZeros = oTS + dev.count * sw
+        withScratch(oZeros + sw) { s in
+            X.withUnsafeMutableBufferPointer { xb in
+            sr.withUnsafeMutableBufferPointer { srb in
+            si.withUnsafeMutableBufferPointer { sib in
+                let Xp = xb.baseAddress!, srp = srb.baseAddress!, sip = sib.baseAddress!
+                let C = s + oC, S = s + oS, edge = s + oEdge, y = s + oY, row = s + oRow
+                let mc = s + oMC, ms = s + oMS, M = s + oM, TC = s + oTC, TS = s + oTS
+                for c0 in stride(from: 0, to: 512, by: stripWidth) {
+                    let c1 = c0 + stripWidth == 512 ? w : c0 + stripWidth, cw = c1 - c0
+                    // cos and sin of the phase distortion, four bins per call on SIMD lanes
+                    // (bin 512 by Foundation, as a whole row did).
+                    for t in 0..<nT {
+                        PE[t].withUnsafeBufferPointer { p in
+                            let ct = C + t * cw, st = S + t * cw
+                            var c = 0
+                            while c + 4 <= min(cw, 512 - c0) {
+                                let k = c0 + c
+                                let (sv, cv) = VectorMath.sinCos(SIMD4(p[k], p[k + 1], p[k + 2], p[k + 3]))
+                                for l in 0..<4 { ct[c + l] = cv[l]; st[c + l] = sv[l] }
+                                c += 4
+                            }
+                            while c < cw { ct[c] = cos(p[c0 + c]); st[c] = sin(p[c0 + c]); c += 1 }
+                        }
+                    }
+                    func strip(_ x: UnsafeMutablePointer<Double>, first: Int, margin: Int) -> Extended {
+                        Extended(x: x, first: first, rows: nT, width: cw, margin: margin, edge: edge)
+                    }
+                    // PDM: mean cos and sin over 25 frames.
+                    boxcarFiltfilt(strip(C, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: mc)
+                    boxcarFiltfilt(strip(S, first: 0, margin: 72), taps: 25, tap: rect25[0], out: out, y: y, s: row, into: ms)
+                    // → 25 log-harmonic bands (philin2philog over bins 1…512): sums of
+                    // e^{i·atan2(ms, mc)}, 1 + 0i where both are 0 (a band's sin sum starts at +0
+                    // and is never −0, so adding +0 changes nothing), bin by bin in increasing
+                    // order. Sums of different rows are independent: rows are the inner loop.
+                    for i in 0..<(nO * cw) {
+                        let xv = mc[i], yv = ms[i], rr = (xv * xv + yv * yv).squareRoot()
+                        mc[i] = rr > 0 ? xv / rr : 1
+                        ms[i] = rr > 0 ? yv / rr : 0
+                    }
+                    for c in 0..<min(cw, 512 - c0) {
+                        let h = hsl[c0 + c]
+                        guard h >= 1 && h <= 25 else { continue }
+                        let br = srp + h * nO, bi = sip + h * nO
+                        for r in 0..<nO { br[r] += mc[r * cw + c]; bi[r] += ms[r * cw + c] }
+                    }
+                    // Trend: median then Hann smoothing of cos and sin.
+                    let zeros = UnsafePointer(s + oZeros)
+                    medfilt9(C, rows: nT, width: cw, out: med, zeros: zeros, into: M)
+                    firFiltfilt(strip(M, first: med.lowerBound, margin: 24), taps: hann9, out: dev, y: y, into: TC)
+                    medfilt9(S, rows: nT, width: cw, out: med, zeros: zeros, into: M)
+                    firFiltfilt(strip(M, first: med.lowerBound, margin: 24), taps: hann9, out: dev, y: y, into: TS)
+                    // D = PE − atan2(ts, tc); cos D and sin D by the angle-difference
+                    // identities, in place of the trend.
+                    for t in dev {
+                        let ct0 = C + t * cw, st0 = S + t * cw
+                        let tc = TC + (t - dev.lowerBound) * cw, ts = TS + (t - dev.lowerBound) * cw
+                        for c in 0..<cw {
+                            let r = (tc[c] * tc[c] + ts[c] * ts[c]).squareRoot()
+                            guard r > 0 else { tc[c] = ct0[c]; ts[c] = st0[c]; continue }   // atan2(0, 0) = 0: D = PE
+                            let ct = tc[c] / r, st = ts[c] / r
+                            tc[c] = ct0[c] * ct + st0[c] * st
+                            ts[c] = st0[c] * ct - ct0[c] * st
+                        }
+                    }
+                    // PDD: Fisher's circular deviation of D over 9 frames (into mc, ms: PDM is done).
+                    exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: mc)
+                    exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: ms)
+                    // X = √(−2·log z) where z < 1, else 0; three passes so that only the logs
+                    // are calls and the roots run on SIMD lanes (log z < 0 marks z < 1, 1 the rest).
+                    for r in 0..<nO {
+                        let dc = mc + r * cw, ds = ms + r * cw, xr = Xp + r * w + c0
+                        for c in 0..<cw { xr[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
+                        for c in 0..<cw { let zz = xr[c]; xr[c] = zz < 1 ? log(zz) : 1 }
+                        for c in 0..<cw { xr[c] = xr[c] < 0 ? (-2 * xr[c]).squareRoot() : 0 }
+                    }
+                }
             }
-            while c < w { C[t * w + c] = cos(row[c]); S[t * w + c] = sin(row[c]); c += 1 }
+            }
+            }
         }
-        let mc = filtfiltRows(C, rows: nT, taps: rect25), ms = filtfiltRows(S, rows: nT, taps: rect25)
-        // Trend: median then Hann smoothing of cos and sin.
-        let tc = filtfiltRows(medfilt9Rows(C, rows: nT), rows: nT, taps: hann9)
-        let ts = filtfiltRows(medfilt9Rows(S, rows: nT), rows: nT, taps: hann9)
-        // D = PE − atan2(ts, tc); cos D and sin D by the angle-difference identities.
-        var DC = C, DS = S
-        for i in 0..<(nT * w) {
-            let r = (tc[i] * tc[i] + ts[i] * ts[i]).squareRoot()
-            guard r > 0 else { continue }          // atan2(0, 0) = 0: D = PE
-            let ct = tc[i] / r, st = ts[i] / r
-            DC[i] = C[i] * ct + S[i] * st
-            DS[i] = S[i] * ct - C[i] * st
-        }
-        let dc = filtfiltRowsExact(DC, rows: nT, taps: rect9), ds = filtfiltRowsExact(DS, rows: nT, taps: rect9)
-        var pdm = [[Float]](repeating: [], count: nT), pdd = pdm
-        for t in (needed ?? 0..<nT).clamped(to: 0..<nT) {
-            let row = t * w
-            // PDM → 25 log-harmonic bands (philin2philog over bins 1…512): mean of
-            // e^{i·atan2(ms, mc)}.
-            var sr = [Double](repeating: 0, count: 26), si = sr, cnt = [Int](repeating: 0, count: 26)
-            for b in 0..<512 {
-                let h = hsl[b]
-                guard h >= 1 && h <= 25 else { continue }
-                let y = ms[row + b], x = mc[row + b]
-                let r = (x * x + y * y).squareRoot()
-                if r > 0 { sr[h] += x / r; si[h] += y / r } else { sr[h] += 1 }
-                cnt[h] += 1
-            }
-            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0], sr[$0])) : 0 }
-            // PDD → Fisher's circular deviation, then 13 mel-cepstral coefficients.
-            var X = (0..<bins).map { b -> Double in
-                let z = (dc[row + b] * dc[row + b] + ds[row + b] * ds[row + b]).squareRoot()
-                return z < 1 ? (-2 * log(z)).squareRoot() : 0
-            }
-            X[0] = X[1]
-            for b in 0..<bins where X[b] == 0 { X[b] = 0.001 }
-            pdd[t] = melCepstrum(X, order: 12).map { Float($0) }
+        var cnt = [Int](repeating: 0, count: 26)
+        for b in 0..<512 where hsl[b] >= 1 && hsl[b] <= 25 { cnt[hsl[b]] += 1 }
+        for (r, t) in out.enumerated() {
+            pdm[t] = (1...25).map { cnt[$0] > 0 ? Float(atan2(si[$0 * nO + r], sr[$0 * nO + r])) : 0 }
+            // → 13 mel-cepstral coefficients.
+            var x = Array(X[(r * w)..<((r + 1) * w)])
+            x[0] = x[1]
+            for b in 0..<bins where x[b] == 0 { x[b] = 0.001 }
+            pdd[t] = melCepstrum(x, order: 12).map { Float($0) }
         }
         return (pdm, pdd)
     }
