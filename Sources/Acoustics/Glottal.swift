@@ -239,16 +239,14 @@ enum Glottal {
 
     // MARK: get_vq_params
 
-    /// voicebox v_findpeaks(x, [], w) for a spectrum without plateaus: 1-based indices.
-    static func findPeaksSeparated(_ x: [Float], width w: Float) -> (k: [Int], v: [Float]) {
-        var k: [Int] = [], v: [Float] = []
-        if x.count >= 3 {
-            for i in 1..<(x.count - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { k.append(i + 1); v.append(x[i]) }
-        }
-        while true {
+    /// voicebox v_findpeaks(x, [], w)'s elimination on raw peaks (1-based `k`, values `v`):
+    /// each round removes the lower of every adjacent pair closer than `w` (the first of an
+    /// equal pair stays), until no pair is.
+    static func separate(_ k: inout [Int], _ v: inout [Float], width w: Float) {
+        while k.count > 1 {
             var remove = [Bool](repeating: false, count: k.count)
             var any = false
-            for j in 0..<max(0, k.count - 1) where Float(k[j + 1] - k[j]) <= w {
+            for j in 0..<(k.count - 1) where Float(k[j + 1] - k[j]) <= w {
                 remove[v[j] >= v[j + 1] ? j + 1 : j] = true
                 any = true
             }
@@ -258,19 +256,86 @@ enum Glottal {
             for j in 0..<k.count where !remove[j] { nk.append(k[j]); nv.append(v[j]) }
             k = nk; v = nv
         }
-        return (k, v)
     }
 
-    static func pspGetA(_ x: [Double]) -> Double {
+    /// v_findpeaks(x, [], w) for a spectrum without plateaus (1-based indices), computed
+    /// from the left and stopped once at least `minCount` peaks are final and one lies at
+    /// or above `through`. Raw peaks closer than `w` chain into groups that the
+    /// elimination treats independently: a pair across a gap wider than `w` is never
+    /// compared, and removals only widen gaps. So each group's survivors are final as
+    /// soon as the group is closed. `x` may be the first bins of the spectrum only
+    /// (`complete` false): nil when those do not decide.
+    static func separatedPeaks(_ x: UnsafeBufferPointer<Float>, complete: Bool, width w: Float,
+                               minCount: Int, through: Float) -> (k: [Int], v: [Float])? {
+        var k: [Int] = [], v: [Float] = []
+        var gk: [Int] = [], gv: [Float] = []       // the open group
+        // Closes the open group; true when the peaks so far decide.
+        func close() -> Bool {
+            separate(&gk, &gv, width: w)
+            k += gk; v += gv
+            gk.removeAll(keepingCapacity: true); gv.removeAll(keepingCapacity: true)
+            return !k.isEmpty && k.count >= minCount && Float(k[k.count - 1]) >= through
+        }
+        let n = x.count
+        if n >= 3 {
+            for i in 1..<(n - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] {
+                if let last = gk.last, Float(i + 1 - last) > w, close() { return (k, v) }
+                gk.append(i + 1); gv.append(x[i])
+            }
+        }
+        // Unexamined 1-based indices start at n: the open group is closed when they lie
+        // farther than w from its last peak.
+        if complete || gk.isEmpty || Float(n - gk[gk.count - 1]) > w {
+            if close() || complete { return (k, v) }
+        }
+        return nil
+    }
+
+    /// The values of the peaks nearest f0 and 2·f0 among v_findpeaks(|DFT_16000(fr)|, [],
+    /// f0/2) over bins 0…8000, when it finds at least 5 (get_vq_params.m's H1−H2), else
+    /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
+    /// keep the first), so the spectrum is formed first up to about six harmonics.
+    static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
+        let w = f0 / 2, half = h1h2FFT.count / 2 + 1
+        let c1 = Float(1) * f0, c2 = Float(2) * f0
+        var bins = min(half, Int(6 * f0 + w) + 16)
+        while true {
+            let (re, im) = h1h2FFT.forward(fr, bins: bins)
+            var mag = [Float](repeating: 0, count: bins)
+            for b in 0..<bins { mag[b] = (re[b] * re[b] + im[b] * im[b]).squareRoot() }
+            let found = mag.withUnsafeBufferPointer {
+                separatedPeaks($0, complete: bins == half, width: w, minCount: 5, through: c2)
+            }
+            guard let (hk, hv) = found else { bins = half; continue }
+            guard hk.count >= 5 else { return nil }
+            func nearest(_ c: Float) -> Int {
+                var bi = 0, bd = Float.infinity
+                for (i, k) in hk.enumerated() { let d = abs(Float(k) - c); if d < bd { bd = d; bi = i } }
+                return bi
+            }
+            return (hv[nearest(c1)], hv[nearest(c2)])
+        }
+    }
+
+    /// get_vq_params.m's getA: the parabola coefficient of the first n ≥ 3 values of `x`
+    /// (dB spectrum) while the fit's normalised error stays below 0.01.
+    static func pspGetA(_ x: [Double]) -> Double { pspGetA(count: x.count) { x[$0] } }
+
+    /// pspGetA on `count` values formed by `value(i)` only as the fit reaches them (it
+    /// usually stops after a few bins).
+    static func pspGetA(count: Int, _ value: (Int) -> Double) -> Double {
         var n = 3
+        var x: [Double] = []
         func k2(_ i: Int) -> Double { Double(i * i) }     // k2(i) for 1-based i: (i−1)²
         var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
-        for i in 1...(n - 1) {
+        for i in 1...(n - 1) where i <= count {
+            x.append(value(i - 1))
             let kk = k2(i - 1)
             k2Sum += kk; k4Sum += kk * kk; xSum += x[i - 1]; xk2Sum += x[i - 1] * kk; x2Sum += x[i - 1] * x[i - 1]
         }
         var a = 0.0
-        while n <= x.count {
+        while n <= count {
+            x.append(value(n - 1))
             let kk = k2(n - 1)
             k2Sum += kk; k4Sum += kk * kk; xSum += x[n - 1]; xk2Sum += x[n - 1] * kk; x2Sum += x[n - 1] * x[n - 1]
             let nd = Double(n)
@@ -289,9 +354,16 @@ enum Glottal {
     static let pspFFT = RealFFT(count: 2048)
     static let h1h2FFT = RealFFT(count: 16000)
 
+    /// 20·log10 |DFT_2048(seg)| at bins 0…1023 (seg zero-padded), the spectrum pspGetA fits.
     static func pspSpectrum(_ seg: [Float]) -> [Double] {
         let m = pspFFT.magnitude(seg)
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
+    }
+
+    /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads.
+    static func pspA(_ seg: [Float]) -> Double {
+        let (re, im) = pspFFT.forward(seg, bins: 1024)
+        return pspGetA(count: 1024) { k in 20 * log10(Double((re[k] * re[k] + im[k] * im[k]).squareRoot())) }
     }
 
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
@@ -367,17 +439,10 @@ enum Glottal {
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
                 // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
-                let mag = h1h2FFT.magnitude(fr)
-                let (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
                 let harmNum = Int((5000 / f0).rounded(.down))
-                if hk.count >= 5 && harmNum >= 2 {
-                    func nearest(_ h: Int) -> Int {
-                        var bi = 0, bd = Float.infinity
-                        for (i, k) in hk.enumerated() { let d = abs(Float(k) - Float(h) * f0); if d < bd { bd = d; bi = i } }
-                        return bi
-                    }
+                if harmNum >= 2, let (p1, p2) = h1h2Peaks(fr, f0: f0) {
                     // dB of the two peaks used only.
-                    h1h2 = 20 * log10(hv[nearest(1)]) - 20 * log10(hv[nearest(2)])
+                    h1h2 = 20 * log10(p1) - 20 * log10(p2)
                 }
             }
             // PSP (Alku et al. 1997) on the flow between the two previous GCIs.
@@ -387,17 +452,16 @@ enum Glottal {
                 for i in 0..<seg.count { seg[i] -= mn }
                 let mx = seg.max() ?? 1
                 for i in 0..<seg.count { seg[i] /= mx }
-                if seg.count < 2048 { seg += [Float](repeating: 0, count: 2048 - seg.count) } else { seg[2047] = 0 }
-                let a = pspGetA(pspSpectrum(Array(seg.prefix(2048))))
+                // fft(seg, 2048) zero-pads, or truncates where COVAREP zeroes the last sample.
+                if seg.count >= 2048 { seg.removeLast(seg.count - 2048); seg[2047] = 0 }
+                let a = pspA(seg)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
                 let aMax: Double
                 if let cached = pspReference[p] {
                     aMax = cached
                 } else {
-                    var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
-                    amax += [Float](repeating: 0, count: 2048 - amax.count)
-                    aMax = pspGetA(pspSpectrum(amax))
+                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
                     pspReference[p] = aMax
                 }
                 psp = Float(a / aMax)

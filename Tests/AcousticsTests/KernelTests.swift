@@ -144,3 +144,119 @@ struct KernelTests {
         }
     }
 }
+
+// MARK: - Glottal chain and peakSlope kernels (speed-glottal)
+
+/// The glottal-measure shortcuts against the full computations they replace.
+@Suite("glottal kernels equal their reference forms")
+struct GlottalKernelTests {
+    /// voicebox v_findpeaks(x, [], w) as ported before: raw peaks over the whole array,
+    /// then rounds of elimination over the whole list.
+    static func findPeaksSeparated(_ x: [Float], width w: Float) -> (k: [Int], v: [Float]) {
+        var k: [Int] = [], v: [Float] = []
+        if x.count >= 3 {
+            for i in 1..<(x.count - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { k.append(i + 1); v.append(x[i]) }
+        }
+        while true {
+            var remove = [Bool](repeating: false, count: k.count)
+            var any = false
+            for j in 0..<max(0, k.count - 1) where Float(k[j + 1] - k[j]) <= w {
+                remove[v[j] >= v[j + 1] ? j + 1 : j] = true
+                any = true
+            }
+            if !any { break }
+            var nk: [Int] = [], nv: [Float] = []
+            for j in 0..<k.count where !remove[j] { nk.append(k[j]); nv.append(v[j]) }
+            k = nk; v = nv
+        }
+        return (k, v)
+    }
+
+    /// get_vq_params.m's H1−H2 peaks from the full 16000-point magnitude spectrum.
+    static func h1h2PeaksFull(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
+        let mag = Glottal.h1h2FFT.magnitude(fr)
+        let (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
+        guard hk.count >= 5 else { return nil }
+        func nearest(_ h: Int) -> Int {
+            var bi = 0, bd = Float.infinity
+            for (i, k) in hk.enumerated() { let d = abs(Float(k) - Float(h) * f0); if d < bd { bd = d; bi = i } }
+            return bi
+        }
+        return (hv[nearest(1)], hv[nearest(2)])
+    }
+
+    static func noise(_ n: Int, seed s0: UInt32) -> [Float] {
+        var seed = s0
+        return (0..<n).map { _ in seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) * 2 - 1 }
+    }
+
+    /// Three-period Hamming frames of a pulse train plus noise (a flow-derivative-like
+    /// signal), at several F0s and noise levels.
+    static func frames() -> [(frame: [Float], f0: Float)] {
+        var out: [(frame: [Float], f0: Float)] = []
+        for (j, t0) in [33, 64, 80, 101, 127, 160, 199, 251, 397, 640].enumerated() {
+            for level: Float in [0, 0.05, 0.5, 3] {
+                let len = 3 * t0 + 1
+                let e = noise(len, seed: UInt32(t0 * 7 + j))
+                let w = Window.hamming(len)
+                let fr = (0..<len).map { i -> Float in
+                    let ph = Float(i % t0) / Float(t0)
+                    let pulse: Float = ph < 0.6 ? sin(Float.pi * ph / 0.6) : -2 * sin(Float.pi * (ph - 0.6) / 0.4)
+                    return (pulse + level * e[i]) * 32768 * w[i]
+                }
+                out.append((fr, 16000 / Float(t0)))
+            }
+        }
+        return out
+    }
+
+    @Test("Separated peaks group by group equal v_findpeaks over the whole array, on partial and complete spectra")
+    func separatedPeaks() {
+        for (fr, f0) in GlottalKernelTests.frames() {
+            let mag = Glottal.h1h2FFT.magnitude(fr)
+            let ref = GlottalKernelTests.findPeaksSeparated(mag, width: f0 / 2)
+            // Complete, never stopping: all peaks.
+            let all = mag.withUnsafeBufferPointer { Glottal.separatedPeaks($0, complete: true, width: f0 / 2, minCount: .max, through: 0) }
+            #expect(all?.k == ref.k && all?.v == ref.v, "f0 \(f0)")
+            // Prefixes: when decided, the peaks are the reference's first ones.
+            for bins in [50, 400, 1000, 3000] {
+                let r = Array(mag[0..<bins]).withUnsafeBufferPointer {
+                    Glottal.separatedPeaks($0, complete: false, width: f0 / 2, minCount: 5, through: 2 * f0)
+                }
+                if let r {
+                    #expect(r.k.count >= 5 && Float(r.k.last!) >= 2 * f0)
+                    #expect(Array(ref.k.prefix(r.k.count)) == r.k && Array(ref.v.prefix(r.v.count)) == r.v, "f0 \(f0) bins \(bins)")
+                }
+            }
+        }
+    }
+
+    @Test("H1-H2 peaks from the first bins equal those of the full 16000-point spectrum")
+    func h1h2Peaks() {
+        var decided = 0
+        for (fr, f0) in GlottalKernelTests.frames() {
+            let fast = Glottal.h1h2Peaks(fr, f0: f0), ref = GlottalKernelTests.h1h2PeaksFull(fr, f0: f0)
+            #expect(fast?.h1 == ref?.h1 && fast?.h2 == ref?.h2, "f0 \(f0)")
+            if ref != nil { decided += 1 }
+        }
+        #expect(decided > 20)
+    }
+
+    @Test("PSP's lazily formed dB bins give pspGetA of the full zero-padded spectrum")
+    func pspLazySpectrum() {
+        for t0 in [20, 57, 100, 163, 320, 2100] {
+            var seg = GlottalKernelTests.noise(t0, seed: UInt32(t0)).enumerated().map { i, e in
+                sin(Float.pi * Float(i) / Float(t0)) + 0.01 * e
+            }
+            let mn = seg.min()!, mx = seg.max()! - mn
+            seg = seg.map { ($0 - mn) / mx }
+            var padded = seg + [Float](repeating: 0, count: max(0, 2048 - seg.count))
+            if seg.count >= 2048 { padded = Array(seg.prefix(2048)); padded[2047] = 0; seg = padded }
+            #expect(Glottal.pspA(seg) == Glottal.pspGetA(Glottal.pspSpectrum(padded)), "period \(t0)")
+            let box = [Float](repeating: 1 / Float(t0), count: min(t0, 2048))
+            // A 2048-sample boxcar has exact spectral zeros: NaN on both sides.
+            let a = Glottal.pspA(box), b = Glottal.pspGetA(Glottal.pspSpectrum(box + [Float](repeating: 0, count: 2048 - box.count)))
+            #expect(a == b || (a.isNaN && b.isNaN), "boxcar \(t0)")
+        }
+    }
+}
