@@ -23,27 +23,71 @@ enum Glottal {
     /// lpcresidual.m (L = 400, shift = 80), optionally with the LPC taken from another signal
     /// (polarity_reskew's GetLPCresidual_WithTwoSignals). Not normalised.
     static func lpcResidual(_ x: [Float], order: Int, lpcFrom other: [Float]? = nil) -> [Float] {
-        let seg = 401, shift = 80
-        let win = Window.hanning(seg)
-        var res = [Float](repeating: 0, count: x.count)
-        var start = 0
-        var s = [Float](repeating: 0, count: seg), s2 = s
-        while start + seg < x.count {
-            var e: Float = 0
-            for i in 0..<seg { s[i] = x[start + i] * win[i]; e += s[i] * s[i] }
-            let a: [Float]
-            if let other {
-                for i in 0..<seg { s2[i] = other[start + i] * win[i] }
-                a = LPC.coefficients(s2, order: order)
-            } else {
-                a = LPC.coefficients(s, order: order)
+        lpcResiduals(x, order: order, lpcFrom: [other])[0]
+    }
+
+    static let residualWindow = Window.hanning(401)
+
+    /// One lpcResidual of `x` per entry of `lpcFrom` (nil: the LPC of x itself), sharing
+    /// the windowed frames and their energies. Frames go four at a time so that their
+    /// energy sums (each summed in sample order, as one frame alone) run as four
+    /// independent chains instead of one chain waiting on each add.
+    static func lpcResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?]) -> [[Float]] {
+        let seg = 401, shift = 80, lanes = 4
+        let win = residualWindow
+        var res = others.map { _ in [Float](repeating: 0, count: x.count) }
+        let frames = x.count > seg ? (x.count - seg - 1) / shift + 1 : 0
+        guard frames > 0 else { return res }
+        var s = [Float](repeating: 0, count: lanes * seg), s2 = [Float](repeating: 0, count: seg)
+        var invs = [[Float]](repeating: [], count: lanes)
+        for f0 in stride(from: 0, to: frames, by: lanes) {
+            let used = min(lanes, frames - f0)
+            // Lanes past the last frame repeat it (their results are not used).
+            let b0 = shift * f0, b1 = shift * min(f0 + 1, frames - 1)
+            let b2 = shift * min(f0 + 2, frames - 1), b3 = shift * min(f0 + 3, frames - 1)
+            var e0: Float = 0, e1: Float = 0, e2: Float = 0, e3: Float = 0
+            x.withUnsafeBufferPointer { xp in
+                s.withUnsafeMutableBufferPointer { sp in
+                    for i in 0..<seg {
+                        let w = win[i]
+                        let v0 = xp[b0 + i] * w, v1 = xp[b1 + i] * w, v2 = xp[b2 + i] * w, v3 = xp[b3 + i] * w
+                        sp[i] = v0; sp[seg + i] = v1; sp[2 * seg + i] = v2; sp[3 * seg + i] = v3
+                        e0 += v0 * v0; e1 += v1 * v1; e2 += v2 * v2; e3 += v3 * v3
+                    }
+                }
             }
-            let inv = s.withUnsafeBufferPointer { Filter.fir(a, $0) }
-            var ei: Float = 0
-            for v in inv { ei += v * v }
-            let g = (e / ei).squareRoot()
-            for i in 0..<seg { res[start + i] += inv[i] * g }
-            start += shift
+            let e = [e0, e1, e2, e3]
+            for (r, other) in others.enumerated() {
+                for l in 0..<used {
+                    let a: [Float]
+                    if let other {
+                        let b = shift * (f0 + l)
+                        for i in 0..<seg { s2[i] = other[b + i] * win[i] }
+                        a = LPC.coefficients(s2, order: order)
+                    } else {
+                        a = s.withUnsafeBufferPointer { LPC.coefficients(UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)]), order: order) }
+                    }
+                    invs[l] = s.withUnsafeBufferPointer { Filter.fir(a, UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)])) }
+                }
+                for l in used..<lanes { invs[l] = invs[0] }
+                var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
+                invs[0].withUnsafeBufferPointer { i0 in invs[1].withUnsafeBufferPointer { i1 in
+                invs[2].withUnsafeBufferPointer { i2 in invs[3].withUnsafeBufferPointer { i3 in
+                    for i in 0..<seg {
+                        q0 += i0[i] * i0[i]; q1 += i1[i] * i1[i]; q2 += i2[i] * i2[i]; q3 += i3[i] * i3[i]
+                    }
+                } } } }
+                let ei = [q0, q1, q2, q3]
+                // Overlap-add in frame order, as the one-frame loop.
+                res[r].withUnsafeMutableBufferPointer { rp in
+                    for l in 0..<used {
+                        let g = (e[l] / ei[l]).squareRoot(), b = shift * (f0 + l)
+                        invs[l].withUnsafeBufferPointer { ip in
+                            for i in 0..<seg { rp[b + i] += ip[i] * g }
+                        }
+                    }
+                }
+            }
         }
         return res
     }
@@ -81,10 +125,10 @@ enum Glottal {
     /// to the signal, and the plain LP residual), as moments over `range`.
     /// Also returns the plain residual, which is the SEDREAMS/MDQ residual up to the sign.
     static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> (moments: [(hp: Moments, plain: Moments)], plain: [Float]) {
-        let res2 = lpcResidual(x, order: 18)
-        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, res2) }
+        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, lpcResidual(x, order: 18)) }
         let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
-        let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
+        let both = lpcResiduals(x, order: 18, lpcFrom: [xh, nil])
+        let res1 = both[0], res2 = both[1]
         let m = ranges.map { range in
             var a = Moments(), b = Moments()
             let r = range.clamped(to: 0..<x.count)

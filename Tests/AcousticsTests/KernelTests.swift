@@ -259,4 +259,44 @@ struct GlottalKernelTests {
             #expect(a == b || (a.isNaN && b.isNaN), "boxcar \(t0)")
         }
     }
+    /// lpcresidual.m one frame at a time, as ported before.
+    static func lpcResidualOneFrame(_ x: [Float], order: Int, lpcFrom other: [Float]? = nil) -> [Float] {
+        let seg = 401, shift = 80
+        let win = Window.hanning(seg)
+        var res = [Float](repeating: 0, count: x.count)
+        var start = 0
+        var s = [Float](repeating: 0, count: seg), s2 = s
+        while start + seg < x.count {
+            var e: Float = 0
+            for i in 0..<seg { s[i] = x[start + i] * win[i]; e += s[i] * s[i] }
+            let a: [Float]
+            if let other {
+                for i in 0..<seg { s2[i] = other[start + i] * win[i] }
+                a = LPC.coefficients(s2, order: order)
+            } else {
+                a = LPC.coefficients(s, order: order)
+            }
+            let inv = s.withUnsafeBufferPointer { Filter.fir(a, $0) }
+            var ei: Float = 0
+            for v in inv { ei += v * v }
+            let g = (e / ei).squareRoot()
+            for i in 0..<seg { res[start + i] += inv[i] * g }
+            start += shift
+        }
+        return res
+    }
+
+    @Test("LP residuals four frames at a time equal the one-frame loop, with and without a second signal's LPC",
+          arguments: [401, 402, 481, 1203, 4000, 4083])
+    func lpcResidualFrames(count: Int) {
+        let x = GlottalKernelTests.noise(count, seed: UInt32(count)).enumerated().map { i, e in
+            sin(Float(i) * 0.07) + 0.3 * sin(Float(i) * 0.61) + 0.1 * e
+        }
+        let y = x.enumerated().map { i, v in v - (i > 0 ? 0.9 * x[i - 1] : 0) }
+        let both = Glottal.lpcResiduals(x, order: 18, lpcFrom: [y, nil])
+        #expect(both[0] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18, lpcFrom: y))
+        #expect(both[1] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18))
+        #expect(Glottal.lpcResidual(x, order: 18) == both[1])
+    }
 }
+
