@@ -526,7 +526,8 @@ enum Glottal {
         guard G.count >= 2 else { return }
         let range = wanted.map { neededIndices(positions: G.map { $0 - 1 }, wanted: $0) } ?? 0...(G.count - 1)
         let reach = mdqBank.reach
-        var padded = [Float](repeating: 0, count: len + 2 * reach)
+        // Zeros past the end as well for the last pass's unused lanes.
+        var padded = [Float](repeating: 0, count: len + 2 * reach + 16)
         for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
         for n in range {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -538,28 +539,28 @@ enum Glottal {
                     for band in 0..<5 {
                         mdqBank.taps[band].withUnsafeBufferPointer { h in
                             var bi = 1, bv = -Float.infinity
-                            // Eight positions per register pass (each lane sums the taps in
-                            // the scalar order), then the first maximum in position order.
+                            // Sixteen positions per pass in two independent register chains
+                            // (each lane sums the taps in the scalar order h0·x + Σ h_t·(x₋ + x₊)),
+                            // lanes past the last position ignored; then the first maximum
+                            // in position order.
                             let xb = UnsafeRawPointer(xp.baseAddress!)
+                            // Wrapping index arithmetic (overflow checks were most of the
+                            // tap loop's instructions; indices stay inside `padded`).
+                            @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
                             let first = G[n] - sl, count = 2 * sl + 1
                             var i = 0
-                            while i + 8 <= count {
-                                let c = reach + first + i - 1
-                                var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
-                                for t in 1..<h.count {
-                                    let a = xb.loadUnaligned(fromByteOffset: (c - t) * 4, as: SIMD8<Float>.self)
-                                    let b = xb.loadUnaligned(fromByteOffset: (c + t) * 4, as: SIMD8<Float>.self)
-                                    acc += SIMD8<Float>(repeating: h[t]) * (a + b)
-                                }
-                                for l in 0..<8 where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
-                                i += 8
-                            }
                             while i < count {
                                 let c = reach + first + i - 1
-                                var acc = h[0] * xp[c]
-                                for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
-                                if acc > bv { bv = acc; bi = i + 1 }
-                                i += 1
+                                let h0 = SIMD8<Float>(repeating: h[0])
+                                var acc = h0 * ld(c), acc2 = h0 * ld(c + 8)
+                                for t in 1..<h.count {
+                                    let ht = SIMD8<Float>(repeating: h[t])
+                                    acc += ht * (ld(c &- t) + ld(c &+ t))
+                                    acc2 += ht * (ld(c &+ 8 &- t) + ld(c &+ 8 &+ t))
+                                }
+                                for l in 0..<min(8, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                for l in 0..<max(0, min(8, count - i - 8)) where acc2[l] > bv { bv = acc2[l]; bi = i + 8 + l + 1 }
+                                i += 16
                             }
                             dist += Float(abs(sl - bi))
                         }

@@ -72,17 +72,33 @@ struct PeakSlopeStage: Sendable {
                         var mx: Float = 0
                         let nh = h.count
                         // Eight samples at a time, each lane summing the taps in the scalar
-                        // order below (so the values are the same).
+                        // order below (so the values are the same); 32 at a time in four
+                        // independent register chains (one chain waits on its add every tap).
                         let xb = UnsafeRawPointer(xp.baseAddress!)
+                        // Wrapping index arithmetic: the overflow checks were most of the tap loop's
+                        // instructions (indices stay within `local` by construction).
+                        @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
                         var t0 = 0
+                        while t0 + 32 <= count {
+                            let c = bank.reach + t0
+                            let h0 = SIMD8<Float>(repeating: h[0])
+                            var a0 = h0 * ld(c), a1 = h0 * ld(c + 8), a2 = h0 * ld(c + 16), a3 = h0 * ld(c + 24)
+                            for n in 1..<nh {
+                                let hn = SIMD8<Float>(repeating: h[n])
+                                a0 += hn * (ld(c &- n) + ld(c &+ n))
+                                a1 += hn * (ld(c &+ 8 &- n) + ld(c &+ 8 &+ n))
+                                a2 += hn * (ld(c &+ 16 &- n) + ld(c &+ 16 &+ n))
+                                a3 += hn * (ld(c &+ 24 &- n) + ld(c &+ 24 &+ n))
+                            }
+                            for acc in [a0, a1, a2, a3] {
+                                for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
+                            }
+                            t0 += 32
+                        }
                         while t0 + 8 <= count {
                             let c = bank.reach + t0
-                            var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
-                            for n in 1..<nh {
-                                let a = xb.loadUnaligned(fromByteOffset: (c - n) * 4, as: SIMD8<Float>.self)
-                                let b = xb.loadUnaligned(fromByteOffset: (c + n) * 4, as: SIMD8<Float>.self)
-                                acc += SIMD8<Float>(repeating: h[n]) * (a + b)
-                            }
+                            var acc = SIMD8<Float>(repeating: h[0]) * ld(c)
+                            for n in 1..<nh { acc += SIMD8<Float>(repeating: h[n]) * (ld(c &- n) + ld(c &+ n)) }
                             for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
                             t0 += 8
                         }

@@ -298,5 +298,67 @@ struct GlottalKernelTests {
         #expect(both[1] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18))
         #expect(Glottal.lpcResidual(x, order: 18) == both[1])
     }
+    /// mdq.m's values as plain scalar sums per position (the first maximum per band).
+    static func mdqReference(_ res: [Float], gci: [Int]) -> [Float] {
+        let G = Array(Set(gci.map { $0 + 1 })).sorted()
+        let len = res.count, bank = Glottal.mdqBank
+        let x = res.map { $0.isFinite ? $0 : 0 }
+        func at(_ i: Int) -> Float { i >= 0 && i < len ? x[i] : 0 }
+        return G.indices.map { n in
+            let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
+            let sl = Int((0.2 * Float(t0)).rounded(.toNearestOrAwayFromZero))
+            guard G[n] - t0 > 0 && G[n] + t0 <= len else { return 0 }
+            var dist: Float = 0
+            for h in bank.taps {
+                var bi = 1, bv = -Float.infinity
+                for i in 0..<(2 * sl + 1) {
+                    let c = G[n] - sl + i - 1
+                    var acc = h[0] * at(c)
+                    for t in 1..<h.count { acc += h[t] * (at(c - t) + at(c + t)) }
+                    if acc > bv { bv = acc; bi = i + 1 }
+                }
+                dist += Float(abs(sl - bi))
+            }
+            let m = dist / 5 / Float(t0)
+            return m.isFinite ? m : 0
+        }
+    }
+
+    @Test("MDQ's two-chain wavelet passes equal plain per-position sums, short and long periods")
+    func mdqWavelets() {
+        let n = 6000
+        let x = GlottalKernelTests.noise(n, seed: 11).enumerated().map { i, e in (i % 97 == 0 ? 3 : 0) + sin(Float(i) * 0.05) * 0.2 + e * 0.3 }
+        var gci: [Int] = []
+        var p = 1200
+        for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44] { p += t0; gci.append(p) }
+        var out = GlottalMeasures()
+        Glottal.mdq(x, gci: gci, into: &out, offset: 0)
+        #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci))
+        #expect(out.mdq.contains { $0.1 > 0 })
+    }
+
+    @Test("peakSlope's four-chain wavelet passes equal plain per-sample band maxima", arguments: [2000, 2017, 4803])
+    func peakSlopeWavelets(count: Int) {
+        let x = GlottalKernelTests.noise(count, seed: UInt32(count)).enumerated().map { i, e in
+            sin(Float(i) * 0.3) * (i % 400 < 200 ? 1 : 0.1) + 0.05 * e
+        }
+        var buf = SampleBuffer()
+        buf.append(x)
+        var stage = PeakSlopeStage()
+        stage.advance(buf, total: count, finished: true)
+        let bank = stage.bank
+        let frames = PeakSlopeStage.frameCount(count)
+        #expect(stage.nextFrame == frames && frames > 5)
+        for m in 0..<frames {
+            var maxima = [Float](repeating: 0, count: 7)
+            for i in (160 * m)..<(160 * m + 640) {
+                for b in 0..<7 { maxima[b] = max(maxima[b], abs(bank.value(band: b, at: i, buf, total: count))) }
+            }
+            var sy: Float = 0, sty: Float = 0
+            for t in 0..<7 { let v = log10(maxima[6 - t]); sy += v; sty += Float(t + 1) * v }
+            #expect(stage.slopes[m] == (sty - 4 * sy) / 28, "frame \(m)")
+        }
+    }
 }
+
 
