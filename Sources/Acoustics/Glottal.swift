@@ -4,6 +4,7 @@
 // MDQ (mdq.m). Index conventions follow the MATLAB code: `p` values are 1-based sample
 // numbers within the block.
 import Foundation
+import Synchronization
 import DSP
 
 struct GlottalMeasures: Sendable {
@@ -27,6 +28,24 @@ enum Glottal {
     }
 
     static let residualWindow = Window.hanning(401)
+
+    /// Hanning and Hamming windows by length, kept across blocks: periods repeat, and each
+    /// new window costs a cosine per sample. At most one per length up to 2·fs/20 + 1.
+    static let windowCache = Mutex<(hanning: [Int: [Float]], hamming: [Int: [Float]])>(([:], [:]))
+
+    static func cachedHanning(_ n: Int) -> [Float] {
+        if let w = windowCache.withLock({ $0.hanning[n] }) { return w }
+        let w = Window.hanning(n)
+        windowCache.withLock { $0.hanning[n] = w }
+        return w
+    }
+
+    static func cachedHamming(_ n: Int) -> [Float] {
+        if let w = windowCache.withLock({ $0.hamming[n] }) { return w }
+        let w = Window.hamming(n)
+        windowCache.withLock { $0.hamming[n] = w }
+        return w
+    }
 
     /// One lpcResidual of `x` per entry of `lpcFrom` (nil: the LPC of x itself), sharing
     /// the windowed frames and their energies. Frames go four at a time so that their
@@ -154,6 +173,16 @@ enum Glottal {
         return out
     }
 
+    /// Index of the value of increasing `v` nearest p, the first of equally near ones
+    /// (a binary search instead of a scan over all minima per residual peak).
+    static func nearestIndex(_ v: [Int], _ p: Int) -> Int {
+        var lo = 0, hi = v.count              // first index with v ≥ p
+        while lo < hi { let mid = (lo + hi) / 2; if v[mid] < p { lo = mid + 1 } else { hi = mid } }
+        if lo == v.count { return max(0, lo - 1) }
+        if lo > 0 && p - v[lo - 1] <= v[lo] - p { return lo - 1 }
+        return lo
+    }
+
     /// gci_sedreams.m on polarity-corrected x: 1-based GCI sample numbers.
     static func sedreams(_ x: [Float], res resIn: [Float], f0mean: Float, priorRatios: [(value: Float, ratio: Float)] = [],
                          priorMax: Float = 0, ownRange: Range<Int>? = nil, ratios: inout [(value: Float, ratio: Float)]) -> [Int] {
@@ -185,8 +214,7 @@ enum Glottal {
         var own: [(value: Float, ratio: Float)] = []
         for (i, r) in res.enumerated() where r > 0.4 {
             let p = i + 1
-            var best = 0, bestD = Int.max
-            for k in 0..<minis.count { let d = abs(minis[k] - p); if d < bestD { bestD = d; best = k } }
+            let best = nearestIndex(minis, p)
             guard best < maxis.count else { continue }
             let interv = maxis[best] - minis[best]
             guard interv != 0 else { continue }
@@ -265,15 +293,13 @@ enum Glottal {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
-        var windows: [Int: [Float]] = [:]          // hanning by length (periods repeat)
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let frame = Array(x[(start - 1)..<stop])
-            let w: [Float]
-            if let c = windows[frame.count] { w = c } else { w = Window.hanning(frame.count); windows[frame.count] = w }
+            let w = cachedHanning(frame.count)
             let xw = (0..<frame.count).map { frame[$0] * w[$0] }
             guard let r = iaif(xw, window: w) else { continue }
             for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
@@ -443,7 +469,6 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
-        var hammings: [Int: [Float]] = [:]
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -477,8 +502,7 @@ enum Glottal {
             let fStart = G[n] - half > 0 ? G[n] - half : 1
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
-                let w: [Float]
-                if let c = hammings[fStop - fStart + 1] { w = c } else { w = Window.hamming(fStop - fStart + 1); hammings[w.count] = w }
+                let w = cachedHamming(fStop - fStart + 1)
                 var fr = [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the

@@ -359,6 +359,24 @@ struct GlottalKernelTests {
             #expect(stage.slopes[m] == (sty - 4 * sy) / 28, "frame \(m)")
         }
     }
+    @Test("SEDREAMS' nearest minimum by binary search equals the first nearest by scan, ties included")
+    func nearestMinimum() {
+        let v = [3, 10, 14, 18, 30, 31, 50]
+        for p in -5...60 {
+            var best = 0, bestD = Int.max
+            for k in 0..<v.count { let d = abs(v[k] - p); if d < bestD { bestD = d; best = k } }
+            #expect(Glottal.nearestIndex(v, p) == best, "p \(p)")
+        }
+        #expect(Glottal.nearestIndex([7], 2) == 0 && Glottal.nearestIndex([7], 9) == 0)
+    }
+
+    @Test("windows kept across blocks are Octave's windows of that length")
+    func cachedWindows() {
+        for n in [1, 2, 161, 400, 161] {
+            #expect(Glottal.cachedHanning(n) == Window.hanning(n) && Glottal.cachedHamming(n) == Window.hamming(n))
+        }
+    }
 }
+
 
 
