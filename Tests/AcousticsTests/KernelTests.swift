@@ -376,7 +376,50 @@ struct GlottalKernelTests {
             #expect(Glottal.cachedHanning(n) == Window.hanning(n) && Glottal.cachedHamming(n) == Window.hamming(n))
         }
     }
+    @Test("creak's zero-crossing prefix counts and four-frame log energies equal the per-frame loops", arguments: [511, 512, 513, 600, 5000, 5113])
+    func creakFrameSums(count: Int) {
+        let x = GlottalKernelTests.noise(count, seed: UInt32(count)).enumerated().map { i, e in sin(Float(i) * 0.02) * 0.5 + (i % 700 < 350 ? e : 0.01 * e) }
+        // get_zero_x_rate.m per frame.
+        let len = 512
+        var t: [(t: Double, v: Float)] = []
+        var start = 1
+        while start + len - 1 <= x.count {
+            var c = 0
+            for i in (start - 1)..<(start + len - 2) where (x[i] >= 0) != (x[i + 1] >= 0) { c += 1 }
+            t.append((Double(start + 80) + Double(len - 1) / 2, Float(c) / Float(len) * 16))
+            start += 80
+        }
+        let positions = Array(stride(from: 1, through: count, by: 37))
+        #expect(CreakDetector.zeroCrossingRate(x, at: positions) == positions.map { CreakDetector.interpSorted(t, at: $0) })
+        // sil_unv_features.m's log energy per frame.
+        let win = Window.hanning(len)
+        var es: [Float] = []
+        start = 0
+        while start + len < x.count {
+            var e: Float = 0
+            for j in 0..<len { let v = x[start + j] * win[j]; e += v * v }
+            es.append(log(e / Float(len)))
+            start += 80
+        }
+        if !es.isEmpty, (x.count - 511) / 80 > (x.count - 513) / 80 { es.append(-.infinity) }
+        #expect(CreakDetector.logEnergy(x) == es)
+    }
+
+    @Test("creak's shared ρ = 0.8 resonator output and lazy ρ = 0.97 output give the same Res-P and H2-H1")
+    func creakSharedResonator() {
+        let x = GlottalKernelTests.noise(9000, seed: 5).enumerated().map { i, e in (i % 150 == 0 ? 2 : 0) + 0.1 * e }
+        let res = Glottal.lpcResidual(x, order: 18)
+        let rep08 = CreakDetector.resonator(res, f0: 110, rho: 0.8)
+        let a = CreakDetector.resPeak(x, res: res, f0mean: 110), b = CreakDetector.resPeak(x, res: res, f0mean: 110, rep: rep08)
+        #expect(a.map(\.t) == b.map(\.t) && a.map(\.v) == b.map(\.v))
+        var own = CreakDetector.H2H1Frames(res: res, f0mean: 110), shared = CreakDetector.H2H1Frames(res: res, f0mean: 110, rep2: rep08)
+        for i in [0, 3, own.count - 1] {
+            let r1 = own.raw(i), r2 = shared.raw(i)
+            #expect(r1.delta == r2.delta && r1.f0 == r2.f0, "frame \(i)")
+        }
+    }
 }
+
 
 
 
