@@ -392,31 +392,53 @@ enum Glottal {
     static func pspGetA(_ x: [Double]) -> Double { pspGetA(count: x.count) { x[$0] } }
 
     /// pspGetA on `count` values formed by `value(i)` only as the fit reaches them (it
-    /// usually stops after a few bins).
+    /// usually stops after a few bins). Four consecutive fit lengths n … n + 3 are
+    /// evaluated side by side in SIMD lanes: each lane sums its mean and error in the
+    /// order of the one-length loop (the sums are chains of dependent adds, so four
+    /// lengths cost about what one did); the first length whose error reaches 0.01 stops.
     static func pspGetA(count: Int, _ value: (Int) -> Double) -> Double {
-        var n = 3
         var x: [Double] = []
-        func k2(_ i: Int) -> Double { Double(i * i) }     // k2(i) for 1-based i: (i−1)²
-        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
-        for i in 1...(n - 1) where i <= count {
-            x.append(value(i - 1))
-            let kk = k2(i - 1)
-            k2Sum += kk; k4Sum += kk * kk; xSum += x[i - 1]; xk2Sum += x[i - 1] * kk; x2Sum += x[i - 1] * x[i - 1]
+        var kk: [Double] = []                          // (i − 1)² for 1-based i
+        func grow(to m: Int) {
+            while x.count < m { let i = x.count; x.append(value(i)); kk.append(Double(i * i)) }
         }
+        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
+        func add(_ i: Int) {                           // 1-based term i into the sums
+            let k = kk[i - 1], v = x[i - 1]
+            k2Sum += k; k4Sum += k * k; xSum += v; xk2Sum += v * k; x2Sum += v * v
+        }
+        grow(to: min(2, count))
+        for i in 1...2 where i <= count { add(i) }
         var a = 0.0
+        var n = 3
         while n <= count {
-            x.append(value(n - 1))
-            let kk = k2(n - 1)
-            k2Sum += kk; k4Sum += kk * kk; xSum += x[n - 1]; xk2Sum += x[n - 1] * kk; x2Sum += x[n - 1] * x[n - 1]
-            let nd = Double(n)
-            a = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
-            var mean = 0.0
-            for i in 1...n { mean += x[i - 1] - a * k2(i - 1) }
-            mean /= nd
-            var ne = 0.0
-            for i in 1...n { let r = x[i - 1] - a * k2(i - 1) - mean; ne += r * r }
-            ne /= x2Sum
-            if ne < 0.01 { n += 1 } else { break }
+            let lanes = min(4, count - n + 1)
+            grow(to: n + lanes - 1)
+            var av = SIMD4<Double>(repeating: 0), nv = SIMD4<Double>(repeating: 1), x2v = SIMD4<Double>(repeating: 1)
+            for j in 0..<lanes {
+                add(n + j)
+                let nd = Double(n + j)
+                av[j] = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
+                nv[j] = nd; x2v[j] = x2Sum
+            }
+            // Lane j covers terms 1 … n + j.
+            var mean = SIMD4<Double>(repeating: 0)
+            for i in 1...(n + lanes - 1) {
+                let t = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1])
+                if i < n { mean += t } else { mean.replace(with: mean + t, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
+            }
+            mean /= nv
+            var ne = SIMD4<Double>(repeating: 0)
+            for i in 1...(n + lanes - 1) {
+                let r = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1]) - mean
+                if i < n { ne += r * r } else { ne.replace(with: ne + r * r, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
+            }
+            ne /= x2v
+            for j in 0..<lanes {
+                a = av[j]
+                if !(ne[j] < 0.01) { return a }
+            }
+            n += lanes
         }
         return a
     }

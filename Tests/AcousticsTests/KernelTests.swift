@@ -252,10 +252,10 @@ struct GlottalKernelTests {
             seg = seg.map { ($0 - mn) / mx }
             var padded = seg + [Float](repeating: 0, count: max(0, 2048 - seg.count))
             if seg.count >= 2048 { padded = Array(seg.prefix(2048)); padded[2047] = 0; seg = padded }
-            #expect(Glottal.pspA(seg) == Glottal.pspGetA(Glottal.pspSpectrum(padded)), "period \(t0)")
+            #expect(Glottal.pspA(seg) == GlottalKernelTests.pspGetAOneLength(Glottal.pspSpectrum(padded)), "period \(t0)")
             let box = [Float](repeating: 1 / Float(t0), count: min(t0, 2048))
             // A 2048-sample boxcar has exact spectral zeros: NaN on both sides.
-            let a = Glottal.pspA(box), b = Glottal.pspGetA(Glottal.pspSpectrum(box + [Float](repeating: 0, count: 2048 - box.count)))
+            let a = Glottal.pspA(box), b = GlottalKernelTests.pspGetAOneLength(Glottal.pspSpectrum(box + [Float](repeating: 0, count: 2048 - box.count)))
             #expect(a == b || (a.isNaN && b.isNaN), "boxcar \(t0)")
         }
     }
@@ -418,7 +418,50 @@ struct GlottalKernelTests {
             #expect(r1.delta == r2.delta && r1.f0 == r2.f0, "frame \(i)")
         }
     }
+    /// get_vq_params.m getA one fit length at a time, as ported before.
+    static func pspGetAOneLength(_ x: [Double]) -> Double {
+        var n = 3
+        func k2(_ i: Int) -> Double { Double(i * i) }     // k2(i) for 1-based i: (i−1)²
+        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
+        for i in 1...(n - 1) {
+            let kk = k2(i - 1)
+            k2Sum += kk; k4Sum += kk * kk; xSum += x[i - 1]; xk2Sum += x[i - 1] * kk; x2Sum += x[i - 1] * x[i - 1]
+        }
+        var a = 0.0
+        while n <= x.count {
+            let kk = k2(n - 1)
+            k2Sum += kk; k4Sum += kk * kk; xSum += x[n - 1]; xk2Sum += x[n - 1] * kk; x2Sum += x[n - 1] * x[n - 1]
+            let nd = Double(n)
+            a = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
+            var mean = 0.0
+            for i in 1...n { mean += x[i - 1] - a * k2(i - 1) }
+            mean /= nd
+            var ne = 0.0
+            for i in 1...n { let r = x[i - 1] - a * k2(i - 1) - mean; ne += r * r }
+            ne /= x2Sum
+            if ne < 0.01 { n += 1 } else { break }
+        }
+        return a
+    }
+
+    @Test("PSP's fit over four lengths side by side equals the one-length loop, short and long fits")
+    func pspFourLengths() {
+        var seed: UInt32 = 3
+        for trial in 0..<200 {
+            // Parabola-like dB spectra with noise of growing size: fits stop anywhere from 3 to 1024.
+            let noise = Double(trial % 20) * 0.05, c = Double(trial % 7 + 1) * 1e-3
+            let x = (0..<1024).map { k -> Double in
+                seed = seed &* 1664525 &+ 1013904223
+                return -40 - c * Double(k * k) + noise * (Double(seed >> 8) / Double(1 << 24) - 0.5) * Double(k)
+            }
+            for count in [3, 4, 5, 7, 1024] {
+                let xs = Array(x.prefix(count))
+                #expect(Glottal.pspGetA(xs) == GlottalKernelTests.pspGetAOneLength(xs), "trial \(trial) count \(count)")
+            }
+        }
+    }
 }
+
 
 
 
