@@ -573,7 +573,7 @@ enum Glottal {
         let range = wanted.map { neededIndices(positions: G.map { $0 - 1 }, wanted: $0) } ?? 0...(G.count - 1)
         let reach = mdqBank.reach
         // Zeros past the end as well for the last pass's unused lanes.
-        var padded = [Float](repeating: 0, count: len + 2 * reach + 16)
+        var padded = [Float](repeating: 0, count: len + 2 * reach + 32)
         for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
         for n in range {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -593,8 +593,24 @@ enum Glottal {
                             // Wrapping index arithmetic (overflow checks were most of the
                             // tap loop's instructions; indices stay inside `padded`).
                             @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
+                            @inline(__always) func ld16(_ i: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) }
                             let first = G[n] - sl, count = 2 * sl + 1
                             var i = 0
+                            // 32 per pass in two sixteen-lane chains where they fit AVX-512
+                            // registers (as peakSlope).
+                            while PeakSlopeStage.sixteenLanes && i < count {
+                                let c = reach + first + i - 1
+                                let h0 = SIMD16<Float>(repeating: h[0])
+                                var acc = h0 * ld16(c), acc2 = h0 * ld16(c + 16)
+                                for t in 1..<h.count {
+                                    let ht = SIMD16<Float>(repeating: h[t])
+                                    acc += ht * (ld16(c &- t) + ld16(c &+ t))
+                                    acc2 += ht * (ld16(c &+ 16 &- t) + ld16(c &+ 16 &+ t))
+                                }
+                                for l in 0..<min(16, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                for l in 0..<max(0, min(16, count - i - 16)) where acc2[l] > bv { bv = acc2[l]; bi = i + 16 + l + 1 }
+                                i += 32
+                            }
                             while i < count {
                                 let c = reach + first + i - 1
                                 let h0 = SIMD8<Float>(repeating: h[0])
