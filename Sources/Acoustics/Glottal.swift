@@ -264,23 +264,31 @@ enum Glottal {
             signal[i] = preflt == 1 ? -x0 : ramp - x0
         }
         for i in 0..<n { signal[preflt + i] = x[i] }
-        func windowed(_ v: [Float]) -> [Float] { (0..<n).map { v[$0] * win[$0] } }
-        func fir(_ a: [Float], _ v: [Float]) -> [Float] { v.withUnsafeBufferPointer { Filter.fir(a, $0) } }
-        func integrate(_ v: [Float]) -> [Float] {
-            var out = v
-            var prev: Float = 0
-            for i in 0..<v.count { prev = v[i] + d * prev; out[i] = prev }
-            return out
+        // One scratch frame for the windowed LPC inputs; filters from `preflt` on where only
+        // those outputs are read, integration in place (no copies of each stage).
+        var scratch = [Float](repeating: 0, count: n)
+        func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
+            for i in 0..<n { scratch[i] = v[o + i] * win[i] }
+            return LPC.coefficients(scratch, order: order)
         }
-        let hg1 = LPC.coefficients(windowed(x), order: 1)
-        var y = Array(fir(hg1, signal)[preflt...])
-        let hvt1 = LPC.coefficients(windowed(y), order: pVT)
-        let g1 = Array(integrate(fir(hvt1, signal))[preflt...])
-        let hg2 = LPC.coefficients(windowed(g1), order: pGL)
-        y = Array(integrate(fir(hg2, signal))[preflt...])
-        let hvt2 = LPC.coefficients(windowed(y), order: pVT)
-        let dgFull = fir(hvt2, signal)
-        let g = Array(integrate(dgFull)[preflt...])
+        func fir(_ a: [Float], from o: Int = 0) -> [Float] { signal.withUnsafeBufferPointer { Filter.fir(a, $0, from: o) } }
+        func integrate(_ v: inout [Float]) {
+            var prev: Float = 0
+            for i in 0..<v.count { prev = v[i] + d * prev; v[i] = prev }
+        }
+        let hg1 = windowedLPC(x, from: 0, order: 1)
+        let y1 = fir(hg1, from: preflt)
+        let hvt1 = windowedLPC(y1, from: 0, order: pVT)
+        var g1 = fir(hvt1)
+        integrate(&g1)
+        let hg2 = windowedLPC(g1, from: preflt, order: pGL)
+        var y2 = fir(hg2)
+        integrate(&y2)
+        let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
+        let dgFull = fir(hvt2)
+        var gFull = dgFull
+        integrate(&gFull)
+        let g = Array(gFull[preflt...])
         let dg = Array(dgFull[preflt...])
         return (g, dg)
     }
@@ -298,11 +306,14 @@ enum Glottal {
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
-            let frame = Array(x[(start - 1)..<stop])
-            let w = cachedHanning(frame.count)
-            let xw = (0..<frame.count).map { frame[$0] * w[$0] }
+            let count = stop - start + 1
+            let w = cachedHanning(count)
+            let xw = [Float](unsafeUninitializedCapacity: count) { buf, written in
+                for i in 0..<count { buf[i] = x[start - 1 + i] * w[i] }
+                written = count
+            }
             guard let r = iaif(xw, window: w) else { continue }
-            for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+            for i in 0..<count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
         }
         return (g, gd)
     }

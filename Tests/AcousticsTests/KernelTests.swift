@@ -460,7 +460,50 @@ struct GlottalKernelTests {
             }
         }
     }
+    /// iaif.m as ported before (a new array per stage).
+    static func iaifReference(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99) -> (g: [Float], dg: [Float])? {
+        let b = GlottalCoefficients.iaifHighPass
+        let n0 = xw.count
+        let x = xw.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: 150..<(n0 + 150)) }
+        guard x.count > pVT else { return nil }
+        let n = x.count
+        let win = Window.hanning(n)
+        let preflt = pVT + 1
+        var signal = [Float](repeating: 0, count: preflt + n)
+        let x0 = x[0], steps = Float(max(1, preflt - 1))
+        for i in 0..<preflt { signal[i] = 2 * x0 * Float(i) / steps - x0 }
+        for i in 0..<n { signal[preflt + i] = x[i] }
+        func windowed(_ v: [Float]) -> [Float] { (0..<n).map { v[$0] * win[$0] } }
+        func fir(_ a: [Float], _ v: [Float]) -> [Float] { v.withUnsafeBufferPointer { Filter.fir(a, $0) } }
+        func integrate(_ v: [Float]) -> [Float] {
+            var out = v
+            var prev: Float = 0
+            for i in 0..<v.count { prev = v[i] + d * prev; out[i] = prev }
+            return out
+        }
+        let hg1 = LPC.coefficients(windowed(x), order: 1)
+        var y = Array(fir(hg1, signal)[preflt...])
+        let hvt1 = LPC.coefficients(windowed(y), order: pVT)
+        let g1 = Array(integrate(fir(hvt1, signal))[preflt...])
+        let hg2 = LPC.coefficients(windowed(g1), order: pGL)
+        y = Array(integrate(fir(hg2, signal))[preflt...])
+        let hvt2 = LPC.coefficients(windowed(y), order: pVT)
+        let dgFull = fir(hvt2, signal)
+        return (Array(integrate(dgFull)[preflt...]), Array(dgFull[preflt...]))
+    }
+
+    @Test("IAIF with reused scratch and in-place integration equals the stage-by-stage arrays", arguments: [22, 57, 160, 321, 640])
+    func iaifStages(count: Int) {
+        let w = Window.hanning(count)
+        let xw = GlottalKernelTests.noise(count, seed: UInt32(count)).enumerated().map { i, e in
+            (sin(Float(i) * 0.11) + (i % 80 < 8 ? -1 : 0) + 0.05 * e) * w[i]
+        }
+        let fast = Glottal.iaif(xw, window: w), ref = GlottalKernelTests.iaifReference(xw)
+        #expect(fast?.g == ref?.g && fast?.dg == ref?.dg)
+        #expect(ref != nil)
+    }
 }
+
 
 
 
