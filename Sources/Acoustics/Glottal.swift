@@ -308,10 +308,8 @@ enum Glottal {
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let count = stop - start + 1
             let w = cachedHanning(count)
-            let xw = [Float](unsafeUninitializedCapacity: count) { buf, written in
-                for i in 0..<count { buf[i] = x[start - 1 + i] * w[i] }
-                written = count
-            }
+            var xw = [Float](repeating: 0, count: count)
+            for i in 0..<count { xw[i] = x[start - 1 + i] * w[i] }
             guard let r = iaif(xw, window: w) else { continue }
             for i in 0..<count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
         }
