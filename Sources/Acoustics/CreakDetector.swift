@@ -54,9 +54,11 @@ enum CreakDetector {
         // Res-P passes (rare outside creak).
         let n = x.count
         let res = Glottal.lpcResidual(x, order: 18)
-        let rp = resPeak(x, res: res, f0mean: f0mean)
+        // The ρ = 0.8 resonator output serves Res-P and the creak F0 of H2-H1.
+        let rep08 = resonator(res, f0: f0mean, rho: 0.8)
+        let rp = resPeak(x, res: res, f0mean: f0mean, rep: rep08)
         let ishi = Ishi(x, full: false)
-        var kd = H2H1Frames(res: res, f0mean: f0mean)
+        var kd = H2H1Frames(res: res, f0mean: f0mean, rep2: rep08)
         let zcr = zeroCrossingRate(x, at: positions)
         return positions.indices.map { i in
             let p = positions[i]
@@ -152,15 +154,19 @@ enum CreakDetector {
 
     /// get_creak_h2h1.m's frames, computed on demand (cached).
     struct H2H1Frames {
-        let rep: [Float], rep2: [Float]
+        let res: [Float], f0mean: Float
+        let rep2: [Float]
+        /// The ρ = 0.97 output, formed when a frame is first read (most streams read none).
+        var rep: [Float]? = nil
         let count: Int
         var cache: [Int: (delta: Float, f0: Float)] = [:]
         static let len = 800
         static let window = Window.hanning(len)
 
-        init(res: [Float], f0mean: Float) {
-            rep = CreakDetector.resonator(res, f0: f0mean, rho: 0.97)
-            rep2 = CreakDetector.resonator(res, f0: f0mean, rho: 0.8)
+        /// `rep08`: the ρ = 0.8 resonator output of `res`, when the caller has it.
+        init(res: [Float], f0mean: Float, rep2 rep08: [Float]? = nil) {
+            self.res = res; self.f0mean = f0mean
+            rep2 = rep08 ?? CreakDetector.resonator(res, f0: f0mean, rho: 0.8)
             count = res.count > Self.len ? (res.count - Self.len - 1) / 160 + 1 : 0
         }
 
@@ -184,6 +190,8 @@ enum CreakDetector {
         mutating func raw(_ i: Int) -> (delta: Float, f0: Float) {
             if let c = cache[i] { return c }
             let len = Self.len, win = Self.window, start = 160 * i
+            let rep: [Float]
+            if let r = self.rep { rep = r } else { rep = CreakDetector.resonator(res, f0: f0mean, rho: 0.97); self.rep = rep }
             var a = [Float](repeating: 0, count: len), b = a
             for j in 0..<len {
                 a[j] = rep2[start + j] * win[j]
@@ -239,10 +247,13 @@ enum CreakDetector {
     static func zeroCrossingRate(_ x: [Float], at positions: [Int]) -> [Float] {
         let len = 512
         var t: [(t: Double, v: Float)] = []
+        // Crossings before each sample (frames overlap 6.4×: counted once, not per frame).
+        var before = [Int](repeating: 0, count: max(1, x.count))
+        for i in 1..<max(1, x.count) { before[i] = before[i - 1] + ((x[i - 1] >= 0) != (x[i] >= 0) ? 1 : 0) }
         var start = 1
         while start + len - 1 <= x.count {
-            var c = 0
-            for i in (start - 1)..<(start + len - 2) where (x[i] >= 0) != (x[i + 1] >= 0) { c += 1 }
+            // Crossings between samples i and i + 1 for i in start − 1 ..< start + len − 2.
+            let c = before[start + len - 2] - before[start - 1]
             // COVAREP records the centre after advancing: mean([start finish]) of the next frame.
             t.append((Double(start + 80) + Double(len - 1) / 2, Float(c) / Float(len) * 16))
             start += 80
@@ -254,13 +265,22 @@ enum CreakDetector {
     static func logEnergy(_ x: [Float]) -> [Float] {
         let len = 512
         let win = Window.hanning(len)
-        var es: [Float] = []
-        var start = 0
-        while start + len < x.count {
-            var e: Float = 0
-            for j in 0..<len { let v = x[start + j] * win[j]; e += v * v }
-            es.append(log(e / Float(len)))
-            start += 80
+        let frames = x.count > len ? (x.count - len - 1) / 80 + 1 : 0
+        var es = [Float](repeating: 0, count: frames)
+        // Four frames at a time: four independent sums, each in sample order as one frame
+        // alone (one chain waits on its add every sample). Lanes past the end repeat the last.
+        x.withUnsafeBufferPointer { xp in
+            for f in stride(from: 0, to: frames, by: 4) {
+                let b0 = 80 * f, b1 = 80 * min(f + 1, frames - 1), b2 = 80 * min(f + 2, frames - 1), b3 = 80 * min(f + 3, frames - 1)
+                var e0: Float = 0, e1: Float = 0, e2: Float = 0, e3: Float = 0
+                for j in 0..<len {
+                    let w = win[j]
+                    let v0 = xp[b0 + j] * w, v1 = xp[b1 + j] * w, v2 = xp[b2 + j] * w, v3 = xp[b3 + j] * w
+                    e0 += v0 * v0; e1 += v1 * v1; e2 += v2 * v2; e3 += v3 * v3
+                }
+                let e = [e0, e1, e2, e3]
+                for l in 0..<min(4, frames - f) { es[f + l] = log(e[l] / Float(len)) }
+            }
         }
         // COVAREP preallocates one more frame than it fills when (n − 511) mod 80 < 2: log 0.
         if !es.isEmpty, (x.count - 511) / 80 > (x.count - 513) / 80 { es.append(-.infinity) }
@@ -271,11 +291,12 @@ enum CreakDetector {
     /// resonator output) in windows of two creak periods every 20 ms, as (1-based sample,
     /// value) after the 5-point median filter; 0 where the frame's energy is 4 below the
     /// maximum within ±400 ms.
-    static func resPeak(_ x: [Float], res: [Float], f0mean: Float) -> [(t: Double, v: Float)] {
+    /// `rep`: the ρ = 0.8 resonator output of `res`, when the caller has it.
+    static func resPeak(_ x: [Float], res: [Float], f0mean: Float, rep rep08: [Float]? = nil) -> [(t: Double, v: Float)] {
         let n = x.count
         let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
         let winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
-        let rep = resonator(res, f0: f0mean, rho: 0.8)
+        let rep = rep08 ?? resonator(res, f0: f0mean, rho: 0.8)
         let es = logEnergy(x)
         guard !es.isEmpty else { return [] }
         let energy = { (p: Int) -> Float in interpLinspace(es, n: n, at: p) }

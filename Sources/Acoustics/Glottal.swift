@@ -4,6 +4,7 @@
 // MDQ (mdq.m). Index conventions follow the MATLAB code: `p` values are 1-based sample
 // numbers within the block.
 import Foundation
+import Synchronization
 import DSP
 
 struct GlottalMeasures: Sendable {
@@ -23,27 +24,89 @@ enum Glottal {
     /// lpcresidual.m (L = 400, shift = 80), optionally with the LPC taken from another signal
     /// (polarity_reskew's GetLPCresidual_WithTwoSignals). Not normalised.
     static func lpcResidual(_ x: [Float], order: Int, lpcFrom other: [Float]? = nil) -> [Float] {
-        let seg = 401, shift = 80
-        let win = Window.hanning(seg)
-        var res = [Float](repeating: 0, count: x.count)
-        var start = 0
-        var s = [Float](repeating: 0, count: seg), s2 = s
-        while start + seg < x.count {
-            var e: Float = 0
-            for i in 0..<seg { s[i] = x[start + i] * win[i]; e += s[i] * s[i] }
-            let a: [Float]
-            if let other {
-                for i in 0..<seg { s2[i] = other[start + i] * win[i] }
-                a = LPC.coefficients(s2, order: order)
-            } else {
-                a = LPC.coefficients(s, order: order)
+        lpcResiduals(x, order: order, lpcFrom: [other])[0]
+    }
+
+    static let residualWindow = Window.hanning(401)
+
+    /// Hanning and Hamming windows by length, kept across blocks: periods repeat, and each
+    /// new window costs a cosine per sample. At most one per length up to 2·fs/20 + 1.
+    static let windowCache = Mutex<(hanning: [Int: [Float]], hamming: [Int: [Float]])>(([:], [:]))
+
+    static func cachedHanning(_ n: Int) -> [Float] {
+        if let w = windowCache.withLock({ $0.hanning[n] }) { return w }
+        let w = Window.hanning(n)
+        windowCache.withLock { $0.hanning[n] = w }
+        return w
+    }
+
+    static func cachedHamming(_ n: Int) -> [Float] {
+        if let w = windowCache.withLock({ $0.hamming[n] }) { return w }
+        let w = Window.hamming(n)
+        windowCache.withLock { $0.hamming[n] = w }
+        return w
+    }
+
+    /// One lpcResidual of `x` per entry of `lpcFrom` (nil: the LPC of x itself), sharing
+    /// the windowed frames and their energies. Frames go four at a time so that their
+    /// energy sums (each summed in sample order, as one frame alone) run as four
+    /// independent chains instead of one chain waiting on each add.
+    static func lpcResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?]) -> [[Float]] {
+        let seg = 401, shift = 80, lanes = 4
+        let win = residualWindow
+        var res = others.map { _ in [Float](repeating: 0, count: x.count) }
+        let frames = x.count > seg ? (x.count - seg - 1) / shift + 1 : 0
+        guard frames > 0 else { return res }
+        var s = [Float](repeating: 0, count: lanes * seg), s2 = [Float](repeating: 0, count: seg)
+        var invs = [[Float]](repeating: [], count: lanes)
+        for f0 in stride(from: 0, to: frames, by: lanes) {
+            let used = min(lanes, frames - f0)
+            // Lanes past the last frame repeat it (their results are not used).
+            let b0 = shift * f0, b1 = shift * min(f0 + 1, frames - 1)
+            let b2 = shift * min(f0 + 2, frames - 1), b3 = shift * min(f0 + 3, frames - 1)
+            var e0: Float = 0, e1: Float = 0, e2: Float = 0, e3: Float = 0
+            x.withUnsafeBufferPointer { xp in
+                s.withUnsafeMutableBufferPointer { sp in
+                    for i in 0..<seg {
+                        let w = win[i]
+                        let v0 = xp[b0 + i] * w, v1 = xp[b1 + i] * w, v2 = xp[b2 + i] * w, v3 = xp[b3 + i] * w
+                        sp[i] = v0; sp[seg + i] = v1; sp[2 * seg + i] = v2; sp[3 * seg + i] = v3
+                        e0 += v0 * v0; e1 += v1 * v1; e2 += v2 * v2; e3 += v3 * v3
+                    }
+                }
             }
-            let inv = s.withUnsafeBufferPointer { Filter.fir(a, $0) }
-            var ei: Float = 0
-            for v in inv { ei += v * v }
-            let g = (e / ei).squareRoot()
-            for i in 0..<seg { res[start + i] += inv[i] * g }
-            start += shift
+            let e = [e0, e1, e2, e3]
+            for (r, other) in others.enumerated() {
+                for l in 0..<used {
+                    let a: [Float]
+                    if let other {
+                        let b = shift * (f0 + l)
+                        for i in 0..<seg { s2[i] = other[b + i] * win[i] }
+                        a = LPC.coefficients(s2, order: order)
+                    } else {
+                        a = s.withUnsafeBufferPointer { LPC.coefficients(UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)]), order: order) }
+                    }
+                    invs[l] = s.withUnsafeBufferPointer { Filter.fir(a, UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)])) }
+                }
+                for l in used..<lanes { invs[l] = invs[0] }
+                var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
+                invs[0].withUnsafeBufferPointer { i0 in invs[1].withUnsafeBufferPointer { i1 in
+                invs[2].withUnsafeBufferPointer { i2 in invs[3].withUnsafeBufferPointer { i3 in
+                    for i in 0..<seg {
+                        q0 += i0[i] * i0[i]; q1 += i1[i] * i1[i]; q2 += i2[i] * i2[i]; q3 += i3[i] * i3[i]
+                    }
+                } } } }
+                let ei = [q0, q1, q2, q3]
+                // Overlap-add in frame order, as the one-frame loop.
+                res[r].withUnsafeMutableBufferPointer { rp in
+                    for l in 0..<used {
+                        let g = (e[l] / ei[l]).squareRoot(), b = shift * (f0 + l)
+                        invs[l].withUnsafeBufferPointer { ip in
+                            for i in 0..<seg { rp[b + i] += ip[i] * g }
+                        }
+                    }
+                }
+            }
         }
         return res
     }
@@ -81,10 +144,10 @@ enum Glottal {
     /// to the signal, and the plain LP residual), as moments over `range`.
     /// Also returns the plain residual, which is the SEDREAMS/MDQ residual up to the sign.
     static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> (moments: [(hp: Moments, plain: Moments)], plain: [Float]) {
-        let res2 = lpcResidual(x, order: 18)
-        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, res2) }
+        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, lpcResidual(x, order: 18)) }
         let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
-        let res1 = lpcResidual(x, order: 18, lpcFrom: xh)
+        let both = lpcResiduals(x, order: 18, lpcFrom: [xh, nil])
+        let res1 = both[0], res2 = both[1]
         let m = ranges.map { range in
             var a = Moments(), b = Moments()
             let r = range.clamped(to: 0..<x.count)
@@ -108,6 +171,16 @@ enum Glottal {
         var out: [Int] = []
         for i in 1..<(x.count - 1) where x[i] - x[i - 1] > 0 && x[i + 1] - x[i] <= 0 { out.append(i + 1) }
         return out
+    }
+
+    /// Index of the value of increasing `v` nearest p, the first of equally near ones
+    /// (a binary search instead of a scan over all minima per residual peak).
+    static func nearestIndex(_ v: [Int], _ p: Int) -> Int {
+        var lo = 0, hi = v.count              // first index with v ≥ p
+        while lo < hi { let mid = (lo + hi) / 2; if v[mid] < p { lo = mid + 1 } else { hi = mid } }
+        if lo == v.count { return max(0, lo - 1) }
+        if lo > 0 && p - v[lo - 1] <= v[lo] - p { return lo - 1 }
+        return lo
     }
 
     /// gci_sedreams.m on polarity-corrected x: 1-based GCI sample numbers.
@@ -141,8 +214,7 @@ enum Glottal {
         var own: [(value: Float, ratio: Float)] = []
         for (i, r) in res.enumerated() where r > 0.4 {
             let p = i + 1
-            var best = 0, bestD = Int.max
-            for k in 0..<minis.count { let d = abs(minis[k] - p); if d < bestD { bestD = d; best = k } }
+            let best = nearestIndex(minis, p)
             guard best < maxis.count else { continue }
             let interv = maxis[best] - minis[best]
             guard interv != 0 else { continue }
@@ -192,23 +264,31 @@ enum Glottal {
             signal[i] = preflt == 1 ? -x0 : ramp - x0
         }
         for i in 0..<n { signal[preflt + i] = x[i] }
-        func windowed(_ v: [Float]) -> [Float] { (0..<n).map { v[$0] * win[$0] } }
-        func fir(_ a: [Float], _ v: [Float]) -> [Float] { v.withUnsafeBufferPointer { Filter.fir(a, $0) } }
-        func integrate(_ v: [Float]) -> [Float] {
-            var out = v
-            var prev: Float = 0
-            for i in 0..<v.count { prev = v[i] + d * prev; out[i] = prev }
-            return out
+        // One scratch frame for the windowed LPC inputs; filters from `preflt` on where only
+        // those outputs are read, integration in place (no copies of each stage).
+        var scratch = [Float](repeating: 0, count: n)
+        func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
+            for i in 0..<n { scratch[i] = v[o + i] * win[i] }
+            return LPC.coefficients(scratch, order: order)
         }
-        let hg1 = LPC.coefficients(windowed(x), order: 1)
-        var y = Array(fir(hg1, signal)[preflt...])
-        let hvt1 = LPC.coefficients(windowed(y), order: pVT)
-        let g1 = Array(integrate(fir(hvt1, signal))[preflt...])
-        let hg2 = LPC.coefficients(windowed(g1), order: pGL)
-        y = Array(integrate(fir(hg2, signal))[preflt...])
-        let hvt2 = LPC.coefficients(windowed(y), order: pVT)
-        let dgFull = fir(hvt2, signal)
-        let g = Array(integrate(dgFull)[preflt...])
+        func fir(_ a: [Float], from o: Int = 0) -> [Float] { signal.withUnsafeBufferPointer { Filter.fir(a, $0, from: o) } }
+        func integrate(_ v: inout [Float]) {
+            var prev: Float = 0
+            for i in 0..<v.count { prev = v[i] + d * prev; v[i] = prev }
+        }
+        let hg1 = windowedLPC(x, from: 0, order: 1)
+        let y1 = fir(hg1, from: preflt)
+        let hvt1 = windowedLPC(y1, from: 0, order: pVT)
+        var g1 = fir(hvt1)
+        integrate(&g1)
+        let hg2 = windowedLPC(g1, from: preflt, order: pGL)
+        var y2 = fir(hg2)
+        integrate(&y2)
+        let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
+        let dgFull = fir(hvt2)
+        var gFull = dgFull
+        integrate(&gFull)
+        let g = Array(gFull[preflt...])
         let dg = Array(dgFull[preflt...])
         return (g, dg)
     }
@@ -221,34 +301,31 @@ enum Glottal {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
-        var windows: [Int: [Float]] = [:]          // hanning by length (periods repeat)
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
-            let frame = Array(x[(start - 1)..<stop])
-            let w: [Float]
-            if let c = windows[frame.count] { w = c } else { w = Window.hanning(frame.count); windows[frame.count] = w }
-            let xw = (0..<frame.count).map { frame[$0] * w[$0] }
+            let count = stop - start + 1
+            let w = cachedHanning(count)
+            var xw = [Float](repeating: 0, count: count)
+            for i in 0..<count { xw[i] = x[start - 1 + i] * w[i] }
             guard let r = iaif(xw, window: w) else { continue }
-            for i in 0..<frame.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+            for i in 0..<count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
         }
         return (g, gd)
     }
 
     // MARK: get_vq_params
 
-    /// voicebox v_findpeaks(x, [], w) for a spectrum without plateaus: 1-based indices.
-    static func findPeaksSeparated(_ x: [Float], width w: Float) -> (k: [Int], v: [Float]) {
-        var k: [Int] = [], v: [Float] = []
-        if x.count >= 3 {
-            for i in 1..<(x.count - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { k.append(i + 1); v.append(x[i]) }
-        }
-        while true {
+    /// voicebox v_findpeaks(x, [], w)'s elimination on raw peaks (1-based `k`, values `v`):
+    /// each round removes the lower of every adjacent pair closer than `w` (the first of an
+    /// equal pair stays), until no pair is.
+    static func separate(_ k: inout [Int], _ v: inout [Float], width w: Float) {
+        while k.count > 1 {
             var remove = [Bool](repeating: false, count: k.count)
             var any = false
-            for j in 0..<max(0, k.count - 1) where Float(k[j + 1] - k[j]) <= w {
+            for j in 0..<(k.count - 1) where Float(k[j + 1] - k[j]) <= w {
                 remove[v[j] >= v[j + 1] ? j + 1 : j] = true
                 any = true
             }
@@ -258,30 +335,119 @@ enum Glottal {
             for j in 0..<k.count where !remove[j] { nk.append(k[j]); nv.append(v[j]) }
             k = nk; v = nv
         }
-        return (k, v)
     }
 
-    static func pspGetA(_ x: [Double]) -> Double {
-        var n = 3
-        func k2(_ i: Int) -> Double { Double(i * i) }     // k2(i) for 1-based i: (i−1)²
-        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
-        for i in 1...(n - 1) {
-            let kk = k2(i - 1)
-            k2Sum += kk; k4Sum += kk * kk; xSum += x[i - 1]; xk2Sum += x[i - 1] * kk; x2Sum += x[i - 1] * x[i - 1]
+    /// v_findpeaks(x, [], w) for a spectrum without plateaus (1-based indices), computed
+    /// from the left and stopped once at least `minCount` peaks are final and one lies at
+    /// or above `through`. Raw peaks closer than `w` chain into groups that the
+    /// elimination treats independently: a pair across a gap wider than `w` is never
+    /// compared, and removals only widen gaps. So each group's survivors are final as
+    /// soon as the group is closed. `x` may be the first bins of the spectrum only
+    /// (`complete` false): nil when those do not decide.
+    static func separatedPeaks(_ x: UnsafeBufferPointer<Float>, complete: Bool, width w: Float,
+                               minCount: Int, through: Float) -> (k: [Int], v: [Float])? {
+        var k: [Int] = [], v: [Float] = []
+        var gk: [Int] = [], gv: [Float] = []       // the open group
+        // Closes the open group; true when the peaks so far decide.
+        func close() -> Bool {
+            separate(&gk, &gv, width: w)
+            k += gk; v += gv
+            gk.removeAll(keepingCapacity: true); gv.removeAll(keepingCapacity: true)
+            return !k.isEmpty && k.count >= minCount && Float(k[k.count - 1]) >= through
         }
+        let n = x.count
+        if n >= 3 {
+            for i in 1..<(n - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] {
+                if let last = gk.last, Float(i + 1 - last) > w, close() { return (k, v) }
+                gk.append(i + 1); gv.append(x[i])
+            }
+        }
+        // Unexamined 1-based indices start at n: the open group is closed when they lie
+        // farther than w from its last peak.
+        if complete || gk.isEmpty || Float(n - gk[gk.count - 1]) > w {
+            if close() || complete { return (k, v) }
+        }
+        return nil
+    }
+
+    /// The values of the peaks nearest f0 and 2·f0 among v_findpeaks(|DFT_16000(fr)|, [],
+    /// f0/2) over bins 0…8000, when it finds at least 5 (get_vq_params.m's H1−H2), else
+    /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
+    /// keep the first), so the spectrum is formed first up to about six harmonics.
+    static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
+        let w = f0 / 2, half = h1h2FFT.count / 2 + 1
+        let c1 = Float(1) * f0, c2 = Float(2) * f0
+        var bins = min(half, Int(6 * f0 + w) + 16)
+        while true {
+            let (re, im) = h1h2FFT.forward(fr, bins: bins)
+            var mag = [Float](repeating: 0, count: bins)
+            for b in 0..<bins { mag[b] = (re[b] * re[b] + im[b] * im[b]).squareRoot() }
+            let found = mag.withUnsafeBufferPointer {
+                separatedPeaks($0, complete: bins == half, width: w, minCount: 5, through: c2)
+            }
+            guard let (hk, hv) = found else { bins = half; continue }
+            guard hk.count >= 5 else { return nil }
+            func nearest(_ c: Float) -> Int {
+                var bi = 0, bd = Float.infinity
+                for (i, k) in hk.enumerated() { let d = abs(Float(k) - c); if d < bd { bd = d; bi = i } }
+                return bi
+            }
+            return (hv[nearest(c1)], hv[nearest(c2)])
+        }
+    }
+
+    /// get_vq_params.m's getA: the parabola coefficient of the first n ≥ 3 values of `x`
+    /// (dB spectrum) while the fit's normalised error stays below 0.01.
+    static func pspGetA(_ x: [Double]) -> Double { pspGetA(count: x.count) { x[$0] } }
+
+    /// pspGetA on `count` values formed by `value(i)` only as the fit reaches them (it
+    /// usually stops after a few bins). Four consecutive fit lengths n … n + 3 are
+    /// evaluated side by side in SIMD lanes: each lane sums its mean and error in the
+    /// order of the one-length loop (the sums are chains of dependent adds, so four
+    /// lengths cost about what one did); the first length whose error reaches 0.01 stops.
+    static func pspGetA(count: Int, _ value: (Int) -> Double) -> Double {
+        var x: [Double] = []
+        var kk: [Double] = []                          // (i − 1)² for 1-based i
+        func grow(to m: Int) {
+            while x.count < m { let i = x.count; x.append(value(i)); kk.append(Double(i * i)) }
+        }
+        var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
+        func add(_ i: Int) {                           // 1-based term i into the sums
+            let k = kk[i - 1], v = x[i - 1]
+            k2Sum += k; k4Sum += k * k; xSum += v; xk2Sum += v * k; x2Sum += v * v
+        }
+        grow(to: min(2, count))
+        for i in 1...2 where i <= count { add(i) }
         var a = 0.0
-        while n <= x.count {
-            let kk = k2(n - 1)
-            k2Sum += kk; k4Sum += kk * kk; xSum += x[n - 1]; xk2Sum += x[n - 1] * kk; x2Sum += x[n - 1] * x[n - 1]
-            let nd = Double(n)
-            a = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
-            var mean = 0.0
-            for i in 1...n { mean += x[i - 1] - a * k2(i - 1) }
-            mean /= nd
-            var ne = 0.0
-            for i in 1...n { let r = x[i - 1] - a * k2(i - 1) - mean; ne += r * r }
-            ne /= x2Sum
-            if ne < 0.01 { n += 1 } else { break }
+        var n = 3
+        while n <= count {
+            let lanes = min(4, count - n + 1)
+            grow(to: n + lanes - 1)
+            var av = SIMD4<Double>(repeating: 0), nv = SIMD4<Double>(repeating: 1), x2v = SIMD4<Double>(repeating: 1)
+            for j in 0..<lanes {
+                add(n + j)
+                let nd = Double(n + j)
+                av[j] = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
+                nv[j] = nd; x2v[j] = x2Sum
+            }
+            // Lane j covers terms 1 … n + j.
+            var mean = SIMD4<Double>(repeating: 0)
+            for i in 1...(n + lanes - 1) {
+                let t = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1])
+                if i < n { mean += t } else { mean.replace(with: mean + t, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
+            }
+            mean /= nv
+            var ne = SIMD4<Double>(repeating: 0)
+            for i in 1...(n + lanes - 1) {
+                let r = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1]) - mean
+                if i < n { ne += r * r } else { ne.replace(with: ne + r * r, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
+            }
+            ne /= x2v
+            for j in 0..<lanes {
+                a = av[j]
+                if !(ne[j] < 0.01) { return a }
+            }
+            n += lanes
         }
         return a
     }
@@ -289,9 +455,16 @@ enum Glottal {
     static let pspFFT = RealFFT(count: 2048)
     static let h1h2FFT = RealFFT(count: 16000)
 
+    /// 20·log10 |DFT_2048(seg)| at bins 0…1023 (seg zero-padded), the spectrum pspGetA fits.
     static func pspSpectrum(_ seg: [Float]) -> [Double] {
         let m = pspFFT.magnitude(seg)
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
+    }
+
+    /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads.
+    static func pspA(_ seg: [Float]) -> Double {
+        let (re, im) = pspFFT.forward(seg, bins: 1024)
+        return pspGetA(count: 1024) { k in 20 * log10(Double((re[k] * re[k] + im[k] * im[k]).squareRoot())) }
     }
 
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
@@ -327,7 +500,6 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
-        var hammings: [Int: [Float]] = [:]
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -361,23 +533,15 @@ enum Glottal {
             let fStart = G[n] - half > 0 ? G[n] - half : 1
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
-                let w: [Float]
-                if let c = hammings[fStop - fStart + 1] { w = c } else { w = Window.hamming(fStop - fStart + 1); hammings[w.count] = w }
+                let w = cachedHamming(fStop - fStart + 1)
                 var fr = [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
                 // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
-                let mag = h1h2FFT.magnitude(fr)
-                let (hk, hv) = findPeaksSeparated(mag, width: f0 / 2)
                 let harmNum = Int((5000 / f0).rounded(.down))
-                if hk.count >= 5 && harmNum >= 2 {
-                    func nearest(_ h: Int) -> Int {
-                        var bi = 0, bd = Float.infinity
-                        for (i, k) in hk.enumerated() { let d = abs(Float(k) - Float(h) * f0); if d < bd { bd = d; bi = i } }
-                        return bi
-                    }
+                if harmNum >= 2, let (p1, p2) = h1h2Peaks(fr, f0: f0) {
                     // dB of the two peaks used only.
-                    h1h2 = 20 * log10(hv[nearest(1)]) - 20 * log10(hv[nearest(2)])
+                    h1h2 = 20 * log10(p1) - 20 * log10(p2)
                 }
             }
             // PSP (Alku et al. 1997) on the flow between the two previous GCIs.
@@ -387,17 +551,16 @@ enum Glottal {
                 for i in 0..<seg.count { seg[i] -= mn }
                 let mx = seg.max() ?? 1
                 for i in 0..<seg.count { seg[i] /= mx }
-                if seg.count < 2048 { seg += [Float](repeating: 0, count: 2048 - seg.count) } else { seg[2047] = 0 }
-                let a = pspGetA(pspSpectrum(Array(seg.prefix(2048))))
+                // fft(seg, 2048) zero-pads, or truncates where COVAREP zeroes the last sample.
+                if seg.count >= 2048 { seg.removeLast(seg.count - 2048); seg[2047] = 0 }
+                let a = pspA(seg)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
                 let aMax: Double
                 if let cached = pspReference[p] {
                     aMax = cached
                 } else {
-                    var amax = [Float](repeating: 1 / Float(p), count: min(p, 2048))
-                    amax += [Float](repeating: 0, count: 2048 - amax.count)
-                    aMax = pspGetA(pspSpectrum(amax))
+                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
                     pspReference[p] = aMax
                 }
                 psp = Float(a / aMax)
@@ -418,7 +581,8 @@ enum Glottal {
         guard G.count >= 2 else { return }
         let range = wanted.map { neededIndices(positions: G.map { $0 - 1 }, wanted: $0) } ?? 0...(G.count - 1)
         let reach = mdqBank.reach
-        var padded = [Float](repeating: 0, count: len + 2 * reach)
+        // Zeros past the end as well for the last pass's unused lanes.
+        var padded = [Float](repeating: 0, count: len + 2 * reach + 32)
         for i in 0..<len { padded[reach + i] = res[i].isFinite ? res[i] : 0 }
         for n in range {
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -430,28 +594,44 @@ enum Glottal {
                     for band in 0..<5 {
                         mdqBank.taps[band].withUnsafeBufferPointer { h in
                             var bi = 1, bv = -Float.infinity
-                            // Eight positions per register pass (each lane sums the taps in
-                            // the scalar order), then the first maximum in position order.
+                            // Sixteen positions per pass in two independent register chains
+                            // (each lane sums the taps in the scalar order h0·x + Σ h_t·(x₋ + x₊)),
+                            // lanes past the last position ignored; then the first maximum
+                            // in position order.
                             let xb = UnsafeRawPointer(xp.baseAddress!)
+                            // Wrapping index arithmetic (overflow checks were most of the
+                            // tap loop's instructions; indices stay inside `padded`).
+                            @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
+                            @inline(__always) func ld16(_ i: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) }
                             let first = G[n] - sl, count = 2 * sl + 1
                             var i = 0
-                            while i + 8 <= count {
+                            // 32 per pass in two sixteen-lane chains where they fit AVX-512
+                            // registers (as peakSlope).
+                            while PeakSlopeStage.sixteenLanes && i < count {
                                 let c = reach + first + i - 1
-                                var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
+                                let h0 = SIMD16<Float>(repeating: h[0])
+                                var acc = h0 * ld16(c), acc2 = h0 * ld16(c + 16)
                                 for t in 1..<h.count {
-                                    let a = xb.loadUnaligned(fromByteOffset: (c - t) * 4, as: SIMD8<Float>.self)
-                                    let b = xb.loadUnaligned(fromByteOffset: (c + t) * 4, as: SIMD8<Float>.self)
-                                    acc += SIMD8<Float>(repeating: h[t]) * (a + b)
+                                    let ht = SIMD16<Float>(repeating: h[t])
+                                    acc += ht * (ld16(c &- t) + ld16(c &+ t))
+                                    acc2 += ht * (ld16(c &+ 16 &- t) + ld16(c &+ 16 &+ t))
                                 }
-                                for l in 0..<8 where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
-                                i += 8
+                                for l in 0..<min(16, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                for l in 0..<max(0, min(16, count - i - 16)) where acc2[l] > bv { bv = acc2[l]; bi = i + 16 + l + 1 }
+                                i += 32
                             }
                             while i < count {
                                 let c = reach + first + i - 1
-                                var acc = h[0] * xp[c]
-                                for t in 1..<h.count { acc += h[t] * (xp[c - t] + xp[c + t]) }
-                                if acc > bv { bv = acc; bi = i + 1 }
-                                i += 1
+                                let h0 = SIMD8<Float>(repeating: h[0])
+                                var acc = h0 * ld(c), acc2 = h0 * ld(c + 8)
+                                for t in 1..<h.count {
+                                    let ht = SIMD8<Float>(repeating: h[t])
+                                    acc += ht * (ld(c &- t) + ld(c &+ t))
+                                    acc2 += ht * (ld(c &+ 8 &- t) + ld(c &+ 8 &+ t))
+                                }
+                                for l in 0..<min(8, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                for l in 0..<max(0, min(8, count - i - 8)) where acc2[l] > bv { bv = acc2[l]; bi = i + 8 + l + 1 }
+                                i += 16
                             }
                             dist += Float(abs(sl - bi))
                         }

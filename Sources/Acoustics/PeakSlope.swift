@@ -4,6 +4,7 @@
 // s = 1, 2, …, 64 samples; COVAREP keeps ±1000 taps, here the taps below 1e−9 of the
 // peak are dropped (|n| ≤ 6.5·s), which changes nothing at Float precision.
 import Foundation
+import DSP
 
 struct WaveletBank: Sendable {
     let taps: [[Float]]        // per band, h(0...L) (symmetric)
@@ -39,6 +40,7 @@ struct WaveletBank: Sendable {
 
 /// Streaming peakSlope: maxima of |band| per 160-sample block, 4 blocks per frame.
 struct PeakSlopeStage: Sendable {
+    static let sixteenLanes = KernelBuild.targetCPU == "skylake-avx512"
     let bank = WaveletBank(scales: [1, 2, 4, 8, 16, 32, 64])
     private(set) var nextBlock = 0
     private var blockMax: [[Float]] = []      // blocks [blockBase, nextBlock)
@@ -72,17 +74,53 @@ struct PeakSlopeStage: Sendable {
                         var mx: Float = 0
                         let nh = h.count
                         // Eight samples at a time, each lane summing the taps in the scalar
-                        // order below (so the values are the same).
+                        // order below (so the values are the same); 32 at a time in four
+                        // independent register chains (one chain waits on its add every tap).
                         let xb = UnsafeRawPointer(xp.baseAddress!)
+                        // Wrapping index arithmetic: the overflow checks were most of the tap loop's
+                        // instructions (indices stay within `local` by construction).
+                        @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
+                        @inline(__always) func ld16(_ i: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) }
                         var t0 = 0
+                        // 64 at a time in four sixteen-lane chains when they fit AVX-512
+                        // registers (measured: 2.1 → 1.6 % of the extractor); same per-lane
+                        // arithmetic. Elsewhere they would spill.
+                        while PeakSlopeStage.sixteenLanes && t0 + 64 <= count {
+                            let c = bank.reach + t0
+                            let h0 = SIMD16<Float>(repeating: h[0])
+                            var a0 = h0 * ld16(c), a1 = h0 * ld16(c + 16), a2 = h0 * ld16(c + 32), a3 = h0 * ld16(c + 48)
+                            for n in 1..<nh {
+                                let hn = SIMD16<Float>(repeating: h[n])
+                                a0 += hn * (ld16(c &- n) + ld16(c &+ n))
+                                a1 += hn * (ld16(c &+ 16 &- n) + ld16(c &+ 16 &+ n))
+                                a2 += hn * (ld16(c &+ 32 &- n) + ld16(c &+ 32 &+ n))
+                                a3 += hn * (ld16(c &+ 48 &- n) + ld16(c &+ 48 &+ n))
+                            }
+                            for acc in [a0, a1, a2, a3] {
+                                for l in 0..<16 { let v = abs(acc[l]); if v > mx { mx = v } }
+                            }
+                            t0 += 64
+                        }
+                        while t0 + 32 <= count {
+                            let c = bank.reach + t0
+                            let h0 = SIMD8<Float>(repeating: h[0])
+                            var a0 = h0 * ld(c), a1 = h0 * ld(c + 8), a2 = h0 * ld(c + 16), a3 = h0 * ld(c + 24)
+                            for n in 1..<nh {
+                                let hn = SIMD8<Float>(repeating: h[n])
+                                a0 += hn * (ld(c &- n) + ld(c &+ n))
+                                a1 += hn * (ld(c &+ 8 &- n) + ld(c &+ 8 &+ n))
+                                a2 += hn * (ld(c &+ 16 &- n) + ld(c &+ 16 &+ n))
+                                a3 += hn * (ld(c &+ 24 &- n) + ld(c &+ 24 &+ n))
+                            }
+                            for acc in [a0, a1, a2, a3] {
+                                for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
+                            }
+                            t0 += 32
+                        }
                         while t0 + 8 <= count {
                             let c = bank.reach + t0
-                            var acc = SIMD8<Float>(repeating: h[0]) * xb.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
-                            for n in 1..<nh {
-                                let a = xb.loadUnaligned(fromByteOffset: (c - n) * 4, as: SIMD8<Float>.self)
-                                let b = xb.loadUnaligned(fromByteOffset: (c + n) * 4, as: SIMD8<Float>.self)
-                                acc += SIMD8<Float>(repeating: h[n]) * (a + b)
-                            }
+                            var acc = SIMD8<Float>(repeating: h[0]) * ld(c)
+                            for n in 1..<nh { acc += SIMD8<Float>(repeating: h[n]) * (ld(c &- n) + ld(c &+ n)) }
                             for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
                             t0 += 8
                         }
