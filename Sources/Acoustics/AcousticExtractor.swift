@@ -90,10 +90,6 @@ public struct AcousticExtractor: Sendable {
         /// COVAREP sins of the frame (for HMPD) and the F0 it was analysed with.
         var sinF: [Double] = [], sinA: [Double] = [], sinP: [Double] = []
         var analysisF0: Double = 0
-        /// HMPD's phase distortion of the frame for `phaseDistortionPolarity`, kept while
-        /// the overlapping HMPD windows of neighbouring glottal blocks read it.
-        var phaseDistortion: [Double]? = nil
-        var phaseDistortionPolarity: Float = 0
     }
 
     public init(configuration: Configuration = Configuration()) {
@@ -119,7 +115,7 @@ public struct AcousticExtractor: Sendable {
         samples.data.count + residual.buffer.data.count
             + curves.count * (SRHAnalyzer.f0Max - SRHAnalyzer.f0Min + 1)
             + iter1.count * 2 + ready.count * 75
-            + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count + 2 * ($1.phaseDistortion?.count ?? 0) }
+            + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count }
             + glottal.count * 46 + voicedF0.count * 2
             + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
             + peakSlope.slopes.data.count
@@ -283,17 +279,9 @@ public struct AcousticExtractor: Sendable {
         var jLo = max(jLo0, r.k0 - 5 - 30)
         if jHi - jLo + 1 < 73 { jLo = max(jLo0, jHi - 72) }
         if jHi - jLo + 1 > 72 {
-            // A frame's phase distortion depends on its sinusoids, F0 and the block's
-            // polarity only, and consecutive blocks' windows overlap by ~70 frames: rows are
-            // kept until no later window reads them.
-            for j in finalBase..<jLo { finals[j - finalBase].phaseDistortion = nil }
             let pe = (jLo...jHi).map { j -> [Double] in
                 let fr = finals[j - finalBase]
-                if let kept = fr.phaseDistortion, fr.phaseDistortionPolarity == polarity { return kept }
-                let row = HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
-                finals[j - finalBase].phaseDistortion = row
-                finals[j - finalBase].phaseDistortionPolarity = polarity
-                return row
+                return HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
             }
             // Rows read below: k − 5 and k − 4 for k in the block.
             if let (pdm, pdd) = HMPD.features(pe, needed: (r.k0 - 5 - jLo)..<(r.k1 - 4 - jLo)) {
