@@ -594,45 +594,34 @@ enum Glottal {
                     for band in 0..<5 {
                         mdqBank.taps[band].withUnsafeBufferPointer { h in
                             var bi = 1, bv = -Float.infinity
-                            // Sixteen positions per pass in two independent register chains
-                            // (each lane sums the taps in the scalar order h0·x + Σ h_t·(x₋ + x₊)),
-                            // lanes past the last position ignored; then the first maximum
+                            // Each lane sums the taps in the scalar order h0·x + Σ h_t·(x₋ + x₊);
+                            // lanes past the last position are ignored; then the first maximum
                             // in position order.
                             let xb = UnsafeRawPointer(xp.baseAddress!)
                             // Wrapping index arithmetic (overflow checks were most of the
                             // tap loop's instructions; indices stay inside `padded`).
-                            @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
-                            @inline(__always) func ld16(_ i: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) }
                             let first = G[n] - sl, count = 2 * sl + 1
                             var i = 0
-                            // 32 per pass in two sixteen-lane chains where they fit AVX-512
-                            // registers (as peakSlope).
-                            while PeakSlopeStage.sixteenLanes && i < count {
-                                let c = reach + first + i - 1
-                                let h0 = SIMD16<Float>(repeating: h[0])
-                                var acc = h0 * ld16(c), acc2 = h0 * ld16(c + 16)
-                                for t in 1..<h.count {
-                                    let ht = SIMD16<Float>(repeating: h[t])
-                                    acc += ht * (ld16(c &- t) + ld16(c &+ t))
-                                    acc2 += ht * (ld16(c &+ 16 &- t) + ld16(c &+ 16 &+ t))
+                            // 2·V.scalarCount positions per pass in two chains; V = SIMD16
+                            // where that fits AVX-512 registers (as peakSlope), then SIMD8.
+                            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                                let w = V.scalarCount
+                                @inline(__always) func lv(_ i: Int) -> V { xb.loadUnaligned(fromByteOffset: i &* 4, as: V.self) }
+                                while i < count {
+                                    let c = reach + first + i - 1
+                                    let h0 = V(repeating: h[0])
+                                    var acc = h0 * lv(c), acc2 = h0 * lv(c + w)
+                                    for t in 1..<h.count {
+                                        let ht = V(repeating: h[t])
+                                        acc += ht * (lv(c &- t) + lv(c &+ t))
+                                        acc2 += ht * (lv(c &+ w &- t) + lv(c &+ w &+ t))
+                                    }
+                                    for l in 0..<min(w, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
+                                    for l in 0..<max(0, min(w, count - i - w)) where acc2[l] > bv { bv = acc2[l]; bi = i + w + l + 1 }
+                                    i += 2 * w
                                 }
-                                for l in 0..<min(16, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
-                                for l in 0..<max(0, min(16, count - i - 16)) where acc2[l] > bv { bv = acc2[l]; bi = i + 16 + l + 1 }
-                                i += 32
                             }
-                            while i < count {
-                                let c = reach + first + i - 1
-                                let h0 = SIMD8<Float>(repeating: h[0])
-                                var acc = h0 * ld(c), acc2 = h0 * ld(c + 8)
-                                for t in 1..<h.count {
-                                    let ht = SIMD8<Float>(repeating: h[t])
-                                    acc += ht * (ld(c &- t) + ld(c &+ t))
-                                    acc2 += ht * (ld(c &+ 8 &- t) + ld(c &+ 8 &+ t))
-                                }
-                                for l in 0..<min(8, count - i) where acc[l] > bv { bv = acc[l]; bi = i + l + 1 }
-                                for l in 0..<max(0, min(8, count - i - 8)) where acc2[l] > bv { bv = acc2[l]; bi = i + 8 + l + 1 }
-                                i += 16
-                            }
+                            if PeakSlopeStage.sixteenLanes { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
                             dist += Float(abs(sl - bi))
                         }
                     }

@@ -80,43 +80,33 @@ struct PeakSlopeStage: Sendable {
                         // Wrapping index arithmetic: the overflow checks were most of the tap loop's
                         // instructions (indices stay within `local` by construction).
                         @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
-                        @inline(__always) func ld16(_ i: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) }
                         var t0 = 0
-                        // 64 at a time in four sixteen-lane chains when they fit AVX-512
-                        // registers (measured: 2.1 → 1.6 % of the extractor); same per-lane
-                        // arithmetic. Elsewhere they would spill.
-                        while PeakSlopeStage.sixteenLanes && t0 + 64 <= count {
-                            let c = bank.reach + t0
-                            let h0 = SIMD16<Float>(repeating: h[0])
-                            var a0 = h0 * ld16(c), a1 = h0 * ld16(c + 16), a2 = h0 * ld16(c + 32), a3 = h0 * ld16(c + 48)
-                            for n in 1..<nh {
-                                let hn = SIMD16<Float>(repeating: h[n])
-                                a0 += hn * (ld16(c &- n) + ld16(c &+ n))
-                                a1 += hn * (ld16(c &+ 16 &- n) + ld16(c &+ 16 &+ n))
-                                a2 += hn * (ld16(c &+ 32 &- n) + ld16(c &+ 32 &+ n))
-                                a3 += hn * (ld16(c &+ 48 &- n) + ld16(c &+ 48 &+ n))
+                        // 4·V.scalarCount samples per pass in four independent chains, each
+                        // lane with the per-lane arithmetic below. V = SIMD16 where that fits
+                        // AVX-512 registers (measured: 2.1 → 1.6 % of the extractor; elsewhere
+                        // sixteen-lane chains would spill), then SIMD8.
+                        @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                            let w = V.scalarCount
+                            @inline(__always) func lv(_ i: Int) -> V { xb.loadUnaligned(fromByteOffset: i &* 4, as: V.self) }
+                            while t0 + 4 * w <= count {
+                                let c = bank.reach + t0
+                                let h0 = V(repeating: h[0])
+                                var a0 = h0 * lv(c), a1 = h0 * lv(c + w), a2 = h0 * lv(c + 2 * w), a3 = h0 * lv(c + 3 * w)
+                                for n in 1..<nh {
+                                    let hn = V(repeating: h[n])
+                                    a0 += hn * (lv(c &- n) + lv(c &+ n))
+                                    a1 += hn * (lv(c &+ w &- n) + lv(c &+ w &+ n))
+                                    a2 += hn * (lv(c &+ 2 &* w &- n) + lv(c &+ 2 &* w &+ n))
+                                    a3 += hn * (lv(c &+ 3 &* w &- n) + lv(c &+ 3 &* w &+ n))
+                                }
+                                for acc in [a0, a1, a2, a3] {
+                                    for l in 0..<w { let v = abs(acc[l]); if v > mx { mx = v } }
+                                }
+                                t0 += 4 * w
                             }
-                            for acc in [a0, a1, a2, a3] {
-                                for l in 0..<16 { let v = abs(acc[l]); if v > mx { mx = v } }
-                            }
-                            t0 += 64
                         }
-                        while t0 + 32 <= count {
-                            let c = bank.reach + t0
-                            let h0 = SIMD8<Float>(repeating: h[0])
-                            var a0 = h0 * ld(c), a1 = h0 * ld(c + 8), a2 = h0 * ld(c + 16), a3 = h0 * ld(c + 24)
-                            for n in 1..<nh {
-                                let hn = SIMD8<Float>(repeating: h[n])
-                                a0 += hn * (ld(c &- n) + ld(c &+ n))
-                                a1 += hn * (ld(c &+ 8 &- n) + ld(c &+ 8 &+ n))
-                                a2 += hn * (ld(c &+ 16 &- n) + ld(c &+ 16 &+ n))
-                                a3 += hn * (ld(c &+ 24 &- n) + ld(c &+ 24 &+ n))
-                            }
-                            for acc in [a0, a1, a2, a3] {
-                                for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
-                            }
-                            t0 += 32
-                        }
+                        if PeakSlopeStage.sixteenLanes { chains(SIMD16<Float>.self) }
+                        chains(SIMD8<Float>.self)
                         while t0 + 8 <= count {
                             let c = bank.reach + t0
                             var acc = SIMD8<Float>(repeating: h[0]) * ld(c)
