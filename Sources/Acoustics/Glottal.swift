@@ -621,7 +621,7 @@ enum Glottal {
                                     i += 2 * w
                                 }
                             }
-                            if PeakSlopeStage.sixteenLanes { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
+                            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
                             dist += Float(abs(sl - bi))
                         }
                     }

@@ -40,7 +40,6 @@ struct WaveletBank: Sendable {
 
 /// Streaming peakSlope: maxima of |band| per 160-sample block, 4 blocks per frame.
 struct PeakSlopeStage: Sendable {
-    static let sixteenLanes = KernelBuild.targetCPU == "skylake-avx512"
     let bank = WaveletBank(scales: [1, 2, 4, 8, 16, 32, 64])
     private(set) var nextBlock = 0
     private var blockMax: [[Float]] = []      // blocks [blockBase, nextBlock)
@@ -105,7 +104,7 @@ struct PeakSlopeStage: Sendable {
                                 t0 += 4 * w
                             }
                         }
-                        if PeakSlopeStage.sixteenLanes { chains(SIMD16<Float>.self) }
+                        if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) }
                         chains(SIMD8<Float>.self)
                         while t0 + 8 <= count {
                             let c = bank.reach + t0

@@ -13,4 +13,14 @@ public enum KernelBuild {
         "baseline"
         #endif
     }
+
+    /// Whether the kernels may keep SIMD16<Float> accumulators in registers (AVX-512 has
+    /// 32 of 512 bits; elsewhere sixteen-lane chains would spill).
+    public static var sixteenLaneRegisters: Bool {
+        #if SENTIO_KERNEL_AVX512
+        true
+        #else
+        false
+        #endif
+    }
 }
