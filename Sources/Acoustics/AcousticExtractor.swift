@@ -34,6 +34,11 @@ public struct AcousticExtractor: Sendable {
         /// Earlier blocks whose polarity moments, GCI ratios and F0 values are pooled with
         /// the current block's (COVAREP pools them over the whole file).
         public var glottalHistoryBlocks = 30
+        /// MCEP: run COVAREP's true-envelope iteration on all 2049 bins of the frame
+        /// spectrum. By default it runs on every 2nd–8th bin, where the spectrum of the
+        /// 3-period window is still oversampled ≥ 4 times (about 15 % less CPU overall; MCEP
+        /// moves by ~0.002 on average, docs/ACCURACY-acoustics.md).
+        public var fullGridEnvelope = false
         public init() {}
     }
 
@@ -77,7 +82,7 @@ public struct AcousticExtractor: Sendable {
     private var rdContexts: [Int: RdMSP.CostContext] = [:]
 
     private var peakSlope = PeakSlopeStage()
-    private let envelope = TrueEnvelope()
+    private let envelope: TrueEnvelope
     private let mcepFFT = RealFFT(count: 4096)
     /// Normalised Blackman windows of the MCEP frames by length (one per F0 value in
     /// 50…500 Hz at most, so bounded).
@@ -94,6 +99,7 @@ public struct AcousticExtractor: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        envelope = TrueEnvelope(decimates: !configuration.fullGridEnvelope)
     }
 
     /// Look-ahead in milliseconds: how far past a frame's centre the samples must reach

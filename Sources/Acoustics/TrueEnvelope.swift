@@ -7,37 +7,26 @@ import DSP
 
 struct TrueEnvelope: Sendable {
     let dftLength: Int
+    /// Iterate on a coarser grid where the spectrum is oversampled (`logEnvelope`); false
+    /// runs COVAREP's iteration on all N/2 + 1 bins.
+    let decimates: Bool
     let fft: RealFFT
     /// For hspec2fwcep: for each linear bin k, the (fractional) bin of the envelope it
     /// reads after mel warping.
     let warpIndex: [Int]
     let warpFrac: [Float]
 
-    /// cos(2π j k / N) for j in 0...tableOrder, k in 0...N/4 (row-major), so that the
-    /// low-quefrency cepstrum and the envelope are matrix–vector products instead of two
-    /// full FFTs per iteration; cos(2πj(N/2 − k)/N) = (−1)^j cos(2πjk/N) gives the other
-    /// half of 0...N/2. Orders above `tableOrder` use the FFT path.
-    static let tableOrder = 240
-    static let tableWidth = 4096 / 4 + 1
-    /// Built once per process (N = 4096).
-    static let sharedTable: [Float] = {
-        let n = 4096, w = tableWidth
-        var tab = [Float](repeating: 0, count: (tableOrder + 1) * w)
-        for j in 0...tableOrder {
-            for k in 0..<w {
-                tab[j * w + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
-            }
-        }
-        return tab
-    }()
+    /// Orders above `CosineTable.maxOrder` use the FFT path.
+    static let tableOrder = CosineTable.maxOrder
 
     /// The cepstral smoothing window of each order up to `tableOrder`: the second half of
     /// hamming(2·order + 1) (built once per process; two windows per frame cost ~2 % of
     /// the true envelope in cosines).
     static let smoothingWindows: [[Float]] = (0...tableOrder).map { Array(Window.hamming(2 * $0 + 1)[$0...]) }
 
-    init(dftLength: Int = 4096, sampleRate: Float = 16000) {
+    init(dftLength: Int = 4096, sampleRate: Float = 16000, decimates: Bool = true) {
         self.dftLength = dftLength
+        self.decimates = decimates
         fft = RealFFT(count: dftLength)
         let h = dftLength / 2
         func mel(_ f: Double) -> Double { log(1 + f / 700) * (1000 / log(1 + 1000 / 700.0)) }
@@ -75,17 +64,42 @@ struct TrueEnvelope: Sendable {
 
     /// env_te(S, order) with mode 1+512: returns the half-spectrum log envelope (natural log).
     /// `logMag` is log|S| at bins 0...N/2.
+    ///
+    /// With `decimates` (the default) the iteration runs on every D-th bin of the spectrum,
+    /// D = `decimation(order:)`, and the envelope of the final cepstrum is evaluated at all
+    /// bins. COVAREP's N = 4096 oversamples the spectrum of the 3-period analysis window
+    /// about 8000/(6·order) times; the envelope's cepstrum (quefrencies ≤ 1.2·order) is the
+    /// same on a grid that still oversamples the window ≥ 4 times, at 1/D of the cost.
     func logEnvelope(logMag: [Float], order ord0: Int, presmooth: Bool = true) -> [Float] {
-        let n = dftLength, h = n / 2
+        let d = decimates ? decimation(order: ord0) : 1
+        if d == 1 { return envelopeOnGrid(logMag, n: dftLength, order: ord0, presmooth: presmooth).lv }
+        let hd = dftLength / (2 * d)
+        let coarse = (0...hd).map { logMag[$0 * d] }
+        let cc = envelopeOnGrid(coarse, n: dftLength / d, order: ord0, presmooth: presmooth).cc
+        return tableEnvelope(cc, table: CosineTable.shared(n: dftLength))
+    }
+
+    /// The grid step D ∈ {1, 2, 4, 8} for env_te of order `order` (≈ fs/2/F0): the largest
+    /// with N/D ≥ 24·order, i.e. ≥ 4 bins per bin of the ≈ 6·order-sample analysis window.
+    func decimation(order: Int) -> Int {
+        guard dftLength == 4096, order > 0 else { return 1 }
+        var d = 8
+        while d > 1 && (dftLength / d < 24 * order || 1.2 * Double(order) > Double(CosineTable.maxOrder)) { d /= 2 }
+        return d
+    }
+
+    /// env_te on a grid of `n` points (bins 0...n/2 in `logMag`): the envelope there and the
+    /// cepstrum cc_0…cc_order (lv_k = Σ_j cc_j cos(2πjk/n)) it came from.
+    private func envelopeOnGrid(_ logMag: [Float], n: Int, order ord0: Int, presmooth: Bool) -> (lv: [Float], cc: [Float]) {
+        let h = n / 2
         var order = min(ord0, h - 1)
         order = min(Int((1.2 * Float(order)).rounded(.toNearestOrAwayFromZero)), h - 1)
         let win = order < TrueEnvelope.smoothingWindows.count
             ? TrueEnvelope.smoothingWindows[order] : Array(Window.hamming(2 * order + 1)[order...])
         var a = logMag
         if presmooth {
-            let pre = logEnvelope(logMag: logMag,
-                                  order: Int((Float(order) / 2).rounded(.toNearestOrAwayFromZero)),
-                                  presmooth: false)
+            let pre = envelopeOnGrid(logMag, n: n, order: Int((Float(order) / 2).rounded(.toNearestOrAwayFromZero)),
+                                     presmooth: false).lv
             let slim = Int((0.25 * Float(n) / Float(order)).rounded(.toNearestOrAwayFromZero))
             // A(:,1:slim) and A(:,end/2+1-slim+2:end/2+1) (1-based) from the pre-smoothed envelope.
             for k in 0..<min(slim, h + 1) { a[k] = pre[k] }
@@ -95,9 +109,10 @@ struct TrueEnvelope: Sendable {
         let dblim = Float(log(pow(10.0, 2.0 / 20.0)))
         var cc = [Float](repeating: 0, count: order + 1)
         var lv = [Float](repeating: 0, count: h + 1)
-        if order <= TrueEnvelope.tableOrder && n == 4096 {
-            return iterateWithTable(a: a, a0: a0, order: order, win: win, dblim: dblim)
+        if order <= CosineTable.maxOrder && CosineTable.lengths.contains(n) {
+            return iterateWithTable(a: a, a0: a0, order: order, win: win, dblim: dblim, table: CosineTable.shared(n: n))
         }
+        precondition(n == dftLength, "env_te off the table needs the full \(dftLength)-point grid")
         for _ in 0..<200 {
             let cca = cepstrum(a)
             var ei: Float = 0, eo: Float = 0
@@ -118,18 +133,18 @@ struct TrueEnvelope: Sendable {
             }
             if maxDiff <= dblim || !maxDiff.isFinite { break }
         }
-        return lv
+        return (lv, cc)
     }
 
     /// cca[j] = (1/N)(A_0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)) for j in 0...order
     /// (order ≤ tableOrder, N = 4096) from the cosine table: the low quefrencies of the real
     /// cepstrum of the symmetric log spectrum `a` (bins 0…N/2). `plus` and `minus` are
-    /// scratch of `tableWidth` elements.
+    /// scratch of n/4 + 1 elements (`n`: the grid length, ≤ 4096).
     /// `folded`: `plus` and `minus` already hold A_k ± A_{h−k} of this `a` (the envelope
     /// iteration forms them while it updates A).
     func tableCepstrum(_ a: [Float], order: Int, into cca: inout [Float], plus: inout [Float], minus: inout [Float],
-                       table tab: UnsafeBufferPointer<Float>, folded: Bool = false) {
-        let n = dftLength, h = n / 2, q = h / 2, tw = TrueEnvelope.tableWidth
+                       table tab: UnsafeBufferPointer<Float>, n: Int = 4096, folded: Bool = false) {
+        let h = n / 2, q = h / 2, tw = n / 4 + 1
         let invN = 1 / Float(n)
         // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
         // the sum folded onto k ≤ q.
@@ -192,8 +207,9 @@ struct TrueEnvelope: Sendable {
 
     /// The env_te iteration with cosine-table products. The out-of-band cepstral energy Eo
     /// comes from Parseval (total energy minus the low quefrencies), in Double.
-    private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float) -> [Float] {
-        let n = dftLength, h = n / 2, w = h + 1, tw = TrueEnvelope.tableWidth
+    private func iterateWithTable(a aIn: [Float], a0: [Float], order: Int, win: [Float], dblim: Float,
+                                  table: CosineTable) -> (lv: [Float], cc: [Float]) {
+        let n = table.n, h = n / 2, w = h + 1, tw = table.width
         var a = aIn
         var cc = [Float](repeating: 0, count: order + 1)
         var ccp = [Float](repeating: 0, count: order + 1)
@@ -202,10 +218,10 @@ struct TrueEnvelope: Sendable {
         // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
         var plus = [Float](repeating: 0, count: tw), minus = plus
         var evenSums = [Float](repeating: 0, count: tw), oddSums = evenSums
-        TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+        table.values.withUnsafeBufferPointer { tab in
             var folded = false
             for _ in 0..<200 {
-                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab, folded: folded)
+                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab, n: n, folded: folded)
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
@@ -256,58 +272,7 @@ struct TrueEnvelope: Sendable {
                 // (c_j r_j + c_{j+2} r_{j+2}) to O and (c_{j+1} r_{j+1} + c_{j+3} r_{j+3}) to E).
                 // Streaming each row once keeps E and O in L1; a loop over rows inside a
                 // block of bins was compiled into split loads and ran 3× slower.
-                cc.withUnsafeBufferPointer { cp in
-                    evenSums.withUnsafeMutableBufferPointer { ep in
-                        oddSums.withUnsafeMutableBufferPointer { op in
-                            let base = tab.baseAddress!, c = cp.baseAddress!
-                            let eb = UnsafeMutableRawPointer(ep.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
-                            let kEnd = (tw / 8) * 8      // k in 0..<kEnd on lanes, kEnd..<tw scalar
-                            for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
-                            var j = 1
-                            while j + 3 <= order {
-                                let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                                let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
-                                let c1 = SIMD8<Float>(repeating: s1), c2 = SIMD8<Float>(repeating: s2)
-                                let c3 = SIMD8<Float>(repeating: s3), c4 = SIMD8<Float>(repeating: s4)
-                                var k = 0
-                                while k < kEnd {
-                                    let a1 = UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    let a2 = UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    let a3 = UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    let a4 = UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    let o = ob.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    ob.storeBytes(of: o + (c1 * a1 + c3 * a3), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    eb.storeBytes(of: e + (c2 * a2 + c4 * a4), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    k += 8
-                                }
-                                while k < tw {
-                                    op[k] += s1 * r1[k] + s3 * r3[k]
-                                    ep[k] += s2 * r2[k] + s4 * r4[k]
-                                    k += 1
-                                }
-                                j += 4
-                            }
-                            while j <= order {
-                                let r = base + j * tw, s = c[j]
-                                let cj = SIMD8<Float>(repeating: s)
-                                let dst = j % 2 == 0 ? eb : ob
-                                var k = 0
-                                while k < kEnd {
-                                    let a = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
-                                    let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    dst.storeBytes(of: acc + cj * a, toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                                    k += 8
-                                }
-                                while k < tw {
-                                    if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
-                                    k += 1
-                                }
-                                j += 1
-                            }
-                        }
-                    }
-                }
+                TrueEnvelope.envelopeSums(cc, order: order, table: tab, width: tw, even: &evenSums, odd: &oddSums)
                 // One pass over the pairs k, h − k (k ≤ q): lv[k] = E_k + O_k and
                 // lv[h − k] = E_k − O_k, A = max(A, lv), max(A0 − lv) (NaN differences are
                 // skipped as in a scalar comparison), and A_k ± A_{h−k} of the new A for the
@@ -333,6 +298,80 @@ struct TrueEnvelope: Sendable {
                 folded = true
                 if maxDiff <= dblim || !maxDiff.isFinite { break }
             }
+        }
+        return (lv, cc)
+    }
+
+    /// E_k = c_0 + Σ_{even j ≥ 2} c_j cos(2πjk/n) and O_k = Σ_{odd j} c_j cos(2πjk/n) for
+    /// k ≤ n/4 (`width` = n/4 + 1 table columns), so that lv_k = E_k + O_k and
+    /// lv_{n/2−k} = E_k − O_k.
+    static func envelopeSums(_ cc: [Float], order: Int, table tab: UnsafeBufferPointer<Float>, width tw: Int,
+                             even evenSums: inout [Float], odd oddSums: inout [Float]) {
+        cc.withUnsafeBufferPointer { cp in
+            evenSums.withUnsafeMutableBufferPointer { ep in
+                oddSums.withUnsafeMutableBufferPointer { op in
+                    let base = tab.baseAddress!, c = cp.baseAddress!
+                    let eb = UnsafeMutableRawPointer(ep.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
+                    let kEnd = (tw / 8) * 8      // k in 0..<kEnd on lanes, kEnd..<tw scalar
+                    for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
+                    var j = 1
+                    while j + 3 <= order {
+                        let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
+                        let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
+                        let c1 = SIMD8<Float>(repeating: s1), c2 = SIMD8<Float>(repeating: s2)
+                        let c3 = SIMD8<Float>(repeating: s3), c4 = SIMD8<Float>(repeating: s4)
+                        var k = 0
+                        while k < kEnd {
+                            let a1 = UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let a2 = UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let a3 = UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let a4 = UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let o = ob.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            ob.storeBytes(of: o + (c1 * a1 + c3 * a3), toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            eb.storeBytes(of: e + (c2 * a2 + c4 * a4), toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        while k < tw {
+                            op[k] += s1 * r1[k] + s3 * r3[k]
+                            ep[k] += s2 * r2[k] + s4 * r4[k]
+                            k += 1
+                        }
+                        j += 4
+                    }
+                    while j <= order {
+                        let r = base + j * tw, s = c[j]
+                        let cj = SIMD8<Float>(repeating: s)
+                        let dst = j % 2 == 0 ? eb : ob
+                        var k = 0
+                        while k < kEnd {
+                            let a = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            dst.storeBytes(of: acc + cj * a, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        while k < tw {
+                            if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
+                            k += 1
+                        }
+                        j += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The envelope lv_k = Σ_j cc_j cos(2πjk/n), k = 0...n/2, of a cepstrum of order ≤ maxOrder.
+    func tableEnvelope(_ cc: [Float], table: CosineTable) -> [Float] {
+        let n = table.n, h = n / 2, q = h / 2, tw = table.width
+        var e = [Float](repeating: 0, count: tw), o = e
+        table.values.withUnsafeBufferPointer { tab in
+            TrueEnvelope.envelopeSums(cc, order: cc.count - 1, table: tab, width: tw, even: &e, odd: &o)
+        }
+        var lv = [Float](repeating: 0, count: h + 1)
+        for k in 0...q {
+            lv[k] = e[k] + o[k]
+            lv[h - k] = e[k] - o[k]
         }
         return lv
     }
@@ -408,9 +447,10 @@ struct TrueEnvelope: Sendable {
         w = VectorMath.map(w, VectorMath.log)
         // Only c_0…c_order are needed: table sums instead of a 4096-point FFT.
         var c = [Float](repeating: 0, count: order + 1)
-        if order <= TrueEnvelope.tableOrder && dftLength == 4096 {
-            var plus = [Float](repeating: 0, count: TrueEnvelope.tableWidth), minus = plus
-            TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+        if order <= CosineTable.maxOrder && dftLength == 4096 {
+            let table = CosineTable.shared(n: 4096)
+            var plus = [Float](repeating: 0, count: table.width), minus = plus
+            table.values.withUnsafeBufferPointer { tab in
                 tableCepstrum(w, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
             }
         } else {
@@ -420,5 +460,34 @@ struct TrueEnvelope: Sendable {
         out[0] = c[0]
         for j in 1...order { out[j] = 2 * c[j] }
         return out
+    }
+}
+
+/// cos(2π j k / n) for j in 0...maxOrder, k in 0...n/4 (row-major), so that the
+/// low-quefrency cepstrum and the envelope are matrix–vector products instead of two full
+/// FFTs per iteration; cos(2πj(n/2 − k)/n) = (−1)^j cos(2πjk/n) gives the other half of
+/// 0...n/2. One per grid length, built once per process.
+struct CosineTable: Sendable {
+    static let maxOrder = 240
+    static let lengths = [4096, 2048, 1024, 512]
+    let n: Int
+    let values: [Float]
+    var width: Int { n / 4 + 1 }
+
+    init(n: Int) {
+        self.n = n
+        let w = n / 4 + 1
+        var tab = [Float](repeating: 0, count: (CosineTable.maxOrder + 1) * w)
+        for j in 0...CosineTable.maxOrder {
+            for k in 0..<w {
+                tab[j * w + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+            }
+        }
+        values = tab
+    }
+
+    private static let tables = lengths.map { CosineTable(n: $0) }
+    static func shared(n: Int) -> CosineTable {
+        tables[lengths.firstIndex(of: n) ?? 0]
     }
 }

@@ -15,6 +15,7 @@ struct Comparison {
         if let b = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_BLOCK"].flatMap(Int.init) { cfg.glottalBlockFrames = b }
         if let m = ProcessInfo.processInfo.environment["SENTIO_GLOTTAL_MARGIN"].flatMap(Int.init) { cfg.glottalMarginSamples = m }
         if let la = ProcessInfo.processInfo.environment["SENTIO_LOOKAHEAD_FRAMES"].flatMap(Int.init) { cfg.statsLookAheadFrames = la }
+        cfg.fullGridEnvelope = ProcessInfo.processInfo.environment["SENTIO_FULL_GRID_ENVELOPE"] != nil
         ours = AcousticExtractor.extract(x, configuration: cfg)
         ref = try NumericCSV(Paths.fixtures.appendingPathComponent(fixture))
     }
@@ -192,6 +193,10 @@ func wholeFileGlottal() throws {
 func dumpMosi() throws {
     var cfg = AcousticExtractor.Configuration()
     cfg.covarepMCEPTiming = true
+    let env = ProcessInfo.processInfo.environment
+    if let b = env["SENTIO_GLOTTAL_BLOCK"].flatMap(Int.init) { cfg.glottalBlockFrames = b }
+    if let m = env["SENTIO_GLOTTAL_MARGIN"].flatMap(Int.init) { cfg.glottalMarginSamples = m }
+    cfg.fullGridEnvelope = env["SENTIO_FULL_GRID_ENVELOPE"] != nil
     let input = ProcessInfo.processInfo.environment["SENTIO_DUMP_INPUT"].map { URL(fileURLWithPath: $0) } ?? Paths.mosiWav
     let frames = AcousticExtractor.extract(try decode16k(input), configuration: cfg)
     try AcousticFormat.csv.render(frames).write(toFile: ProcessInfo.processInfo.environment["SENTIO_DUMP"]!, atomically: true, encoding: .utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Acoustics
+import DSP
 
 @Suite("True envelope and mel cepstrum")
 struct TrueEnvelopeTests {
@@ -16,11 +17,59 @@ struct TrueEnvelopeTests {
         }
         let reference = te.cepstrum(a)
         var c = [Float](repeating: 0, count: order + 1)
-        var plus = [Float](repeating: 0, count: TrueEnvelope.tableWidth), minus = plus
-        TrueEnvelope.sharedTable.withUnsafeBufferPointer { tab in
+        let table = CosineTable.shared(n: 4096)
+        var plus = [Float](repeating: 0, count: table.width), minus = plus
+        table.values.withUnsafeBufferPointer { tab in
             te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
         }
         let worst = (0...order).map { abs(c[$0] - reference[$0]) }.max() ?? 0
         #expect(worst < 2e-6, "order \(order): worst difference \(worst)")
+    }
+
+    /// log|S| (bins 0…2048 of a 4096-point DFT) of a 3-period Blackman frame of a vowel-like
+    /// harmonic sound at `f0` (harmonic amplitudes from two formant resonances), as the
+    /// MCEP stage forms it.
+    static func vowelFrame(f0: Double) -> [Float] {
+        let fs = 16000.0
+        let winlen = Int((3 * fs / f0 / 2).rounded()) * 2 + 1
+        let w = Window.blackman(winlen)
+        var x = [Float](repeating: 0, count: 4096)
+        for i in 0..<winlen {
+            let t = Double(i) / fs
+            var v = 0.0
+            var h = 1
+            while Double(h) * f0 < fs / 2 {
+                let f = Double(h) * f0
+                func peak(_ fc: Double, _ bw: Double) -> Double { 1 / (1 + pow((f - fc) / bw, 2)) }
+                v += (peak(700, 120) + 0.5 * peak(1200, 150) + 0.05) * cos(2 * .pi * f * t + 0.3 * Double(h))
+                h += 1
+            }
+            x[i] = Float(v) * w[i]
+        }
+        let (re, im) = RealFFT(count: 4096).forward(x)
+        return (0...2048).map { log(max((re[$0] * re[$0] + im[$0] * im[$0]).squareRoot(), 1e-12)) }
+    }
+
+    @Test("the envelope iterated on a coarser grid stays on the harmonic peaks and gives the full-grid MCEP",
+          arguments: [(100.0, 2), (140.0, 2), (230.0, 4), (420.0, 8)])
+    func decimatedEnvelope(f0: Double, expectedStep: Int) {
+        let logMag = Self.vowelFrame(f0: f0)
+        let order = Int((8000 / f0).rounded())
+        let coarse = TrueEnvelope(), full = TrueEnvelope(decimates: false)
+        #expect(coarse.decimation(order: order) == expectedStep)
+        let le = coarse.logEnvelope(logMag: logMag, order: order)
+        let leFull = full.logEnvelope(logMag: logMag, order: order)
+        // env_te stops when no bin lies more than 2 dB (0.23 nats) above the envelope; on the
+        // coarse grid that holds at every D-th bin, and between them within a few hundredths.
+        let above = zip(logMag, le).map { $0 - $1 }.max() ?? 0
+        #expect(above < 0.23 + 0.03, "f0 \(f0): spectrum \(above) nats above the envelope")
+        // Between 100 Hz and 7 kHz; at the band edges env_te substitutes its pre-smoothed
+        // envelope over a span of bins that rounds differently on the coarse grid.
+        let band = 26...1792
+        let worst = band.map { abs(le[$0] - leFull[$0]) }.max() ?? 0
+        #expect(worst < 0.1, "f0 \(f0): envelopes differ by \(worst) nats")
+        let c = coarse.warpedCepstrum(logEnvelope: le, order: 24), cFull = full.warpedCepstrum(logEnvelope: leFull, order: 24)
+        let worstC = zip(c, cFull).map { abs($0 - $1) }.max() ?? 0
+        #expect(worstC < 0.025, "f0 \(f0): MCEP differ by \(worstC)")
     }
 }
