@@ -68,8 +68,9 @@ struct TrueEnvelope: Sendable {
     /// With `decimates` (the default) the iteration runs on every D-th bin of the spectrum,
     /// D = `decimation(order:)`, and the envelope of the final cepstrum is evaluated at all
     /// bins. COVAREP's N = 4096 oversamples the spectrum of the 3-period analysis window
-    /// about 8000/(6·order) times; the envelope's cepstrum (quefrencies ≤ 1.2·order) is the
-    /// same on a grid that still oversamples the window ≥ 4 times, at 1/D of the cost.
+    /// about 4096/(6·order) times; on a grid that still oversamples it ≥ 4 times the
+    /// iteration climbs onto the same harmonic peaks at 1/D of the cost (MCEP within a few
+    /// thousandths, docs/ACCURACY-acoustics.md); `decimates: false` is COVAREP's iteration.
     func logEnvelope(logMag: [Float], order ord0: Int, presmooth: Bool = true) -> [Float] {
         let d = decimates ? decimation(order: ord0) : 1
         if d == 1 { return envelopeOnGrid(logMag, n: dftLength, order: ord0, presmooth: presmooth).lv }
