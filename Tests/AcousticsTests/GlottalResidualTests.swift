@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Acoustics
+
+@Suite("the stream's LP residual equals lpcresidual.m over the samples so far")
+struct GlottalResidualTests {
+    static func speechLike(_ n: Int, seed: UInt32) -> [Float] {
+        GlottalKernelTests.noise(n, seed: seed).enumerated().map { i, e -> Float in
+            let t = Float(i)
+            let voice: Float = sin(t * 0.07) * (1 + 0.5 * sin(t * 0.0011))
+            return voice + 0.3 * sin(t * 0.61) + 0.1 * e
+        }
+    }
+
+    static func buffer(_ x: [Float]) -> SampleBuffer {
+        var b = SampleBuffer()
+        b.append(x)
+        return b
+    }
+
+    @Test("advanced in uneven steps, the residual is lpcresidual.m over [0, end) bit for bit",
+          arguments: [[401, 402, 3000], [0, 1203, 1204, 5000, 9999], [9999], [700, 700, 4083, 8000]])
+    func incremental(ends: [Int]) {
+        let x = Self.speechLike(10_000, seed: 7)
+        let samples = Self.buffer(x)
+        var r = Glottal.StreamResidual()
+        for end in ends {
+            r.advance(samples, to: end)
+            let whole = GlottalKernelTests.lpcResidualOneFrame(Array(x[0..<end]), order: 18)
+            #expect(r.slice(0, end) == whole, "end \(end)")
+            // Nothing is formed past the end.
+            #expect(r.slice(end, 500) == [Float](repeating: 0, count: 500), "end \(end)")
+        }
+    }
+
+    @Test("dropping the past keeps later values and the following frames exact; slices are zero outside")
+    func dropAndSlice() {
+        let x = Self.speechLike(12_000, seed: 3)
+        var stream = Self.buffer(x)
+        var r = Glottal.StreamResidual()
+        r.advance(stream, to: 5000)
+        r.drop(before: 4000)
+        // The extractor drops samples the residual has already copied.
+        stream.drop(before: 4000)
+        r.advance(stream, to: 12_000)
+        let whole = GlottalKernelTests.lpcResidualOneFrame(x, order: 18)
+        #expect(r.slice(4000, 8000) == Array(whole[4000..<12_000]))
+        #expect(r.slice(3990, 20) == [Float](repeating: 0, count: 10) + whole[4000..<4010])
+        // Input and residual held: the residual from 4000 on, the input of the next frame only.
+        #expect(r.count <= 8000 + 481)
+        // Dropped past frames not yet added: those samples stay unformed, later ones exact.
+        var r2 = Glottal.StreamResidual()
+        r2.advance(stream, to: 6000)
+        r2.drop(before: 7000)
+        r2.advance(stream, to: 12_000)
+        #expect(r2.slice(7000, 5000) == Array(whole[7000..<12_000]))
+        #expect(r2.slice(6900, 100) == [Float](repeating: 0, count: 100))
+    }
+
+    @Test("residual frames from an offset equal lpcresidual.m over the samples from there",
+          arguments: [0, 1, 79])
+    func firstFrame(offset: Int) {
+        let x = Self.speechLike(4000, seed: 11)
+        let y = x.enumerated().map { i, v in v - (i > 0 ? 0.9 * x[i - 1] : 0) }
+        let r = Glottal.lpcResiduals(x, order: 18, lpcFrom: [y, nil], firstFrame: offset)
+        let tail = GlottalKernelTests.lpcResidualOneFrame(Array(x[offset...]), order: 18, lpcFrom: Array(y[offset...]))
+        #expect(r[0] == [Float](repeating: 0, count: offset) + tail)
+        #expect(r[1] == [Float](repeating: 0, count: offset) + GlottalKernelTests.lpcResidualOneFrame(Array(x[offset...]), order: 18))
+    }
+
+    @Test("creak given the residual of its samples decides as when it computes it")
+    func creakResidual() {
+        let x = Self.speechLike(16_000, seed: 5)
+        let positions = Array(stride(from: 160, through: 15_840, by: 160))
+        let res = Glottal.lpcResidual(x, order: 18)
+        let a = CreakDetector.decisions(x, f0mean: 110, at: positions)
+        let b = CreakDetector.decisions(x, residual: res, f0mean: 110, at: positions)
+        #expect(a == b)
+        // A residual of the wrong length is not used.
+        #expect(CreakDetector.decisions(x, residual: [0, 0], f0mean: 110, at: positions) == a)
+    }
+}
