@@ -69,6 +69,7 @@ public struct AcousticExtractor: Sendable {
     private var voicedF0: [(j: Int, f0: Float)] = []     // voiced SRH F0 in (50, 500) Hz, recent frames
     /// Order-18 LP residual on COVAREP's frame grid, advanced block by block (glottal chain, creak).
     private var glottalResidual = Glottal.StreamResidual()
+    private var polarityStream = Glottal.PolarityStream()
 
     // Output.
     private var nextFeature = 0
@@ -245,12 +246,15 @@ public struct AcousticExtractor: Sendable {
         // and stream: the window's end decides them, not what has been pushed).
         glottalResidual.advance(samples, to: r.a1)
         defer { glottalResidual.drop(before: glottalRange(b + 1).a0) }
+        // Polarity's residuals lag the window's end (its filtfilt edge) until the stream ends.
+        let lag = finished && r.a1 == total ? 0 : Glottal.PolarityStream.settle
+        let moments = polarityStream.advance(samples, plain: glottalResidual, from: r.a0, to: r.a1, lag: lag)
         if !f0s.isEmpty && r.a1 > r.a0 {
             let x = samples.slice(r.a0, r.a1 - r.a0)
             var pooled = Glottal.History()
             for h in glottalHistory { pooled.hp = pooled.hp + h.hp; pooled.plain = pooled.plain + h.plain; pooled.ratios += h.ratios; pooled.resMax = max(pooled.resMax, h.resMax) }
             let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
-            let (g, mine) = Glottal.analyze(x, plainRes: glottalResidual.slice(r.a0, x.count), a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
+            let (g, mine) = Glottal.analyze(x, plainRes: glottalResidual.slice(r.a0, x.count), moments: moments, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
                                             vuvAt: { self.vuvInterpolated($0) })
             polarity = g.polarity
             glottalHistory.append(mine)

@@ -216,18 +216,44 @@ enum Glottal {
         }
     }
 
-    /// The two residuals of polarity_reskew.m as moments over `ranges`: x filtered by the
-    /// LPC of its 480 Hz high-passed version (frames from x[firstFrame] every 80 samples, on
-    /// the stream's grid), and the plain LP residual `plain` (the stream's, over x).
-    static func polarityMoments(_ x: [Float], plain: [Float], firstFrame: Int, ranges: [Range<Int>]) -> [(hp: Moments, plain: Moments)] {
-        guard x.count > firstFrame + 401 + 27, plain.count == x.count else { return ranges.map { _ in (Moments(), Moments()) } }
-        let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
-        let hp = lpcResiduals(x, order: 18, lpcFrom: [xh], firstFrame: firstFrame)[0]
-        return ranges.map { range in
-            var a = Moments(), b = Moments()
-            let r = range.clamped(to: 0..<x.count)
-            a.add(hp[r]); b.add(plain[r])
-            return (a, b)
+    /// polarity_reskew.m's two residuals over the stream, as the raw moments of the samples
+    /// each block finalises: x filtered by the LPC of its 480 Hz high-passed version (the
+    /// "hp" residual), and the plain LP residual (StreamResidual). Each hp frame is computed
+    /// once, on COVAREP's frame grid, from a filtfilt over the frames' span plus `settle`
+    /// samples on each side (the elliptic's slowest pole, radius 0.99926, has decayed to 5 %
+    /// there), instead of over every 4 s window with its edge transients inside.
+    struct PolarityStream: Sendable {
+        static let settle = 4000
+        /// hp frames [0, nextFrame) are added; the samples before 80·nextFrame are final.
+        private(set) var nextFrame = 0
+        /// Partial sums of the hp residual over [80·nextFrame, 80·nextFrame + 321).
+        private var tail: [Float] = []
+
+        /// Adds the hp frames that end before sample `end − lag` (all up to `end` when
+        /// lag is 0), reading samples from `from` on (frames that would start before it are
+        /// skipped), and returns the moments of the samples this finalises in both residuals.
+        /// `samples` holds [from, end); `plain` is final wherever these frames are.
+        mutating func advance(_ samples: SampleBuffer, plain: StreamResidual, from: Int, to end: Int, lag: Int)
+            -> (hp: Moments, plain: Moments) {
+            if 80 * nextFrame < from { nextFrame = (from + 79) / 80; tail = [] }
+            let last = end - lag >= 402 ? (end - lag - 402) / 80 : -1
+            let frames = last - nextFrame + 1
+            guard frames > 0 else { return (Moments(), Moments()) }
+            let start = 80 * nextFrame, length = 80 * (frames - 1) + 401
+            let l0 = max(from, start - Self.settle)
+            let x = samples.slice(l0, end - l0)
+            let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
+            let o = start - l0
+            var acc = [[Float](repeating: 0, count: x.count)]
+            for i in 0..<tail.count { acc[0][o + i] = tail[i] }
+            accumulateResiduals(x, order: 18, lpcFrom: [xh], from: o, frames: frames, into: &acc)
+            let done = 80 * frames
+            tail = Array(acc[0][(o + done)..<(o + length)])
+            nextFrame += frames
+            var hp = Moments(), pl = Moments()
+            hp.add(acc[0][o..<(o + done)])
+            pl.add(plain.slice(start, done)[...])
+            return (hp, pl)
         }
     }
 
@@ -721,16 +747,15 @@ enum Glottal {
     /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
     /// statistics are returned for pooling into later blocks.
     /// `plainRes`: the stream's order-18 LP residual over the samples of `xIn`
-    /// (StreamResidual, frames at multiples of 80 from the stream's sample 0).
-    static func analyze(_ xIn: [Float], plainRes: [Float], a0: Int, own: Range<Int>, f0med: Float, history: History,
-                        vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
+    /// (StreamResidual, frames at multiples of 80 from the stream's sample 0); `moments`:
+    /// the polarity residuals' moments of the samples this block finalised (PolarityStream).
+    static func analyze(_ xIn: [Float], plainRes: [Float], moments: (hp: Moments, plain: Moments), a0: Int, own: Range<Int>,
+                        f0med: Float, history: History, vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
         var out = GlottalMeasures()
         var mine = History()
         guard xIn.count > 2000, plainRes.count == xIn.count, f0med.isFinite, f0med > 0 else { return (out, mine) }
-        let pm = polarityMoments(xIn, plain: plainRes, firstFrame: (80 - a0 % 80) % 80, ranges: [own, 0..<xIn.count])
-        let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
-        mine.hp = hpOwn; mine.plain = plainOwn
-        let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
+        mine.hp = moments.hp; mine.plain = moments.plain
+        let pol = polarity(hp: history.hp + moments.hp, plain: history.plain + moments.plain)
         out.polarity = pol
         let x = pol == 1 ? xIn : xIn.map { -$0 }
         // LP residual of −x is −(residual of x): no second pass.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DSP
 @testable import Acoustics
 
 @Suite("the stream's LP residual equals lpcresidual.m over the samples so far")
@@ -78,5 +79,55 @@ struct GlottalResidualTests {
         #expect(a == b)
         // A residual of the wrong length is not used.
         #expect(CreakDetector.decisions(x, residual: [0, 0], f0mean: 110, at: positions) == a)
+    }
+
+    /// polarity_reskew.m's hp residual over the whole of x (the reference PolarityStream replaces).
+    static func wholeHP(_ x: [Float]) -> [Float] {
+        let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
+        return GlottalKernelTests.lpcResidualOneFrame(x, order: 18, lpcFrom: xh)
+    }
+
+    @Test("polarity moments in one step equal those of the whole-signal residuals bit for bit")
+    func polarityOneStep() {
+        let x = Self.speechLike(20_000, seed: 9)
+        let samples = Self.buffer(x)
+        var plain = Glottal.StreamResidual()
+        plain.advance(samples, to: x.count)
+        var p = Glottal.PolarityStream()
+        let m = p.advance(samples, plain: plain, from: 0, to: x.count, lag: 0)
+        let final = 80 * p.nextFrame
+        var hp = Glottal.Moments(), pl = Glottal.Moments()
+        hp.add(Self.wholeHP(x)[0..<final])
+        pl.add(GlottalKernelTests.lpcResidualOneFrame(x, order: 18)[0..<final])
+        #expect(final == 80 * ((x.count - 402) / 80 + 1))
+        #expect(m.hp.n == hp.n && m.hp.s1 == hp.s1 && m.hp.s2 == hp.s2 && m.hp.s3 == hp.s3)
+        #expect(m.plain.n == pl.n && m.plain.s1 == pl.s1 && m.plain.s2 == pl.s2 && m.plain.s3 == pl.s3)
+    }
+
+    @Test("polarity moments over blocks (filtfilt per block, settled) give the whole-signal skewness")
+    func polarityBlocks() {
+        let x = Self.speechLike(64_000, seed: 13).enumerated().map { i, v -> Float in
+            // Glottal-pulse-like asymmetric peaks make the skewness clearly non-zero.
+            v + (i % 113 == 0 ? -20 : 0)
+        }
+        let samples = Self.buffer(x)
+        var plain = Glottal.StreamResidual()
+        var p = Glottal.PolarityStream()
+        var hp = Glottal.Moments(), pl = Glottal.Moments()
+        for (a0, a1) in [(0, 24_000), (8000, 40_000), (24_000, 56_000), (40_000, 64_000)] {
+            plain.advance(samples, to: a1)
+            let m = p.advance(samples, plain: plain, from: a0, to: a1, lag: a1 == x.count ? 0 : Glottal.PolarityStream.settle)
+            hp = hp + m.hp; pl = pl + m.plain
+        }
+        let final = 80 * p.nextFrame
+        var hpRef = Glottal.Moments(), plRef = Glottal.Moments()
+        hpRef.add(Self.wholeHP(x)[0..<final])
+        plRef.add(GlottalKernelTests.lpcResidualOneFrame(x, order: 18)[0..<final])
+        #expect(hp.n == hpRef.n && pl.n == plRef.n)
+        // The plain residual is the whole signal's; its sums differ only by the block split.
+        #expect(abs(pl.s2 - plRef.s2) <= 1e-12 * plRef.s2 && abs(pl.s3 - plRef.s3) <= 1e-9 * abs(plRef.s3))
+        #expect(abs(pl.skewness - plRef.skewness) <= 1e-9 * abs(plRef.skewness))
+        #expect(abs(hp.skewness - hpRef.skewness) < 0.01 * abs(hpRef.skewness), "\(hp.skewness) vs \(hpRef.skewness)")
+        #expect(abs(hpRef.skewness) > 0.1)
     }
 }
