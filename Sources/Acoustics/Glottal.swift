@@ -273,6 +273,19 @@ enum Glottal {
         return out
     }
 
+    /// (findPeaks(x), findPeaks(−x)) in one pass without the negated copy: (−a) − (−b) is
+    /// exactly b − a, so the trough test x(i−1) − x(i) > 0, x(i) − x(i+1) ≤ 0 is the same.
+    static func peaksAndTroughs(_ x: [Double]) -> (peaks: [Int], troughs: [Int]) {
+        guard x.count >= 3 else { return ([], []) }
+        var peaks: [Int] = [], troughs: [Int] = []
+        for i in 1..<(x.count - 1) {
+            let a = x[i - 1], b = x[i], c = x[i + 1]
+            if b - a > 0 && c - b <= 0 { peaks.append(i + 1) }
+            if a - b > 0 && b - c <= 0 { troughs.append(i + 1) }
+        }
+        return (peaks, troughs)
+    }
+
     /// Index of the value of increasing `v` nearest p, the first of equally near ones
     /// (a binary search instead of a scan over all minima per residual peak).
     static func nearestIndex(_ v: [Int], _ p: Int) -> Int {
@@ -299,8 +312,7 @@ enum Glottal {
         var mbs = [Double](repeating: 0, count: n)
         for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
         mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
-        var maxis = findPeaks(mbs)
-        var minis = findPeaks(mbs.map { -$0 })
+        var (maxis, minis) = peaksAndTroughs(mbs)
         while let a = maxis.first, let b = minis.first, a < b { maxis.removeFirst() }
         while let a = minis.last, let b = maxis.last, a > b { minis.removeLast() }
         let count = min(maxis.count, minis.count)

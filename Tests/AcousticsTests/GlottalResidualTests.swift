@@ -130,4 +130,17 @@ struct GlottalResidualTests {
         #expect(abs(hp.skewness - hpRef.skewness) < 0.01 * abs(hpRef.skewness), "\(hp.skewness) vs \(hpRef.skewness)")
         #expect(abs(hpRef.skewness) > 0.1)
     }
+
+    @Test("peaks and troughs in one pass equal findPeaks of the signal and of its negation")
+    func peaksAndTroughs() {
+        var x = (0..<5000).map { i in Double(sin(Float(i) * 0.031) + 0.2 * sin(Float(i) * 0.7)) }
+        // Plateaus, equal neighbours, signed zeros and NaN.
+        for i in 100..<110 { x[i] = 0.5 }
+        x[200] = 0; x[201] = -0.0; x[202] = 0
+        x[300] = .nan; x[400] = .infinity; x[401] = -.infinity
+        let (p, t) = Glottal.peaksAndTroughs(x)
+        #expect(p == Glottal.findPeaks(x))
+        #expect(t == Glottal.findPeaks(x.map { -$0 }))
+        #expect(Glottal.peaksAndTroughs([1, 2]).peaks.isEmpty)
+    }
 }
