@@ -143,4 +143,23 @@ struct GlottalResidualTests {
         #expect(t == Glottal.findPeaks(x.map { -$0 }))
         #expect(Glottal.peaksAndTroughs([1, 2]).peaks.isEmpty)
     }
+
+    @Test("streaming equals batch with short glottal blocks and margins below the residual's frame length",
+          arguments: [0, 300, 2000])
+    func smallMargins(margin: Int) {
+        // Vibrato harmonic signal: voiced throughout, so every block runs the glottal chain.
+        let x = (0..<(5 * 16000)).map { i -> Float in
+            let t = Float(i) / 16000
+            let ph = 2 * Float.pi * (130 * t + 3 * sin(2 * Float.pi * 0.7 * t))
+            return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
+        }
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalBlockFrames = 60
+        cfg.glottalMarginSamples = margin
+        let batch = AcousticExtractor.extract(x, configuration: cfg)
+        let out = streamed(x, sizes: [997, 160, 4001], configuration: cfg)
+        #expect(out.count == batch.count)
+        #expect(zip(out, batch).filter { $0 != $1 }.count == 0)
+        #expect(batch.filter { $0[.naq] != 0 }.count > batch.count / 2)
+    }
 }
