@@ -48,14 +48,11 @@ enum Glottal {
     }
 
     /// One lpcResidual of `x` per entry of `lpcFrom` (nil: the LPC of x itself), sharing
-    /// the windowed frames and their energies. `firstFrame`: where the frame grid starts in
-    /// x (frames at firstFrame + 80·f that end before x's last sample, as lpcresidual.m
-    /// over x[firstFrame...]; the samples before it stay 0).
-    static func lpcResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?], firstFrame: Int = 0) -> [[Float]] {
+    /// the windowed frames and their energies.
+    static func lpcResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?]) -> [[Float]] {
         var res = others.map { _ in [Float](repeating: 0, count: x.count) }
-        let n = x.count - firstFrame
-        let frames = n > 401 ? (n - 402) / 80 + 1 : 0
-        accumulateResiduals(x, order: order, lpcFrom: others, from: firstFrame, frames: frames, into: &res)
+        let frames = x.count > 401 ? (x.count - 402) / 80 + 1 : 0
+        accumulateResiduals(x, order: order, lpcFrom: others, from: 0, frames: frames, into: &res)
         return res
     }
 
@@ -187,18 +184,6 @@ enum Glottal {
         }
     }
 
-    static func skewness(_ x: [Float]) -> Double {
-        let n = Double(x.count)
-        guard n > 2 else { return 0 }
-        var m = 0.0
-        for v in x { m += Double(v.isFinite ? v : 0) }
-        m /= n
-        var m2 = 0.0, m3 = 0.0
-        for v in x { let d = Double(v.isFinite ? v : 0) - m; m2 += d * d; m3 += d * d * d }
-        m2 /= n; m3 /= n
-        return m2 > 0 ? m3 / pow(m2, 1.5) : 0
-    }
-
     /// Raw moments (n, Σr, Σr², Σr³) of a residual, so that skewness can be pooled over blocks.
     struct Moments: Sendable {
         var n = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
@@ -265,16 +250,9 @@ enum Glottal {
 
     // MARK: SEDREAMS
 
-    /// Shim findpeaks: 1-based i with x(i) − x(i−1) > 0 and x(i+1) − x(i) ≤ 0.
-    static func findPeaks(_ x: [Double]) -> [Int] {
-        guard x.count >= 3 else { return [] }
-        var out: [Int] = []
-        for i in 1..<(x.count - 1) where x[i] - x[i - 1] > 0 && x[i + 1] - x[i] <= 0 { out.append(i + 1) }
-        return out
-    }
-
-    /// (findPeaks(x), findPeaks(−x)) in one pass without the negated copy: (−a) − (−b) is
-    /// exactly b − a, so the trough test x(i−1) − x(i) > 0, x(i) − x(i+1) ≤ 0 is the same.
+    /// Shim findpeaks of x and of −x (1-based i with x(i) − x(i−1) > 0 and x(i+1) − x(i) ≤ 0),
+    /// in one pass without the negated copy: (−a) − (−b) is exactly b − a, so the trough
+    /// test is x(i−1) − x(i) > 0 and x(i) − x(i+1) ≤ 0.
     static func peaksAndTroughs(_ x: [Double]) -> (peaks: [Int], troughs: [Int]) {
         guard x.count >= 3 else { return ([], []) }
         var peaks: [Int] = [], troughs: [Int] = []

@@ -58,15 +58,17 @@ struct GlottalResidualTests {
         #expect(r2.slice(6900, 100) == [Float](repeating: 0, count: 100))
     }
 
-    @Test("residual frames from an offset equal lpcresidual.m over the samples from there",
-          arguments: [0, 1, 79])
-    func firstFrame(offset: Int) {
+    @Test("frames added from an offset onto earlier sums equal one lpcresidual.m pass over both",
+          arguments: [80, 400, 1280])
+    func accumulateOnto(split: Int) {
         let x = Self.speechLike(4000, seed: 11)
         let y = x.enumerated().map { i, v in v - (i > 0 ? 0.9 * x[i - 1] : 0) }
-        let r = Glottal.lpcResiduals(x, order: 18, lpcFrom: [y, nil], firstFrame: offset)
-        let tail = GlottalKernelTests.lpcResidualOneFrame(Array(x[offset...]), order: 18, lpcFrom: Array(y[offset...]))
-        #expect(r[0] == [Float](repeating: 0, count: offset) + tail)
-        #expect(r[1] == [Float](repeating: 0, count: offset) + GlottalKernelTests.lpcResidualOneFrame(Array(x[offset...]), order: 18))
+        let frames = (x.count - 402) / 80 + 1, first = split / 80
+        var r = [[Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count)]
+        Glottal.accumulateResiduals(x, order: 18, lpcFrom: [y, nil], from: 0, frames: first, into: &r)
+        Glottal.accumulateResiduals(x, order: 18, lpcFrom: [y, nil], from: 80 * first, frames: frames - first, into: &r)
+        #expect(r[0] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18, lpcFrom: y))
+        #expect(r[1] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18))
     }
 
     @Test("creak given the residual of its samples decides as when it computes it")
@@ -131,6 +133,14 @@ struct GlottalResidualTests {
         #expect(abs(hpRef.skewness) > 0.1)
     }
 
+    /// The shim findpeaks SEDREAMS called on x and on −x before.
+    static func findPeaks(_ x: [Double]) -> [Int] {
+        guard x.count >= 3 else { return [] }
+        var out: [Int] = []
+        for i in 1..<(x.count - 1) where x[i] - x[i - 1] > 0 && x[i + 1] - x[i] <= 0 { out.append(i + 1) }
+        return out
+    }
+
     @Test("peaks and troughs in one pass equal findPeaks of the signal and of its negation")
     func peaksAndTroughs() {
         var x = (0..<5000).map { i in Double(sin(Float(i) * 0.031) + 0.2 * sin(Float(i) * 0.7)) }
@@ -139,8 +149,8 @@ struct GlottalResidualTests {
         x[200] = 0; x[201] = -0.0; x[202] = 0
         x[300] = .nan; x[400] = .infinity; x[401] = -.infinity
         let (p, t) = Glottal.peaksAndTroughs(x)
-        #expect(p == Glottal.findPeaks(x))
-        #expect(t == Glottal.findPeaks(x.map { -$0 }))
+        #expect(p == Self.findPeaks(x))
+        #expect(t == Self.findPeaks(x.map { -$0 }))
         #expect(Glottal.peaksAndTroughs([1, 2]).peaks.isEmpty)
     }
 
