@@ -254,7 +254,8 @@ public struct AcousticExtractor: Sendable {
             var pooled = Glottal.History()
             for h in glottalHistory { pooled.hp = pooled.hp + h.hp; pooled.plain = pooled.plain + h.plain; pooled.ratios += h.ratios; pooled.resMax = max(pooled.resMax, h.resMax) }
             let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
-            let (g, mine) = Glottal.analyze(x, plainRes: glottalResidual.slice(r.a0, x.count), moments: moments, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
+            let (g, mine) = Glottal.analyze(x, plainRes: glottalResidual.slice(r.a0, x.count), moments: moments, a0: r.a0,
+                                            own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
                                             vuvAt: { self.vuvInterpolated($0) })
             polarity = g.polarity
             glottalHistory.append(mine)

@@ -735,7 +735,7 @@ enum Glottal {
     }
 
     /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
-    /// statistics are returned for pooling into later blocks.
+    /// SEDREAMS statistics are returned for pooling into later blocks (with `moments`).
     /// `plainRes`: the stream's order-18 LP residual over the samples of `xIn`
     /// (StreamResidual, frames at multiples of 80 from the stream's sample 0); `moments`:
     /// the polarity residuals' moments of the samples this block finalised (PolarityStream).
