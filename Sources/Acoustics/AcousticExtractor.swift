@@ -72,6 +72,9 @@ public struct AcousticExtractor: Sendable {
     private var glottal: [Int: [Float]] = [:]        // feature k → NAQ, QOQ, H1H2, PSP, MDQ
     private var glottalHistory: [Glottal.History] = []   // last `glottalHistoryBlocks` blocks
     private var voicedF0: [(j: Int, f0: Float)] = []     // voiced SRH F0 in (50, 500) Hz, recent frames
+    /// Order-18 LP residual on COVAREP's frame grid, advanced block by block (glottal chain, creak).
+    private var glottalResidual = Glottal.StreamResidual()
+    private var polarityStream = Glottal.PolarityStream()
 
     // Output.
     private var nextFeature = 0
@@ -124,7 +127,7 @@ public struct AcousticExtractor: Sendable {
             + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count }
             + glottal.count * 46 + voicedF0.count * 2
             + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
-            + peakSlope.slopes.data.count
+            + peakSlope.slopes.data.count + glottalResidual.count
     }
 
     /// Pushes 16 kHz mono samples. NaN and ±Inf become 0.
@@ -245,12 +248,20 @@ public struct AcousticExtractor: Sendable {
         // Layout of `values`: NAQ, QOQ, H1H2, PSP, MDQ, polarity, HMPDM_0–24, HMPDD_0–12, Rd, Rd_conf.
         var values: [[Float]] = Array(repeating: [0, 0, 0, 0, 0, 1] + [Float](repeating: 0, count: 40), count: max(0, r.k1 - r.k0))
         var polarity: Float = 1
+        // The residual of every frame that ends inside the window (the same frames in batch
+        // and stream: the window's end decides them, not what has been pushed).
+        glottalResidual.advance(samples, to: r.a1)
+        defer { glottalResidual.drop(before: glottalRange(b + 1).a0) }
+        // Polarity's residuals lag the window's end (its filtfilt edge) until the stream ends.
+        let lag = finished && r.a1 == total ? 0 : Glottal.PolarityStream.settle
+        let moments = polarityStream.advance(samples, plain: glottalResidual, from: r.a0, to: r.a1, lag: lag)
         if !f0s.isEmpty && r.a1 > r.a0 {
             let x = samples.slice(r.a0, r.a1 - r.a0)
             var pooled = Glottal.History()
             for h in glottalHistory { pooled.hp = pooled.hp + h.hp; pooled.plain = pooled.plain + h.plain; pooled.ratios += h.ratios; pooled.resMax = max(pooled.resMax, h.resMax) }
             let ownStart = max(0, 160 * r.k0 + 79 - r.a0), ownEnd = max(ownStart, min(r.a1, 160 * r.k1 + 79) - r.a0)
-            let (g, mine) = Glottal.analyze(x, a0: r.a0, own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
+            let (g, mine) = Glottal.analyze(x, plainRes: glottalResidual.slice(r.a0, x.count), moments: moments, a0: r.a0,
+                                            own: ownStart..<ownEnd, f0med: median(f0s), history: pooled,
                                             vuvAt: { self.vuvInterpolated($0) })
             polarity = g.polarity
             glottalHistory.append(mine)
@@ -274,7 +285,8 @@ public struct AcousticExtractor: Sendable {
         if !f0s.isEmpty {
             let c0 = max(r.a0, 160 * r.k0 + 79 - CreakDetector.marginSamples)
             let c1 = min(r.a1, 160 * r.k1 + 79 + CreakDetector.marginSamples)
-            let creak = CreakDetector.column(samples.slice(c0, max(0, c1 - c0)), offset: c0, frames: r.k0..<r.k1,
+            let creak = CreakDetector.column(samples.slice(c0, max(0, c1 - c0)), residual: glottalResidual.slice(c0, max(0, c1 - c0)),
+                                             offset: c0, frames: r.k0..<r.k1,
                                              annFrameCount: total / 160, f0mean: median(f0s))
             for i in 0..<values.count { values[i].append(creak[i]) }
         }

@@ -48,12 +48,15 @@ enum CreakDetector {
 
     /// Binary creak decision on the 10 ms frames at 1-based samples `positions`, before
     /// the 3-frame median filter of creaky_voice_do_detection.m.
-    static func decisions(_ x: [Float], f0mean: Float, at positions: [Int]) -> [Float] {
+    /// `residual`: x's order-18 LP residual when the caller has it (the extractor's
+    /// stream residual), else it is computed over x.
+    static func decisions(_ x: [Float], residual: [Float]? = nil, f0mean: Float, at positions: [Int]) -> [Float] {
         guard f0mean.isFinite, f0mean > 0, x.count > 800 else { return [Float](repeating: 0, count: positions.count) }
         // Only what the rule reads: Ishi's IFP and IPS at candidate pulses, H2-H1 where
         // Res-P passes (rare outside creak).
         let n = x.count
-        let res = Glottal.lpcResidual(x, order: 18)
+        let res: [Float]
+        if let residual, residual.count == n { res = residual } else { res = Glottal.lpcResidual(x, order: 18) }
         // The ρ = 0.8 resonator output serves Res-P and the creak F0 of H2-H1.
         let rep08 = resonator(res, f0: f0mean, rho: 0.8)
         let rp = resPeak(x, res: res, f0mean: f0mean, rep: rep08)
@@ -80,13 +83,13 @@ enum CreakDetector {
     /// COVAREP_feature_extraction.m: interp1 of the frame values onto 80:160:n (half way
     /// between frames k and k+1, 0 where one is missing); the values are the decisions
     /// after creaky_voice_do_detection.m's 3-frame median filter.
-    static func column(_ x: [Float], offset: Int, frames: Range<Int>, annFrameCount: Int, f0mean: Float) -> [Float] {
+    static func column(_ x: [Float], residual: [Float]? = nil, offset: Int, frames: Range<Int>, annFrameCount: Int, f0mean: Float) -> [Float] {
         guard !frames.isEmpty else { return [] }
         let m0 = max(1, frames.lowerBound - 1), m1 = min(annFrameCount, frames.upperBound + 1)
         var d: [Int: Float] = [:]
         if m0 <= m1 {
             let ms = Array(m0...m1).filter { 160 * $0 - offset >= 1 && 160 * $0 - offset <= x.count }
-            let dec = decisions(x, f0mean: f0mean, at: ms.map { 160 * $0 - offset })
+            let dec = decisions(x, residual: residual, f0mean: f0mean, at: ms.map { 160 * $0 - offset })
             for (i, m) in ms.enumerated() { d[m] = dec[i] }
         }
         func filtered(_ m: Int) -> Float {

@@ -48,22 +48,31 @@ enum Glottal {
     }
 
     /// One lpcResidual of `x` per entry of `lpcFrom` (nil: the LPC of x itself), sharing
-    /// the windowed frames and their energies. Frames go four at a time so that their
-    /// energy sums (each summed in sample order, as one frame alone) run as four
-    /// independent chains instead of one chain waiting on each add.
+    /// the windowed frames and their energies.
     static func lpcResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?]) -> [[Float]] {
+        var res = others.map { _ in [Float](repeating: 0, count: x.count) }
+        let frames = x.count > 401 ? (x.count - 402) / 80 + 1 : 0
+        accumulateResiduals(x, order: order, lpcFrom: others, from: 0, frames: frames, into: &res)
+        return res
+    }
+
+    /// Overlap-adds `frames` residual frames (401 samples, hop 80, from x[start]) into
+    /// `res` (one array per entry of `others`, x's indexing), in frame order: adding them
+    /// to values already there rounds as one lpcresidual.m pass that had added those first.
+    /// Frames go four at a time so that their energy sums (each summed in sample order, as
+    /// one frame alone) run as four independent chains instead of one chain waiting on each add.
+    static func accumulateResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?], from start: Int, frames: Int,
+                                    into res: inout [[Float]]) {
         let seg = 401, shift = 80, lanes = 4
         let win = residualWindow
-        var res = others.map { _ in [Float](repeating: 0, count: x.count) }
-        let frames = x.count > seg ? (x.count - seg - 1) / shift + 1 : 0
-        guard frames > 0 else { return res }
+        guard frames > 0 else { return }
         var s = [Float](repeating: 0, count: lanes * seg), s2 = [Float](repeating: 0, count: seg)
         var invs = [[Float]](repeating: [], count: lanes)
         for f0 in stride(from: 0, to: frames, by: lanes) {
             let used = min(lanes, frames - f0)
             // Lanes past the last frame repeat it (their results are not used).
-            let b0 = shift * f0, b1 = shift * min(f0 + 1, frames - 1)
-            let b2 = shift * min(f0 + 2, frames - 1), b3 = shift * min(f0 + 3, frames - 1)
+            let b0 = start + shift * f0, b1 = start + shift * min(f0 + 1, frames - 1)
+            let b2 = start + shift * min(f0 + 2, frames - 1), b3 = start + shift * min(f0 + 3, frames - 1)
             var e0: Float = 0, e1: Float = 0, e2: Float = 0, e3: Float = 0
             x.withUnsafeBufferPointer { xp in
                 s.withUnsafeMutableBufferPointer { sp in
@@ -80,7 +89,7 @@ enum Glottal {
                 for l in 0..<used {
                     let a: [Float]
                     if let other {
-                        let b = shift * (f0 + l)
+                        let b = start + shift * (f0 + l)
                         for i in 0..<seg { s2[i] = other[b + i] * win[i] }
                         a = LPC.coefficients(s2, order: order)
                     } else {
@@ -100,7 +109,7 @@ enum Glottal {
                 // Overlap-add in frame order, as the one-frame loop.
                 res[r].withUnsafeMutableBufferPointer { rp in
                     for l in 0..<used {
-                        let g = (e[l] / ei[l]).squareRoot(), b = shift * (f0 + l)
+                        let g = (e[l] / ei[l]).squareRoot(), b = start + shift * (f0 + l)
                         invs[l].withUnsafeBufferPointer { ip in
                             for i in 0..<seg { rp[b + i] += ip[i] * g }
                         }
@@ -108,19 +117,71 @@ enum Glottal {
                 }
             }
         }
-        return res
     }
 
-    static func skewness(_ x: [Float]) -> Double {
-        let n = Double(x.count)
-        guard n > 2 else { return 0 }
-        var m = 0.0
-        for v in x { m += Double(v.isFinite ? v : 0) }
-        m /= n
-        var m2 = 0.0, m3 = 0.0
-        for v in x { let d = Double(v.isFinite ? v : 0) - m; m2 += d * d; m3 += d * d * d }
-        m2 /= n; m3 /= n
-        return m2 > 0 ? m3 / pow(m2, 1.5) : 0
+    /// COVAREP's whole-file order-18 LP residual (lpcresidual.m: 401-sample Hanning frames
+    /// every 80 samples from sample 0), built once per stream as samples arrive, for
+    /// polarity, SEDREAMS, MDQ and creak to read their windows from (each had computed its
+    /// own on its own window, twice per sample with the glottal margins, on a frame grid
+    /// shifted against COVAREP's). Holds only the input its next frames read and the
+    /// residual from the oldest sample a caller still reads.
+    struct StreamResidual: Sendable {
+        static let order = 18
+        /// Frames [0, nextFrame) are added.
+        private(set) var nextFrame = 0
+        private var input: [Float] = []          // samples [inputBase, inputBase + input.count)
+        private var inputBase = 0
+        private var residual: [Float] = []       // residual [residualBase, …); 0 beyond
+        private var residualBase = 0
+
+        /// Samples held.
+        var count: Int { input.count + residual.count }
+
+        /// Adds the frames that lpcresidual.m over samples [0, end) has (those ending
+        /// before sample end − 1); `samples` must hold [inputBase + input.count, end).
+        mutating func advance(_ samples: SampleBuffer, to end: Int) {
+            let inputEnd = inputBase + input.count
+            if end > inputEnd { input += samples.slice(inputEnd, end - inputEnd) }
+            let last = end >= 402 ? (end - 402) / 80 : -1
+            let frames = last - nextFrame + 1
+            guard frames > 0 else { return }
+            let start = 80 * nextFrame, length = 80 * (frames - 1) + 401
+            // The residual over the frames' span, holding the earlier frames' sums.
+            var acc = [[Float](repeating: 0, count: length)]
+            let lo = max(start, residualBase), have = residualBase + residual.count
+            if have > lo { for i in lo..<have { acc[0][i - start] = residual[i - residualBase] } }
+            let x = Array(input[(start - inputBase)..<(start - inputBase + length)])
+            accumulateResiduals(x, order: Self.order, lpcFrom: [nil], from: 0, frames: frames, into: &acc)
+            if residual.isEmpty && residualBase < start { residualBase = start }
+            let keep = start - residualBase
+            if keep >= 0 {
+                residual.removeLast(residual.count - min(keep, residual.count))
+                residual += [Float](repeating: 0, count: keep - residual.count)
+                residual += acc[0]
+            } else {
+                // Dropped past the start of these frames: keep only what is still wanted.
+                residual = Array(acc[0][min(-keep, length)...])
+                residualBase = start + min(-keep, length)
+            }
+            nextFrame += frames
+            let drop = min(input.count, 80 * nextFrame - inputBase)
+            if drop > 0 { input.removeFirst(drop); inputBase += drop }
+        }
+
+        /// The residual over samples [from, from + count) (0 where not formed yet).
+        func slice(_ from: Int, _ count: Int) -> [Float] {
+            var out = [Float](repeating: 0, count: count)
+            let lo = max(from, residualBase), hi = min(from + count, residualBase + residual.count)
+            if lo < hi { for i in lo..<hi { out[i - from] = residual[i - residualBase] } }
+            return out
+        }
+
+        /// Forgets the residual before sample i.
+        mutating func drop(before i: Int) {
+            let n = min(max(0, i - residualBase), residual.count)
+            if n > 0 { residual.removeFirst(n); residualBase += n }
+            if residual.isEmpty { residualBase = max(residualBase, i) }
+        }
     }
 
     /// Raw moments (n, Σr, Σr², Σr³) of a residual, so that skewness can be pooled over blocks.
@@ -140,21 +201,45 @@ enum Glottal {
         }
     }
 
-    /// The two residuals of polarity_reskew.m (LPC of the 480 Hz high-passed signal applied
-    /// to the signal, and the plain LP residual), as moments over `range`.
-    /// Also returns the plain residual, which is the SEDREAMS/MDQ residual up to the sign.
-    static func polarityMoments(_ x: [Float], ranges: [Range<Int>]) -> (moments: [(hp: Moments, plain: Moments)], plain: [Float]) {
-        guard x.count > 401 + 27 else { return (ranges.map { _ in (Moments(), Moments()) }, lpcResidual(x, order: 18)) }
-        let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
-        let both = lpcResiduals(x, order: 18, lpcFrom: [xh, nil])
-        let res1 = both[0], res2 = both[1]
-        let m = ranges.map { range in
-            var a = Moments(), b = Moments()
-            let r = range.clamped(to: 0..<x.count)
-            a.add(res1[r]); b.add(res2[r])
-            return (a, b)
+    /// polarity_reskew.m's two residuals over the stream, as the raw moments of the samples
+    /// each block finalises: x filtered by the LPC of its 480 Hz high-passed version (the
+    /// "hp" residual), and the plain LP residual (StreamResidual). Each hp frame is computed
+    /// once, on COVAREP's frame grid, from a filtfilt over the frames' span plus `settle`
+    /// samples on each side (the elliptic's slowest pole, radius 0.99926, has decayed to 5 %
+    /// there), instead of over every 4 s window with its edge transients inside.
+    struct PolarityStream: Sendable {
+        static let settle = 4000
+        /// hp frames [0, nextFrame) are added; the samples before 80·nextFrame are final.
+        private(set) var nextFrame = 0
+        /// Partial sums of the hp residual over [80·nextFrame, 80·nextFrame + 321).
+        private var tail: [Float] = []
+
+        /// Adds the hp frames that end before sample `end − lag` (all up to `end` when
+        /// lag is 0), reading samples from `from` on (frames that would start before it are
+        /// skipped), and returns the moments of the samples this finalises in both residuals.
+        /// `samples` holds [from, end); `plain` is final wherever these frames are.
+        mutating func advance(_ samples: SampleBuffer, plain: StreamResidual, from: Int, to end: Int, lag: Int)
+            -> (hp: Moments, plain: Moments) {
+            if 80 * nextFrame < from { nextFrame = (from + 79) / 80; tail = [] }
+            let last = end - lag >= 402 ? (end - lag - 402) / 80 : -1
+            let frames = last - nextFrame + 1
+            guard frames > 0 else { return (Moments(), Moments()) }
+            let start = 80 * nextFrame, length = 80 * (frames - 1) + 401
+            let l0 = max(from, start - Self.settle)
+            let x = samples.slice(l0, end - l0)
+            let xh = FilterD.filtfilt(b: GlottalCoefficients.polarityB, a: GlottalCoefficients.polarityA, x.map(Double.init)).map(Float.init)
+            let o = start - l0
+            var acc = [[Float](repeating: 0, count: x.count)]
+            for i in 0..<tail.count { acc[0][o + i] = tail[i] }
+            accumulateResiduals(x, order: 18, lpcFrom: [xh], from: o, frames: frames, into: &acc)
+            let done = 80 * frames
+            tail = Array(acc[0][(o + done)..<(o + length)])
+            nextFrame += frames
+            var hp = Moments(), pl = Moments()
+            hp.add(acc[0][o..<(o + done)])
+            pl.add(plain.slice(start, done)[...])
+            return (hp, pl)
         }
-        return (m, res2)
     }
 
     /// sign(skewness(plain) − skewness(hp)); 0 or NaN (which COVAREP would propagate) give +1.
@@ -165,12 +250,18 @@ enum Glottal {
 
     // MARK: SEDREAMS
 
-    /// Shim findpeaks: 1-based i with x(i) − x(i−1) > 0 and x(i+1) − x(i) ≤ 0.
-    static func findPeaks(_ x: [Double]) -> [Int] {
-        guard x.count >= 3 else { return [] }
-        var out: [Int] = []
-        for i in 1..<(x.count - 1) where x[i] - x[i - 1] > 0 && x[i + 1] - x[i] <= 0 { out.append(i + 1) }
-        return out
+    /// Shim findpeaks of x and of −x (1-based i with x(i) − x(i−1) > 0 and x(i+1) − x(i) ≤ 0),
+    /// in one pass without the negated copy: (−a) − (−b) is exactly b − a, so the trough
+    /// test is x(i−1) − x(i) > 0 and x(i) − x(i+1) ≤ 0.
+    static func peaksAndTroughs(_ x: [Double]) -> (peaks: [Int], troughs: [Int]) {
+        guard x.count >= 3 else { return ([], []) }
+        var peaks: [Int] = [], troughs: [Int] = []
+        for i in 1..<(x.count - 1) {
+            let a = x[i - 1], b = x[i], c = x[i + 1]
+            if b - a > 0 && c - b <= 0 { peaks.append(i + 1) }
+            if a - b > 0 && b - c <= 0 { troughs.append(i + 1) }
+        }
+        return (peaks, troughs)
     }
 
     /// Index of the value of increasing `v` nearest p, the first of equally near ones
@@ -199,8 +290,7 @@ enum Glottal {
         var mbs = [Double](repeating: 0, count: n)
         for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
         mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
-        var maxis = findPeaks(mbs)
-        var minis = findPeaks(mbs.map { -$0 })
+        var (maxis, minis) = peaksAndTroughs(mbs)
         while let a = maxis.first, let b = minis.first, a < b { maxis.removeFirst() }
         while let a = minis.last, let b = maxis.last, a > b { minis.removeLast() }
         let count = min(maxis.count, minis.count)
@@ -645,16 +735,17 @@ enum Glottal {
     }
 
     /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
-    /// statistics are returned for pooling into later blocks.
-    static func analyze(_ xIn: [Float], a0: Int, own: Range<Int>, f0med: Float, history: History,
-                        vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
+    /// SEDREAMS statistics are returned for pooling into later blocks (with `moments`).
+    /// `plainRes`: the stream's order-18 LP residual over the samples of `xIn`
+    /// (StreamResidual, frames at multiples of 80 from the stream's sample 0); `moments`:
+    /// the polarity residuals' moments of the samples this block finalised (PolarityStream).
+    static func analyze(_ xIn: [Float], plainRes: [Float], moments: (hp: Moments, plain: Moments), a0: Int, own: Range<Int>,
+                        f0med: Float, history: History, vuvAt: (Int) -> Float) -> (GlottalMeasures, History) {
         var out = GlottalMeasures()
         var mine = History()
-        guard xIn.count > 2000, f0med.isFinite, f0med > 0 else { return (out, mine) }
-        let (pm, plainRes) = polarityMoments(xIn, ranges: [own, 0..<xIn.count])
-        let (hpOwn, plainOwn) = pm[0], (hpAll, plainAll) = pm[1]
-        mine.hp = hpOwn; mine.plain = plainOwn
-        let pol = polarity(hp: history.hp + hpAll, plain: history.plain + plainAll)
+        guard xIn.count > 2000, plainRes.count == xIn.count, f0med.isFinite, f0med > 0 else { return (out, mine) }
+        mine.hp = moments.hp; mine.plain = moments.plain
+        let pol = polarity(hp: history.hp + moments.hp, plain: history.plain + moments.plain)
         out.polarity = pol
         let x = pol == 1 ? xIn : xIn.map { -$0 }
         // LP residual of −x is −(residual of x): no second pass.

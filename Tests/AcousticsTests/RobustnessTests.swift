@@ -151,7 +151,8 @@ struct RobustnessTests {
         // Memory is set by the look-ahead (and the small per-frame statistics history),
         // not by the stream length: the second half holds no more than the first.
         #expect(maxLate <= maxEarly + 4000)
-        #expect(maxLate < 200_000)
+        // (The glottal chain's stream residual holds its window's 2 margins, 32000 samples.)
+        #expect(maxLate < 240_000)
         e.finish()
         pulled += e.pull().count
         #expect(pulled == AcousticExtractor.frameCount(sampleCount: pushes * chunk.count))
