@@ -44,6 +44,9 @@ public struct AcousticExtractor: Sendable {
 
     public static let sampleRate = 16000
     public static let hop = 160
+    /// SRH frames on each side of a glottal block that its HMPD analysis reads (HMPD's
+    /// zero-phase time filters reach 24).
+    static let hmpdReachFrames = 30
 
     public let configuration: Configuration
 
@@ -115,7 +118,9 @@ public struct AcousticExtractor: Sendable {
         // Glottal path: the first frame of a block waits for the block, its margin, and the
         // SRH decisions at the end of the margin.
         let glottalPath = configuration.glottalBlockFrames * 160 + configuration.glottalMarginSamples + 160 + srhPath
-        return Double(max(srhPath, glottalPath)) / 16.0
+        // HMPD of a block reads SRH frames up to `hmpdReachFrames` past its last frame.
+        let hmpdPath = (configuration.glottalBlockFrames + AcousticExtractor.hmpdReachFrames) * 160 + srhPath
+        return Double(max(srhPath, glottalPath, hmpdPath)) / 16.0
     }
 
     /// Number of samples currently held in internal buffers (bounded by the look-ahead
@@ -217,7 +222,7 @@ public struct AcousticExtractor: Sendable {
         let end = 160 * r.k1 + 79 + configuration.glottalMarginSamples
         if total < end { return false }
         // SRH frames up to the end of the analysis window must be final (1-based 800 + 160j ≥ end).
-        let jNeeded = max(0, (end - 800) / 160 + 1)
+        let jNeeded = max(0, (end - 800) / 160 + 1, r.k1 - 4 + AcousticExtractor.hmpdReachFrames)
         return nextFinal > jNeeded
     }
 
@@ -292,9 +297,12 @@ public struct AcousticExtractor: Sendable {
         }
         // HMPD over the frames the block needs plus 30 frames each side (its time filters
         // reach 24), at least 73 frames (Octave's filtfilt limit), reflecting at the ends.
-        let jLo0 = max(finalBase, 0, Int((Double(r.a0 - 800) / 160).rounded(.up)))
-        let jHi = min(nextFinal - 1, (r.a1 - 800) / 160, r.k1 - 4 + 30)
-        var jLo = max(jLo0, r.k0 - 5 - 30)
+        // (SRH frames, so not bounded by the glottal window: with margins under ~5000
+        // samples that would cut the filters' reach and skip a short last block.)
+        let reach = AcousticExtractor.hmpdReachFrames
+        let jLo0 = max(finalBase, 0)
+        let jHi = min(nextFinal - 1, r.k1 - 4 + reach)
+        var jLo = max(jLo0, r.k0 - 5 - reach)
         if jHi - jLo + 1 < 73 { jLo = max(jLo0, jHi - 72) }
         if jHi - jLo + 1 > 72 {
             let pe = (jLo...jHi).map { j -> [Double] in
@@ -494,7 +502,10 @@ public struct AcousticExtractor: Sendable {
     private mutating func trim() {
         // SRH frames older than the next feature's first need (k−5) and the stats history.
         let nextGlottalStart = glottalRange(nextGlottalBlock).a0
-        let keepFinal = keepAllFinals ? 0 : max(0, min(nextFeature - 6, (nextGlottalStart - 800) / 160 - 2))
+        // HMPD of the next block reads back to its first frame − 5 − hmpdReachFrames, or to
+        // its last SRH frame − 72 for a short block at the end of the stream.
+        let hmpdStart = configuration.glottalBlockFrames * nextGlottalBlock - 80
+        let keepFinal = keepAllFinals ? 0 : max(0, min(nextFeature - 6, (nextGlottalStart - 800) / 160 - 2, hmpdStart))
         if keepFinal > finalBase { finals.removeFirst(min(keepFinal - finalBase, finals.count)); finalBase = keepFinal }
         let keepCurve = nextFinal
         if keepCurve > curveBase { curves.removeFirst(min(keepCurve - curveBase, curves.count)); curveBase = keepCurve }

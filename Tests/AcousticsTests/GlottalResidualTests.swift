@@ -172,4 +172,27 @@ struct GlottalResidualTests {
         #expect(zip(out, batch).filter { $0 != $1 }.count == 0)
         #expect(batch.filter { $0[.naq] != 0 }.count > batch.count / 2)
     }
+
+    @Test("HMPD of blocks with short margins reads its ±30 frames as the default blocks do",
+          arguments: [300, 2000])
+    func hmpdWithShortMargins(margin: Int) {
+        let x = (0..<(5 * 16000)).map { i -> Float in
+            let t = Float(i) / 16000
+            let ph = 2 * Float.pi * (130 * t + 3 * sin(2 * Float.pi * 0.7 * t))
+            return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
+        }
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalBlockFrames = 60
+        cfg.glottalMarginSamples = margin
+        let short = AcousticExtractor.extract(x, configuration: cfg)
+        let reference = AcousticExtractor.extract(x)
+        #expect(short.count == reference.count)
+        // After the first block (whose polarity comes from less audio) every frame's HMPD
+        // equals the default's: each block reads SRH frames 30 beyond its ends whatever its
+        // margin, down to the short block at the end of the stream.
+        let hmpd = AcousticFrame.Column.hmpdm0.rawValue..<(AcousticFrame.Column.hmpdd0.rawValue + 13)
+        let differing = zip(short, reference).dropFirst(60).filter { a, b in hmpd.contains { a.values[$0] != b.values[$0] } }
+        #expect(differing.isEmpty, "\(differing.count) of \(short.count - 60) frames differ in HMPD")
+        #expect(short[(short.count - 30)..<(short.count - 12)].allSatisfy { $0.values[AcousticFrame.Column.hmpdd0.rawValue] != 0 })
+    }
 }
