@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import DSP
+
+/// DSP routines rewritten to allocate less or keep state in registers, against the plain
+/// forms they replace (bit for bit).
+@Suite("DSP's leaner kernels equal the plain forms")
+struct DSPOverheadTests {
+    /// The direct form II transposed loop `FilterD.apply` ran for every length before the
+    /// fixed-state versions.
+    static func plainIIR(b: [Double], a: [Double], _ x: [Double], zi: [Double]?) -> [Double] {
+        let a0 = a[0], n = max(a.count, b.count)
+        var bb = b.map { $0 / a0 }, aa = a.map { $0 / a0 }
+        bb += [Double](repeating: 0, count: n - bb.count)
+        aa += [Double](repeating: 0, count: n - aa.count)
+        var z = zi ?? [Double](repeating: 0, count: n - 1)
+        z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
+        var y = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
+            if n > 1 {
+                for j in 1..<(n - 1) { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
+                z[n - 2] = bb[n - 1] * xi - aa[n - 1] * yi
+            }
+            y[i] = yi
+        }
+        return y
+    }
+
+    @Test("IIR with the state in registers (6 and 10 coefficients) equals the array-state loop, with and without initial state")
+    func fixedStateIIR() {
+        let x = (0..<3000).map { sin(Double($0) * 0.37) + 0.2 * cos(Double($0) * 2.1) }
+        for n in [2, 6, 9, 10] {
+            // A stable-ish, non-trivial filter: b from sines, a with a decaying tail.
+            let b = (0..<n).map { 0.1 * sin(Double($0) * 1.7 + 0.3) }
+            let a = [2.0] + (1..<n).map { 0.3 * pow(-0.5, Double($0)) }
+            for zi in [nil, (0..<(n - 1)).map { 0.01 * Double($0 + 1) }] {
+                let got = FilterD.apply(b: b, a: a, x, zi: zi)
+                let want = DSPOverheadTests.plainIIR(b: b, a: a, x, zi: zi)
+                #expect(got == want, "n \(n), zi \(zi != nil)")
+            }
+        }
+        // The filtfilt that the glottal chain runs, with the project's own coefficients' sizes.
+        let b = [0.2, -0.5, 0.7, -0.5, 0.2, 0.05], a = [1, -0.9, 0.5, -0.2, 0.1, -0.02]
+        let y = FilterD.filtfilt(b: b, a: a, x)
+        #expect(y.count == x.count && y.allSatisfy(\.isFinite))
+    }
+
+    /// Levinson–Durbin with the copy of `a` per order that the in-place pair update replaced.
+    static func plainLevinson(_ r: [Double], order: Int) -> (a: [Double], error: Double) {
+        var a = [Double](repeating: 0, count: order + 1)
+        a[0] = 1
+        guard order >= 1, r.count > order, r[0] > 0, r[0].isFinite else { return (a, 0) }
+        var err = r[0]
+        var tmp = a
+        for i in 1...order {
+            var acc = r[i]
+            for j in 1..<i { acc += a[j] * r[i - j] }
+            let k = -acc / err
+            if !k.isFinite { break }
+            for j in 0...i { tmp[j] = a[j] }
+            for j in 1..<i { a[j] = tmp[j] + k * tmp[i - j] }
+            a[i] = k
+            err *= (1 - k * k)
+            if err <= 0 { err = 0; break }
+        }
+        return (a, err)
+    }
+
+    @Test("Levinson–Durbin updating a in place equals the copying recursion bit for bit (orders 1…30)")
+    func levinsonInPlace() {
+        for (n, seed) in [(400, 0.61), (320, 1.9), (64, 0.05), (31, 2.7)] {
+            let x: [Float] = (0..<n).map { i -> Float in
+                let t = Double(i)
+                let v: Double = sin(t * seed) + 0.3 * cos(t * 2.3) + 0.01 * Double(i % 5)
+                return Float(v)
+            }
+            for order in [1, 2, 3, 12, 13, 18, 24, 30] {
+                let r = x.withUnsafeBufferPointer { LPC.autocorrelation($0, order: order) }
+                let got = LPC.levinson(r, order: order), want = DSPOverheadTests.plainLevinson(r, order: order)
+                #expect(got.a == want.a && got.error == want.error, "n \(n) order \(order)")
+            }
+        }
+        #expect(LPC.levinson([0, 0, 0], order: 2).a == [1, 0, 0])
+    }
+}
