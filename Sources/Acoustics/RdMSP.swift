@@ -69,22 +69,7 @@ enum RdMSP {
         let step = Double(dftlen) * f0 / fs
         var freqBins = (1...maxH).map { step * Double($0) }
         var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
-        // v_findpeaks(log|S|, 'q'): strict maxima with quadratic interpolation (1-based k).
-        // log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
-        // only around those (the same values and tests as on the whole log spectrum).
-        let absS = S.map(\.abs)
-        var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
-            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
-            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
-            let b = 0.5 * (l2 - l0)
-            let a = l1 - b - l0
-            if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
-            } else {
-                pk.append(Double(i + 1)); pv.append(l1)
-            }
-        }
+        let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
             for j in 0..<maxH {
@@ -117,6 +102,32 @@ enum RdMSP {
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
         f = (0..<f.count).map { mf0 * Double($0) }
         return (f, amp, ph)
+    }
+
+    /// v_findpeaks(log|S|, 'q') over bins 1..<h (0-based; the returned positions are
+    /// 1-based): strict maxima with quadratic interpolation, as positions and log values.
+    /// log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
+    /// only around those (the same values and tests as on the whole log spectrum). And
+    /// |S| = √|S|² rounded is non-decreasing in |S|², so its strict maxima are among those
+    /// of |S|²: the square roots (a third of `sinusoids` when taken for every bin) only
+    /// there, where the test on |S| itself decides.
+    static func logPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
+        let power = S.map { $0.re * $0.re + $0.im * $0.im }
+        var pk: [Double] = [], pv: [Double] = []
+        for i in 1..<h where power[i] > power[i - 1] && power[i] > power[i + 1] {
+            let a0 = power[i - 1].squareRoot(), a1 = power[i].squareRoot(), a2 = power[i + 1].squareRoot()
+            guard a1 > a0 && a1 > a2 else { continue }
+            let l0 = log(a0), l1 = log(a1), l2 = log(a2)
+            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
+            let b = 0.5 * (l2 - l0)
+            let a = l1 - b - l0
+            if a > 0 {
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
+            } else {
+                pk.append(Double(i + 1)); pv.append(l1)
+            }
+        }
+        return (pk, pv)
     }
 
     /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated

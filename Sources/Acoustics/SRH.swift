@@ -33,17 +33,22 @@ struct SRHAnalyzer: Sendable {
         let inv = 1 / norm
         let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
         var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
+        let between = SRHAnalyzer.interharmonicBins
         for f in f0Min...f0Max {
             // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
             var s: Float = 0
             for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
-            for h in 1..<SRHAnalyzer.nHarmonics {
-                let idx = Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero))
-                s -= mag[idx - 1]
-            }
+            let row = (f - f0Min) * (SRHAnalyzer.nHarmonics - 1)
+            for h in 0..<(SRHAnalyzer.nHarmonics - 1) { s -= mag[between[row + h]] }
             out[f - f0Min] = s * inv
         }
         return out
+    }
+
+    /// Bins round((h + 0.5)·f) − 1 for h in 1..<nHarmonics, per f in f0Min...f0Max (rows
+    /// of nHarmonics − 1), computed once instead of per frame.
+    static let interharmonicBins: [Int] = (f0Min...f0Max).flatMap { f in
+        (1..<nHarmonics).map { h in Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero)) - 1 }
     }
 
     /// Bins the curve reads: h·f − 1 for h ≤ 5, f ≤ f0Max.
@@ -98,16 +103,17 @@ struct ResidualOLA: Sendable {
     mutating func advance(_ samples: SampleBuffer, total: Int) {
         while nextSegment * shift + segmentLength < total {
             let start = nextSegment * shift
-            var seg = [Float](repeating: 0, count: segmentLength)
             var e: Float = 0
-            for i in 0..<segmentLength { let v = samples[start + i] * window[i]; seg[i] = v; e += v * v }
+            var seg = [Float](repeating: 0, count: segmentLength)
+            samples.withSlice(start, segmentLength) { x in
+                for i in 0..<segmentLength { let v = x[i] * window[i]; seg[i] = v; e += v * v }
+            }
             let a = LPC.coefficients(seg, order: order)
-            var inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
+            let inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
             var ei: Float = 0
             for v in inv { ei += v * v }
             let g = (e / ei).squareRoot()   // NaN for a silent segment, as in MATLAB
-            buffer.ensure(upTo: start + segmentLength)
-            for i in 0..<segmentLength { inv[i] *= g; buffer[start + i] += inv[i] }
+            buffer.add(inv, scaledBy: g, at: start)
             nextSegment += 1
         }
     }
@@ -128,6 +134,17 @@ struct SampleBuffer: Sendable {
 
     mutating func ensure(upTo e: Int) {
         if e > end { data.append(contentsOf: [Float](repeating: 0, count: e - end)) }
+    }
+
+    /// self[start + i] += x[i]·g for every i (the product rounded first), extending the
+    /// buffer as needed; one pass over the storage instead of a checked store per sample.
+    mutating func add(_ x: [Float], scaledBy g: Float, at start: Int) {
+        ensure(upTo: start + x.count)
+        let o = start - base
+        precondition(o >= 0, "sample \(start) was already dropped from the buffer")
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<x.count { d[o + i] += x[i] * g }
+        }
     }
 
     mutating func drop(before i: Int) {

@@ -156,13 +156,6 @@ public enum FilterD {
         aa += [Double](repeating: 0, count: n - aa.count)
         var z = zi ?? [Double](repeating: 0, count: n - 1)
         z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
-        // The glottal chain's elliptic filters (n = 6 and 10) with the state in registers:
-        // the loop below keeps it in memory and runs about twice as long per sample.
-        switch n {
-        case 6: return applyFixed(InlineArray<5, Double>(repeating: 0), bb, aa, x, z)
-        case 10: return applyFixed(InlineArray<9, Double>(repeating: 0), bb, aa, x, z)
-        default: break
-        }
         var y = [Double](repeating: 0, count: x.count)
         for i in 0..<x.count {
             let xi = x[i]
@@ -174,29 +167,6 @@ public enum FilterD {
             y[i] = yi
         }
         return y
-    }
-
-    /// `apply` for S + 1 coefficients (S ≥ 1) with a state of fixed size S, which the
-    /// compiler holds in registers: the same operations in the same order, so the same
-    /// values. `zero` only fixes S.
-    @inline(__always)
-    static func applyFixed<let S: Int>(_ zero: InlineArray<S, Double>, _ bb: [Double], _ aa: [Double],
-                                       _ x: [Double], _ zi: [Double]) -> [Double] {
-        var z = zero, bt = zero, at = zero
-        for j in 0..<S { z[j] = zi[j]; bt[j] = bb[j + 1]; at[j] = aa[j + 1] }
-        let b0 = bb[0]
-        return [Double](unsafeUninitializedCapacity: x.count) { y, count in
-            x.withUnsafeBufferPointer { xp in
-                for i in 0..<xp.count {
-                    let xi = xp[i]
-                    let yi = b0 * xi + z[0]
-                    for j in 0..<(S - 1) { z[j] = bt[j] * xi + z[j + 1] - at[j] * yi }
-                    z[S - 1] = bt[S - 1] * xi - at[S - 1] * yi
-                    y[i] = yi
-                }
-            }
-            count = x.count
-        }
     }
 
     /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end

@@ -60,4 +60,75 @@ struct OverheadTests {
         s.append(f0: 200, value: 0.9)
         #expect(s.voicedF0Median == 200 && s.end == 11)
     }
+
+    /// v_findpeaks on log|S| over every bin, as `sinusoids` did before it tested |S|² first.
+    static func plainLogPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
+        let absS = S.map(\.abs)
+        var pk: [Double] = [], pv: [Double] = []
+        for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
+            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
+            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
+            let b = 0.5 * (l2 - l0)
+            let a = l1 - b - l0
+            if a > 0 {
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
+            } else {
+                pk.append(Double(i + 1)); pv.append(l1)
+            }
+        }
+        return (pk, pv)
+    }
+
+    @Test("spectral peaks found on |S|² then confirmed on |S| equal the peaks of log|S|, plateaus and near-ties included")
+    func peaksFromPower() {
+        var seed: UInt32 = 5
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) }
+        for trial in 0..<40 {
+            let h = 2048
+            var S = (0...h).map { k -> ComplexD in
+                let env = exp(-Double(k) / 600) * (1 + 0.8 * cos(Double(k) * 0.05 * Double(1 + trial % 5)))
+                return ComplexD(env * (2 * next() - 1), env * (2 * next() - 1))
+            }
+            // Neighbours whose squares differ in the last bit but whose |S| may round equal,
+            // exact plateaus, zeros and subnormal magnitudes.
+            for k in stride(from: 10, to: h - 10, by: 97) {
+                S[k + 1] = ComplexD(S[k].re.nextUp, S[k].im)
+                S[k + 3] = S[k + 2]
+                S[k + 5] = ComplexD(0, 0)
+                S[k + 7] = ComplexD(1e-310, -3e-310)
+            }
+            let got = RdMSP.logPeaks(S, below: h), want = OverheadTests.plainLogPeaks(S, below: h)
+            // Bit patterns: the zero-magnitude neighbours give NaN positions in both.
+            #expect(got.k.map(\.bitPattern) == want.k.map(\.bitPattern) && got.v.map(\.bitPattern) == want.v.map(\.bitPattern),
+                    "trial \(trial)")
+        }
+    }
+
+    @Test("the SRH inter-harmonic bins from the table equal round((h + 0.5)·f) − 1")
+    func interharmonicTable() {
+        let t = SRHAnalyzer.interharmonicBins
+        #expect(t.count == (SRHAnalyzer.f0Max - SRHAnalyzer.f0Min + 1) * (SRHAnalyzer.nHarmonics - 1))
+        for f in SRHAnalyzer.f0Min...SRHAnalyzer.f0Max {
+            for h in 1..<SRHAnalyzer.nHarmonics {
+                let want = Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero)) - 1
+                #expect(t[(f - SRHAnalyzer.f0Min) * (SRHAnalyzer.nHarmonics - 1) + h - 1] == want)
+            }
+        }
+    }
+
+    @Test("adding a scaled segment to a sample buffer equals the per-sample update, with growth and a dropped prefix")
+    func sampleBufferAdd() {
+        var a = SampleBuffer(), b = SampleBuffer()
+        let x: [Float] = (0..<300).map { Float(sin(Double($0) * 0.7)) }
+        a.append(x); b.append(x)
+        a.drop(before: 40); b.drop(before: 40)
+        for (start, g) in [(40, Float(0.37)), (200, 1.9), (290, -0.6), (400, 3)] {
+            let seg: [Float] = (0..<120).map { Float(cos(Double($0 + start) * 0.31)) }
+            a.add(seg, scaledBy: g, at: start)
+            b.ensure(upTo: start + seg.count)
+            var inv = seg
+            for i in 0..<seg.count { inv[i] *= g; b[start + i] += inv[i] }
+        }
+        #expect(a.base == b.base && a.data == b.data)
+    }
 }
