@@ -181,14 +181,26 @@ public enum FilterD {
         var z = zi ?? [Double](repeating: 0, count: n - 1)
         z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
         var y = [Double](repeating: 0, count: x.count)
-        for i in 0..<x.count {
-            let xi = x[i]
-            let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
-            if n > 1 {
-                for j in 1..<(n - 1) { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
-                z[n - 2] = bb[n - 1] * xi - aa[n - 1] * yi
+        // On buffer pointers: with arrays every store to z was a uniqueness and bounds check
+        // (the recursion itself is bound by its add–multiply–subtract latency).
+        z.withUnsafeMutableBufferPointer { z in
+        y.withUnsafeMutableBufferPointer { y in
+        x.withUnsafeBufferPointer { x in
+        bb.withUnsafeBufferPointer { bb in
+        aa.withUnsafeBufferPointer { aa in
+            for i in 0..<x.count {
+                let xi = x[i]
+                let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
+                if n > 1 {
+                    for j in 1..<(n - 1) { z[j - 1] = bb[j] * xi + z[j] - aa[j] * yi }
+                    z[n - 2] = bb[n - 1] * xi - aa[n - 1] * yi
+                }
+                y[i] = yi
             }
-            y[i] = yi
+        }
+        }
+        }
+        }
         }
         return y
     }
