@@ -153,7 +153,9 @@ struct SampleBuffer: Sendable {
     }
 
     func slice(_ from: Int, _ count: Int) -> [Float] {
-        (0..<count).map { self[from + $0] }
+        // Inside the held samples: one copy (the glottal blocks slice 4 s at a time).
+        if from >= base && from + count <= end { return Array(data[(from - base)..<(from - base + count)]) }
+        return (0..<count).map { self[from + $0] }
     }
 
     func withSlice<R>(_ from: Int, _ count: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {

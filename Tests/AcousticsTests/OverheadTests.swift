@@ -131,4 +131,14 @@ struct OverheadTests {
         }
         #expect(a.base == b.base && a.data == b.data)
     }
+
+    @Test("a sample-buffer slice equals the per-sample reads inside, across and outside the held samples")
+    func sampleBufferSlice() {
+        var b = SampleBuffer()
+        b.append((0..<500).map { Float($0) * 0.25 - 3 })
+        b.drop(before: 100)
+        for (from, count) in [(100, 400), (150, 50), (90, 20), (480, 40), (600, 10), (0, 0), (499, 1)] {
+            #expect(b.slice(from, count) == (0..<count).map { b[from + $0] }, "from \(from) count \(count)")
+        }
+    }
 }
