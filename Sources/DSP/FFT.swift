@@ -95,8 +95,17 @@ public struct FFT: Sendable {
         run(re: &re, im: &im, conjugate: false, nonzero: nonzero)
     }
 
+    /// `forward(re:im:)` with at most eight SIMD lanes per stage (the reference the
+    /// sixteen-lane stages of AVX-512 builds are tested against).
+    func forwardEightLanes(re: inout [Float], im: inout [Float]) {
+        precondition(re.count == count && im.count == count, "FFT input length differs from plan length \(count)")
+        if let b = bluestein { b.transform(re: &re, im: &im, inverse: false); return }
+        run(re: &re, im: &im, conjugate: false, sixteenLanes: false)
+    }
+
     // conj(FFT(conj(x))) = IFFT(x)·N, so the inverse negates im before and after.
-    private func run(re: inout [Float], im: inout [Float], conjugate: Bool, nonzero: Int = Int.max) {
+    private func run(re: inout [Float], im: inout [Float], conjugate: Bool, nonzero: Int = Int.max,
+                     sixteenLanes: Bool = KernelBuild.sixteenLaneRegisters) {
         let n = count
         if n == 1 { return }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
@@ -157,9 +166,9 @@ public struct FFT: Sendable {
                                             }
                                         }
                                     } else if inX {
-                                        FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi)
+                                        FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
                                     } else {
-                                        FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi)
+                                        FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
                                     }
                                 }
                             }
@@ -180,8 +189,11 @@ public struct FFT: Sendable {
     private static func dispatch(_ r: Int, _ m: Int, _ s: Int,
                                  _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
                                  _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
-                                 _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) {
-        if r <= 5 && s % 8 == 0 {
+                                 _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>, _ sixteenLanes: Bool) {
+        if sixteenLanes && r <= 5 && s % 16 == 0 {
+            // AVX-512: a whole register per vector, half the instructions of eight lanes.
+            stageSIMD(SIMD16<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
+        } else if r <= 5 && s % 8 == 0 {
             stageSIMD(SIMD8<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
         } else if r <= 5 && s % 4 == 0 {
             stageSIMD(SIMD4<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)

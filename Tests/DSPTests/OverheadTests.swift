@@ -102,4 +102,15 @@ struct DSPOverheadTests {
             }
         }
     }
+
+    @Test("FFT stages on sixteen lanes (AVX-512 builds) equal the eight-lane stages bit for bit",
+          arguments: [8000, 2048, 1024, 512, 4000, 960, 12])
+    func sixteenLaneStages(n: Int) {
+        let plan = FFT(count: n)
+        var re = (0..<n).map { Float(sin(Double($0) * 0.37) * 2) }, im = (0..<n).map { Float(cos(Double($0) * 1.1)) }
+        var r2 = re, i2 = im
+        plan.forward(re: &re, im: &im)
+        plan.forwardEightLanes(re: &r2, im: &i2)
+        #expect(re.map(\.bitPattern) == r2.map(\.bitPattern) && im.map(\.bitPattern) == i2.map(\.bitPattern), "n \(n)")
+    }
 }
