@@ -24,6 +24,24 @@ struct ComplexD: Sendable {
     var conj: ComplexD { ComplexD(re, -im) }
 }
 
+/// Four `ComplexD` on SIMD4 lanes, with `ComplexD`'s formulas lane by lane (the same
+/// operations in the same order, so each lane holds the scalar result).
+struct ComplexD4: Sendable {
+    var re: SIMD4<Double>, im: SIMD4<Double>
+    init(_ re: SIMD4<Double>, _ im: SIMD4<Double>) { self.re = re; self.im = im }
+    init(_ z: ComplexD) { re = SIMD4(repeating: z.re); im = SIMD4(repeating: z.im) }
+    init(_ x: Double) { self.init(ComplexD(x)) }
+    static func + (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re + b.re, a.im + b.im) }
+    static func - (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re - b.re, a.im - b.im) }
+    static func * (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re) }
+    static func / (a: ComplexD4, b: ComplexD4) -> ComplexD4 {
+        let d = b.re * b.re + b.im * b.im
+        return ComplexD4((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
+    }
+    var abs: SIMD4<Double> { (re * re + im * im).squareRoot() }
+    var conj: ComplexD4 { ComplexD4(re, -im) }
+}
+
 enum RdMSP {
     /// COVAREP wrap(): to (−π, π].
     static func wrap(_ p: Double) -> Double {
@@ -295,7 +313,26 @@ enum RdMSP {
         var out = [ComplexD](); out.reserveCapacity(count)
         let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
         let k4 = ComplexD(e * (1 - e * Ta))
-        for k in stride(from: 1, through: count, by: 1) {
+        // Four harmonics per pass on SIMD4 lanes (the rotation still advances one harmonic at
+        // a time): each lane does the scalar loop's operations below in the same order, so
+        // the same values; the six divisions per harmonic share the vector divider.
+        var k = 1
+        while k + 3 <= count {
+            var rr = SIMD4<Double>(), ri = SIMD4<Double>()
+            for l in 0..<4 { rot = rot * r1; rr[l] = rot.re; ri[l] = rot.im }
+            let rotV = ComplexD4(rr, ri)
+            let f = SIMD4<Double>(repeating: f0) * SIMD4<Double>(Double(k), Double(k + 1), Double(k + 2), Double(k + 3))
+            let jw = ComplexD4(SIMD4<Double>(repeating: 0), 2 * Double.pi * f)
+            let am = ComplexD4(a) - jw
+            let P1 = ComplexD4(E0) / (am * am + ComplexD4(wg2))
+            let P2 = ComplexD4(wg) + ComplexD4(eaTe * rotV.re, eaTe * rotV.im) * (am * ComplexD4(sC) - ComplexD4(wgc))
+            let P3 = rotV / ((ComplexD4(eTa) * jw) * (ComplexD4(e) + jw))
+            let P4 = ComplexD4(k4) * (ComplexD4(1) - rotV.conj) - ComplexD4(eTa) * jw
+            let g = (P1 * P2 + P3 * P4) * ComplexD4(fs)
+            for l in 0..<4 { out.append(ComplexD(g.re[l], g.im[l])) }
+            k += 4
+        }
+        for k in stride(from: k, through: count, by: 1) {
             rot = rot * r1
             let f = f0 * Double(k)
             let jw = ComplexD(0, 2 * Double.pi * f)
@@ -354,7 +391,15 @@ enum RdMSP {
         let (te, tp, ta) = rd2tetpta(rd)
         guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
         var N = [ComplexD](repeating: ComplexD(0), count: L)
-        for k in 1..<L { N[k] = M[k] / G[k - 1] }
+        var k = 1
+        while k + 3 < L {   // four bins per pass, lane by lane the scalar division
+            let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
+            let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
+            let q = m / g
+            for l in 0..<4 { N[k + l] = ComplexD(q.re[l], q.im[l]) }
+            k += 4
+        }
+        while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
         N[L - 1] = ComplexD(N[L - 2].abs)
         N[0] = ComplexD(N[1].abs)
         // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the

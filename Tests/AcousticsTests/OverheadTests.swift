@@ -141,4 +141,77 @@ struct OverheadTests {
             #expect(b.slice(from, count) == (0..<count).map { b[from + $0] }, "from \(from) count \(count)")
         }
     }
+
+    /// `lfHarmonicSpectrum`'s one-harmonic-at-a-time loop (before the SIMD4 passes).
+    static func plainLFHarmonics(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
+        guard let m = RdMSP.lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return nil }
+        let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
+        let eaTe = exp(a * Te)
+        let step = -2 * Double.pi * f0 * Te
+        let r1 = ComplexD(cos(step), sin(step))
+        var rot = ComplexD(1)
+        var out = [ComplexD]()
+        let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
+        let k4 = ComplexD(e * (1 - e * Ta))
+        for k in stride(from: 1, through: count, by: 1) {
+            rot = rot * r1
+            let f = f0 * Double(k)
+            let jw = ComplexD(0, 2 * Double.pi * f)
+            let am = ComplexD(a) - jw
+            let P1 = ComplexD(E0) / (am * am + wg2)
+            let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * sC - wgc)
+            let P3 = rot / ((eTa * jw) * (ComplexD(e) + jw))
+            let P4 = k4 * (ComplexD(1) - rot.conj) - eTa * jw
+            out.append((P1 * P2 + P3 * P4) * ComplexD(fs))
+        }
+        return out
+    }
+
+    /// Rd's criterion with the scalar LF spectrum and division.
+    static func plainCost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: RdMSP.CostContext) -> Double {
+        let L = M.count
+        let (te, tp, ta) = RdMSP.rd2tetpta(rd)
+        guard let G = plainLFHarmonics(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
+        var N = [ComplexD](repeating: ComplexD(0), count: L)
+        for k in 1..<L { N[k] = M[k] / G[k - 1] }
+        N[L - 1] = ComplexD(N[L - 2].abs)
+        N[0] = ComplexD(N[1].abs)
+        let len = 2 * (L - 1)
+        var logAbs = [Double](repeating: 0, count: L)
+        for k in 0..<L { logAbs[k] = log(N[k].abs) }
+        let o = min(len - 1, 8)
+        var P = [Double](repeating: 0, count: o + 1)
+        for k in 0...o {
+            var li = 0.0
+            for m in 0..<L { li += logAbs[m] * ctx.ks[k][m] }
+            P[k] = RdMSP.wrap(-N[k].angle - li)
+        }
+        guard o >= 2 else { return .infinity }
+        var err = 0.0
+        for i in 1..<o { let d = RdMSP.wrap((P[i + 1] - P[i]) - P[1]); err += d * d }
+        return err / Double(o - 1)
+    }
+
+    @Test("the LF spectrum and Rd criterion on SIMD4 lanes equal the one-harmonic loop bit for bit")
+    func rdOnLanes() throws {
+        for (f0, L) in [(100.0, 80), (210.0, 38), (480.0, 17), (55.0, 146), (333.0, 24), (130.0, 61)] {
+            let M = (0..<L).map { k -> ComplexD in
+                let t = Double(k), scale = 1 / Double(k + 1)
+                return ComplexD(cos(t * 0.7) * scale, sin(t * 1.3) * scale)
+            }
+            let ctx = RdMSP.CostContext(L: L)
+            for rd in [0.3, 0.71, 1.2, 2.5] {
+                let (te, tp, ta) = RdMSP.rd2tetpta(rd)
+                for count in [L - 1, 1, 2, 3, 4, 5, 7, 8] {
+                    let got = try #require(RdMSP.lfHarmonicSpectrum(f0: f0, count: count, fs: 16000, te: te, tp: tp, ta: ta))
+                    let want = try #require(OverheadTests.plainLFHarmonics(f0: f0, count: count, fs: 16000, te: te, tp: tp, ta: ta))
+                    #expect(got.map(\.re.bitPattern) == want.map(\.re.bitPattern) && got.map(\.im.bitPattern) == want.map(\.im.bitPattern),
+                            "f0 \(f0) count \(count) rd \(rd)")
+                }
+                let got = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx)
+                let want = OverheadTests.plainCost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx)
+                #expect(got.bitPattern == want.bitPattern, "f0 \(f0) L \(L) rd \(rd)")
+            }
+        }
+    }
 }
