@@ -61,27 +61,7 @@ enum RdMSP {
     static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
         -> (f: [Double], amp: [Double], ph: [Double]) {
         let dftlen = 4096, h = dftlen / 2
-        // S·W: phase referenced to the window centre (delay2spec((winlen−1)/2)).
-        let delay = Double(winlen - 1) / 2
-        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
-        // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
-        // (delay·k) mod N.
-        let d = Int(delay)
-        let (ct, st) = RdMSP.unitCircle4096
-        let wholeDelay = (winlen - 1) % 2 == 0
-        var m = 0                                   // (d·k) mod N, advanced without a division
-        for k in 0...h {
-            var w: ComplexD
-            if wholeDelay {
-                w = ComplexD(ct[m], st[m])
-                m = (m + d) & (dftlen - 1)
-            } else {
-                let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
-                w = ComplexD(cos(a), sin(a))
-            }
-            if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
-            S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
-        }
+        let S = centredSpectrum(re: re, im: im, winlen: winlen)
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
         let step = Double(dftlen) * f0 / fs
@@ -122,6 +102,48 @@ enum RdMSP {
         return (f, amp, ph)
     }
 
+    /// S·W of the 4096-point frame spectrum (bins 0…2048): the phase referenced to the
+    /// window centre (delay2spec((winlen−1)/2)), the Nyquist bin made real.
+    static func centredSpectrum(re: [Float], im: [Float], winlen: Int) -> [ComplexD] {
+        let dftlen = 4096, h = dftlen / 2
+        let delay = Double(winlen - 1) / 2
+        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
+        // (delay·k) mod N.
+        let d = Int(delay)
+        let (ct, st) = RdMSP.unitCircle4096
+        let wholeDelay = (winlen - 1) % 2 == 0
+        var m = 0                                   // (d·k) mod N, advanced without a division
+        if wholeDelay {
+            // Bins below h on buffer pointers (this loop was most of the function with its
+            // per-bin branches and bounds checks); the same products.
+            re.withUnsafeBufferPointer { rp in
+            im.withUnsafeBufferPointer { ip in
+            ct.withUnsafeBufferPointer { cp in
+            st.withUnsafeBufferPointer { sp in
+            S.withUnsafeMutableBufferPointer { Sp in
+                for k in 0..<h {
+                    let w = ComplexD(cp[m], sp[m])
+                    m = (m + d) & (dftlen - 1)
+                    Sp[k] = ComplexD(Double(rp[k]), Double(ip[k])) * w
+                }
+            }
+            }
+            }
+            }
+            }
+            S[h] = ComplexD(Double(re[h]), Double(im[h])) * ComplexD(ct[m] >= 0 ? 1 : -1, 0)
+        } else {
+            for k in 0...h {
+                let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
+                var w = ComplexD(cos(a), sin(a))
+                if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
+                S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
+            }
+        }
+        return S
+    }
+
     /// v_findpeaks(log|S|, 'q') over bins 1..<h (0-based; the returned positions are
     /// 1-based): strict maxima with quadratic interpolation, as positions and log values.
     /// log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
@@ -130,7 +152,13 @@ enum RdMSP {
     /// of |S|²: the square roots (a third of `sinusoids` when taken for every bin) only
     /// there, where the test on |S| itself decides.
     static func logPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
-        let power = S.map { $0.re * $0.re + $0.im * $0.im }
+        // (A plain loop: `map` here compiled to an append with a capacity check per bin.)
+        var power = [Double](repeating: 0, count: S.count)
+        S.withUnsafeBufferPointer { sp in
+            power.withUnsafeMutableBufferPointer { pp in
+                for k in 0..<sp.count { pp[k] = sp[k].re * sp[k].re + sp[k].im * sp[k].im }
+            }
+        }
         var pk: [Double] = [], pv: [Double] = []
         for i in 1..<h where power[i] > power[i - 1] && power[i] > power[i + 1] {
             let a0 = power[i - 1].squareRoot(), a1 = power[i].squareRoot(), a2 = power[i + 1].squareRoot()

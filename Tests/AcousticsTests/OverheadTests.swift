@@ -214,4 +214,29 @@ struct OverheadTests {
             }
         }
     }
+
+    @Test("the window-centred frame spectrum equals the per-bin loop with its branches, bit for bit (odd and even windows)")
+    func centredSpectrumLoop() {
+        let re = (0...2048).map { Float(sin(Double($0) * 0.31) * 3) }, im = (0...2048).map { Float(cos(Double($0) * 0.17)) }
+        for winlen in [97, 321, 481, 961, 2401, 100, 480] {
+            let dftlen = 4096, h = 2048
+            let delay = Double(winlen - 1) / 2, d = Int(delay)
+            let (ct, st) = RdMSP.unitCircle4096
+            var want = [ComplexD](repeating: ComplexD(0), count: h + 1)
+            var m = 0
+            for k in 0...h {
+                var w: ComplexD
+                if (winlen - 1) % 2 == 0 {
+                    w = ComplexD(ct[m], st[m]); m = (m + d) & (dftlen - 1)
+                } else {
+                    let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
+                    w = ComplexD(cos(a), sin(a))
+                }
+                if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
+                want[k] = ComplexD(Double(re[k]), Double(im[k])) * w
+            }
+            let got = RdMSP.centredSpectrum(re: re, im: im, winlen: winlen)
+            #expect(got.map(\.re.bitPattern) == want.map(\.re.bitPattern) && got.map(\.im.bitPattern) == want.map(\.im.bitPattern), "winlen \(winlen)")
+        }
+    }
 }
