@@ -28,18 +28,18 @@ struct ComplexD: Sendable {
 /// operations in the same order, so each lane holds the scalar result).
 struct ComplexD4: Sendable {
     var re: SIMD4<Double>, im: SIMD4<Double>
-    init(_ re: SIMD4<Double>, _ im: SIMD4<Double>) { self.re = re; self.im = im }
+    @inline(__always) init(_ re: SIMD4<Double>, _ im: SIMD4<Double>) { self.re = re; self.im = im }
     init(_ z: ComplexD) { re = SIMD4(repeating: z.re); im = SIMD4(repeating: z.im) }
     init(_ x: Double) { self.init(ComplexD(x)) }
-    static func + (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re + b.re, a.im + b.im) }
-    static func - (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re - b.re, a.im - b.im) }
-    static func * (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re) }
-    static func / (a: ComplexD4, b: ComplexD4) -> ComplexD4 {
+    @inline(__always) static func + (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re + b.re, a.im + b.im) }
+    @inline(__always) static func - (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re - b.re, a.im - b.im) }
+    @inline(__always) static func * (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re) }
+    @inline(__always) static func / (a: ComplexD4, b: ComplexD4) -> ComplexD4 {
         let d = b.re * b.re + b.im * b.im
         return ComplexD4((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
     }
-    var abs: SIMD4<Double> { (re * re + im * im).squareRoot() }
-    var conj: ComplexD4 { ComplexD4(re, -im) }
+    @inline(__always) var abs: SIMD4<Double> { (re * re + im * im).squareRoot() }
+    @inline(__always) var conj: ComplexD4 { ComplexD4(re, -im) }
 }
 
 enum RdMSP {

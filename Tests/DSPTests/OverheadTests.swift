@@ -113,4 +113,39 @@ struct DSPOverheadTests {
         plan.forwardEightLanes(re: &r2, im: &i2)
         #expect(re.map(\.bitPattern) == r2.map(\.bitPattern) && im.map(\.bitPattern) == i2.map(\.bitPattern), "n \(n)")
     }
+
+    /// `VectorMath.exp` as it was with the stdlib's `clamped` for the exponent.
+    static func clampedExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        let r = (x - k * 0.693_145_75) - k * 1.428_606_8e-6
+        let f8: Float = 1.0 / 40320, f7: Float = 1.0 / 5040, f6: Float = 1.0 / 720, f5: Float = 1.0 / 120
+        let f4: Float = 1.0 / 24, f3: Float = 1.0 / 6
+        var p = r * f8 + f7
+        p = p * r + f6
+        p = p * r + f5
+        p = p * r + f4
+        p = p * r + f3
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let ki = VectorMath.intFromIntegralFloat(k.clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127)))
+        let scale = unsafeBitCast((ki &+ 127) &<< 23, to: SIMD8<Float>.self)
+        var y = p * scale
+        let outside = (x .> 87) .| (x .< -87) .| (x .!= x)
+        for l in 0..<8 where outside[l] { y[l] = Foundation.exp(x[l]) }
+        return y
+    }
+
+    @Test("exp with the exponent limited by masks equals the clamped form bit for bit, special values included")
+    func expMaskedClamp() {
+        var xs: [Float] = [0, -0.0, 1, -1, 87, -87, 87.5, -87.5, 88.7, -103, 200, -200, .infinity, -.infinity, .nan, 1e-30, -1e-30]
+        var v: Float = -100
+        while v < 100 { xs.append(v); v += 0.0137 }
+        while xs.count % 8 != 0 { xs.append(0.5) }
+        for i in stride(from: 0, to: xs.count, by: 8) {
+            let x = SIMD8<Float>((0..<8).map { xs[i + $0] })
+            let got = VectorMath.exp(x), want = DSPOverheadTests.clampedExp(x)
+            #expect((0..<8).allSatisfy { got[$0].bitPattern == want[$0].bitPattern }, "\(x)")
+        }
+    }
 }
