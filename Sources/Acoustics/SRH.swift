@@ -29,18 +29,31 @@ struct SRHAnalyzer: Sendable {
         let norm = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
         guard norm > 0, norm.isFinite else { return nil }
         var mag = [Float](repeating: 0, count: SRHAnalyzer.usedBins)
-        for k in 0..<SRHAnalyzer.usedBins { mag[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
         let inv = 1 / norm
         let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
         var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
-        let between = SRHAnalyzer.interharmonicBins
-        for f in f0Min...f0Max {
-            // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
-            var s: Float = 0
-            for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
-            let row = (f - f0Min) * (SRHAnalyzer.nHarmonics - 1)
-            for h in 0..<(SRHAnalyzer.nHarmonics - 1) { s -= mag[between[row + h]] }
-            out[f - f0Min] = s * inv
+        // On buffer pointers with the five harmonics and four inter-harmonics written out:
+        // bounds checks and the range iterators were most of this loop's time. The same
+        // sums in the same order (0 + h1 + … + h5 − i1 − … − i4).
+        precondition(SRHAnalyzer.nHarmonics == 5 && re.count >= mag.count && im.count >= mag.count)
+        re.withUnsafeBufferPointer { rp in
+        im.withUnsafeBufferPointer { ip in
+        mag.withUnsafeMutableBufferPointer { mp in
+        SRHAnalyzer.interharmonicBins.withUnsafeBufferPointer { bp in
+        out.withUnsafeMutableBufferPointer { op in
+            for k in 0..<mp.count { mp[k] = (rp[k] * rp[k] + ip[k] * ip[k]).squareRoot() }
+            for f in f0Min...f0Max {
+                // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
+                var s: Float = 0
+                s += mp[f - 1]; s += mp[2 * f - 1]; s += mp[3 * f - 1]; s += mp[4 * f - 1]; s += mp[5 * f - 1]
+                let row = (f - f0Min) * 4
+                s -= mp[bp[row]]; s -= mp[bp[row + 1]]; s -= mp[bp[row + 2]]; s -= mp[bp[row + 3]]
+                op[f - f0Min] = s * inv
+            }
+        }
+        }
+        }
+        }
         }
         return out
     }

@@ -239,4 +239,36 @@ struct OverheadTests {
             #expect(got.map(\.re.bitPattern) == want.map(\.re.bitPattern) && got.map(\.im.bitPattern) == want.map(\.im.bitPattern), "winlen \(winlen)")
         }
     }
+
+    @Test("the SRH curve from its written-out sums equals the per-harmonic loops bit for bit")
+    func srhCurveSums() throws {
+        let srh = SRHAnalyzer()
+        for seed in [0.37, 1.3, 2.9] {
+            let frame = (0..<SRHAnalyzer.frameLength).map { i -> Float in
+                let t = Double(i)
+                return Float(sin(t * seed * 0.1) + 0.4 * sin(t * seed * 0.37 + 1) + 0.05 * cos(t * 2.1))
+            }
+            let got = try #require(frame.withUnsafeBufferPointer { srh.curve($0) })
+            // The previous form: windowed, mean removed, |X| per bin, then the harmonic loops.
+            let n = SRHAnalyzer.frameLength
+            var x = [Float](repeating: 0, count: n)
+            var mean: Float = 0
+            for i in 0..<n { let v = frame[i] * srh.window[i]; x[i] = v; mean += v }
+            mean /= Float(n)
+            for i in 0..<n { x[i] -= mean }
+            let (re, im) = srh.fft.forward(x, bins: SRHAnalyzer.usedBins)
+            let inv = 1 / SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
+            let mag = (0..<SRHAnalyzer.usedBins).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+            var want: [Float] = []
+            for f in SRHAnalyzer.f0Min...SRHAnalyzer.f0Max {
+                var s: Float = 0
+                for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
+                for h in 1..<SRHAnalyzer.nHarmonics {
+                    s -= mag[Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero)) - 1]
+                }
+                want.append(s * inv)
+            }
+            #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "seed \(seed)")
+        }
+    }
 }
