@@ -184,6 +184,9 @@ enum RdMSP {
     static func unwrapCorrections(_ S: [ComplexD]) -> [Double] {
         var out = [Double](repeating: 0, count: S.count)
         var corr = 0.0
+        // On buffer pointers (2049 bins per frame; bounds checks were half the loop).
+        S.withUnsafeBufferPointer { S in
+        out.withUnsafeMutableBufferPointer { out in
         for k in 1..<max(1, S.count) {
             let p = S[k - 1], q = S[k]
             if p.im.sign != q.im.sign {
@@ -201,6 +204,8 @@ enum RdMSP {
                 }
             }
             out[k] = corr
+        }
+        }
         }
         return out
     }
