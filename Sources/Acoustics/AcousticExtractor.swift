@@ -61,8 +61,9 @@ public struct AcousticExtractor: Sendable {
     private var nextSRH = 0                          // next SRH frame j to analyse
     private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
     private var curveBase = 0
-    private var iter1: [(f0: Float, value: Float)] = []   // first-pass picks, frames [iter1Base, nextSRH)
+    private var iter1: [(f0: Float, value: Float)] = []   // first-pass picks, frames [iter1Base, nextSRH) not yet in srhStats
     private var iter1Base = 0
+    private var srhStats = SRHWindowStatistics()     // statistics of the picks finalizeSRH reads
 
     // Finalised SRH frames: F0, raw VUV, MCEP.
     private var nextFinal = 0
@@ -128,7 +129,7 @@ public struct AcousticExtractor: Sendable {
     public var bufferedSampleCount: Int {
         samples.data.count + residual.buffer.data.count
             + curves.count * (SRHAnalyzer.f0Max - SRHAnalyzer.f0Min + 1)
-            + iter1.count * 2 + ready.count * 75
+            + iter1.count * 2 + srhStats.storedCount * 2 + ready.count * 75
             + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count }
             + glottal.count * 46 + voicedF0.count * 2
             + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
@@ -348,19 +349,16 @@ public struct AcousticExtractor: Sendable {
 
     private mutating func finalizeSRH() {
         let j = nextFinal
-        let lo = max(iter1Base, j - configuration.statsHistoryFrames)
+        let lo = max(0, j - configuration.statsHistoryFrames)
         let hi = min(nextSRH - 1, j + configuration.statsLookAheadFrames)
-        var vals: [Float] = [], f0s: [Float] = []
-        var maxVal = -Float.infinity
-        for i in lo...hi {
-            let p = iter1[i - iter1Base]
-            vals.append(p.value)
-            maxVal = max(maxVal, p.value)
-            if p.value > 0.1 { f0s.append(p.f0) }
+        // Window [lo, hi] of first-pass picks: F0 median of those above 0.1 and SRH spread.
+        srhStats.drop(before: lo)
+        while srhStats.end <= hi {
+            let p = iter1[srhStats.end - iter1Base]
+            srhStats.append(f0: p.f0, value: p.value)
         }
         var f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
-        if maxVal > 0.1, !f0s.isEmpty {
-            let med = median(f0s)
+        if let med = srhStats.voicedF0Median {
             let a = Int((0.5 * med).rounded(.toNearestOrAwayFromZero))
             let b = Int((2 * med).rounded(.toNearestOrAwayFromZero))
             if a > f0Min { f0Min = a }
@@ -369,7 +367,7 @@ public struct AcousticExtractor: Sendable {
         let curve = curves[j - curveBase]
         let pick = f0Min <= f0Max ? SRHAnalyzer.pick(curve, lo: f0Min, hi: f0Max) : (f0: Float(1), value: Float(0))
         // Voicing threshold from the spread of SRH values in the window.
-        let threshold: Float = standardDeviation(vals) > 0.05 ? 0.085 : 0.07
+        let threshold: Float = srhStats.spreadIsWide ? 0.085 : 0.07
         let vuv: Float = pick.value > threshold ? 1 : 0
         let (mcep, sins, af0) = computeMCEP(frame: j, f0: pick.f0)
         finals.append(SRHFrame(f0: pick.f0, vuv: vuv, mcep: mcep,
@@ -509,7 +507,7 @@ public struct AcousticExtractor: Sendable {
         if keepFinal > finalBase { finals.removeFirst(min(keepFinal - finalBase, finals.count)); finalBase = keepFinal }
         let keepCurve = nextFinal
         if keepCurve > curveBase { curves.removeFirst(min(keepCurve - curveBase, curves.count)); curveBase = keepCurve }
-        let keepIter = max(0, nextFinal - configuration.statsHistoryFrames)
+        let keepIter = srhStats.end   // the statistics window keeps its own copy of older picks
         if keepIter > iter1Base { iter1.removeFirst(min(keepIter - iter1Base, iter1.count)); iter1Base = keepIter }
         // Samples: next residual segment start, next MCEP window (≤ 480 before its centre).
         let needSamples = min(residual.nextSegment * residual.shift, 800 + 160 * nextFinal - 480,

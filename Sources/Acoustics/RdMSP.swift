@@ -24,6 +24,24 @@ struct ComplexD: Sendable {
     var conj: ComplexD { ComplexD(re, -im) }
 }
 
+/// Four `ComplexD` on SIMD4 lanes, with `ComplexD`'s formulas lane by lane (the same
+/// operations in the same order, so each lane holds the scalar result).
+struct ComplexD4: Sendable {
+    var re: SIMD4<Double>, im: SIMD4<Double>
+    @inline(__always) init(_ re: SIMD4<Double>, _ im: SIMD4<Double>) { self.re = re; self.im = im }
+    init(_ z: ComplexD) { re = SIMD4(repeating: z.re); im = SIMD4(repeating: z.im) }
+    init(_ x: Double) { self.init(ComplexD(x)) }
+    @inline(__always) static func + (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re + b.re, a.im + b.im) }
+    @inline(__always) static func - (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re - b.re, a.im - b.im) }
+    @inline(__always) static func * (a: ComplexD4, b: ComplexD4) -> ComplexD4 { ComplexD4(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re) }
+    @inline(__always) static func / (a: ComplexD4, b: ComplexD4) -> ComplexD4 {
+        let d = b.re * b.re + b.im * b.im
+        return ComplexD4((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
+    }
+    @inline(__always) var abs: SIMD4<Double> { (re * re + im * im).squareRoot() }
+    @inline(__always) var conj: ComplexD4 { ComplexD4(re, -im) }
+}
+
 enum RdMSP {
     /// COVAREP wrap(): to (−π, π].
     static func wrap(_ p: Double) -> Double {
@@ -43,48 +61,13 @@ enum RdMSP {
     static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
         -> (f: [Double], amp: [Double], ph: [Double]) {
         let dftlen = 4096, h = dftlen / 2
-        // S·W: phase referenced to the window centre (delay2spec((winlen−1)/2)).
-        let delay = Double(winlen - 1) / 2
-        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
-        // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
-        // (delay·k) mod N.
-        let d = Int(delay)
-        let (ct, st) = RdMSP.unitCircle4096
-        let wholeDelay = (winlen - 1) % 2 == 0
-        var m = 0                                   // (d·k) mod N, advanced without a division
-        for k in 0...h {
-            var w: ComplexD
-            if wholeDelay {
-                w = ComplexD(ct[m], st[m])
-                m = (m + d) & (dftlen - 1)
-            } else {
-                let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
-                w = ComplexD(cos(a), sin(a))
-            }
-            if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
-            S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
-        }
+        let S = centredSpectrum(re: re, im: im, winlen: winlen)
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
         let step = Double(dftlen) * f0 / fs
         var freqBins = (1...maxH).map { step * Double($0) }
         var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
-        // v_findpeaks(log|S|, 'q'): strict maxima with quadratic interpolation (1-based k).
-        // log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
-        // only around those (the same values and tests as on the whole log spectrum).
-        let absS = S.map(\.abs)
-        var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
-            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
-            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
-            let b = 0.5 * (l2 - l0)
-            let a = l1 - b - l0
-            if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
-            } else {
-                pk.append(Double(i + 1)); pv.append(l1)
-            }
-        }
+        let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
             for j in 0..<maxH {
@@ -119,6 +102,80 @@ enum RdMSP {
         return (f, amp, ph)
     }
 
+    /// S·W of the 4096-point frame spectrum (bins 0…2048): the phase referenced to the
+    /// window centre (delay2spec((winlen−1)/2)), the Nyquist bin made real.
+    static func centredSpectrum(re: [Float], im: [Float], winlen: Int) -> [ComplexD] {
+        let dftlen = 4096, h = dftlen / 2
+        let delay = Double(winlen - 1) / 2
+        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
+        // (delay·k) mod N.
+        let d = Int(delay)
+        let (ct, st) = RdMSP.unitCircle4096
+        let wholeDelay = (winlen - 1) % 2 == 0
+        var m = 0                                   // (d·k) mod N, advanced without a division
+        if wholeDelay {
+            // Bins below h on buffer pointers (this loop was most of the function with its
+            // per-bin branches and bounds checks); the same products.
+            re.withUnsafeBufferPointer { rp in
+            im.withUnsafeBufferPointer { ip in
+            ct.withUnsafeBufferPointer { cp in
+            st.withUnsafeBufferPointer { sp in
+            S.withUnsafeMutableBufferPointer { Sp in
+                for k in 0..<h {
+                    let w = ComplexD(cp[m], sp[m])
+                    m = (m + d) & (dftlen - 1)
+                    Sp[k] = ComplexD(Double(rp[k]), Double(ip[k])) * w
+                }
+            }
+            }
+            }
+            }
+            }
+            S[h] = ComplexD(Double(re[h]), Double(im[h])) * ComplexD(ct[m] >= 0 ? 1 : -1, 0)
+        } else {
+            for k in 0...h {
+                let a = 2 * Double.pi * delay * Double(k) / Double(dftlen)
+                var w = ComplexD(cos(a), sin(a))
+                if k == h { w = ComplexD(w.re >= 0 ? 1 : -1, 0) }
+                S[k] = ComplexD(Double(re[k]), Double(im[k])) * w
+            }
+        }
+        return S
+    }
+
+    /// v_findpeaks(log|S|, 'q') over bins 1..<h (0-based; the returned positions are
+    /// 1-based): strict maxima with quadratic interpolation, as positions and log values.
+    /// log is monotonic, so a strict maximum of log|S| is a strict maximum of |S|: logs
+    /// only around those (the same values and tests as on the whole log spectrum). And
+    /// |S| = √|S|² rounded is non-decreasing in |S|², so its strict maxima are among those
+    /// of |S|²: the square roots (a third of `sinusoids` when taken for every bin) only
+    /// there, where the test on |S| itself decides.
+    static func logPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
+        // (A plain loop: `map` here compiled to an append with a capacity check per bin.)
+        var power = [Double](repeating: 0, count: S.count)
+        S.withUnsafeBufferPointer { sp in
+            power.withUnsafeMutableBufferPointer { pp in
+                for k in 0..<sp.count { pp[k] = sp[k].re * sp[k].re + sp[k].im * sp[k].im }
+            }
+        }
+        var pk: [Double] = [], pv: [Double] = []
+        for i in 1..<h where power[i] > power[i - 1] && power[i] > power[i + 1] {
+            let a0 = power[i - 1].squareRoot(), a1 = power[i].squareRoot(), a2 = power[i + 1].squareRoot()
+            guard a1 > a0 && a1 > a2 else { continue }
+            let l0 = log(a0), l1 = log(a1), l2 = log(a2)
+            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
+            let b = 0.5 * (l2 - l0)
+            let a = l1 - b - l0
+            if a > 0 {
+                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
+            } else {
+                pk.append(Double(i + 1)); pv.append(l1)
+            }
+        }
+        return (pk, pv)
+    }
+
     /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated
     /// as unwrap does) added to each angle. Angles of consecutive bins in the same
     /// half-plane (same sign bit of the imaginary part) differ by at most π; across the
@@ -127,6 +184,9 @@ enum RdMSP {
     static func unwrapCorrections(_ S: [ComplexD]) -> [Double] {
         var out = [Double](repeating: 0, count: S.count)
         var corr = 0.0
+        // On buffer pointers (2049 bins per frame; bounds checks were half the loop).
+        S.withUnsafeBufferPointer { S in
+        out.withUnsafeMutableBufferPointer { out in
         for k in 1..<max(1, S.count) {
             let p = S[k - 1], q = S[k]
             if p.im.sign != q.im.sign {
@@ -144,6 +204,8 @@ enum RdMSP {
                 }
             }
             out[k] = corr
+        }
+        }
         }
         return out
     }
@@ -284,7 +346,26 @@ enum RdMSP {
         var out = [ComplexD](); out.reserveCapacity(count)
         let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
         let k4 = ComplexD(e * (1 - e * Ta))
-        for k in stride(from: 1, through: count, by: 1) {
+        // Four harmonics per pass on SIMD4 lanes (the rotation still advances one harmonic at
+        // a time): each lane does the scalar loop's operations below in the same order, so
+        // the same values; the six divisions per harmonic share the vector divider.
+        var k = 1
+        while k + 3 <= count {
+            var rr = SIMD4<Double>(), ri = SIMD4<Double>()
+            for l in 0..<4 { rot = rot * r1; rr[l] = rot.re; ri[l] = rot.im }
+            let rotV = ComplexD4(rr, ri)
+            let f = SIMD4<Double>(repeating: f0) * SIMD4<Double>(Double(k), Double(k + 1), Double(k + 2), Double(k + 3))
+            let jw = ComplexD4(SIMD4<Double>(repeating: 0), 2 * Double.pi * f)
+            let am = ComplexD4(a) - jw
+            let P1 = ComplexD4(E0) / (am * am + ComplexD4(wg2))
+            let P2 = ComplexD4(wg) + ComplexD4(eaTe * rotV.re, eaTe * rotV.im) * (am * ComplexD4(sC) - ComplexD4(wgc))
+            let P3 = rotV / ((ComplexD4(eTa) * jw) * (ComplexD4(e) + jw))
+            let P4 = ComplexD4(k4) * (ComplexD4(1) - rotV.conj) - ComplexD4(eTa) * jw
+            let g = (P1 * P2 + P3 * P4) * ComplexD4(fs)
+            for l in 0..<4 { out.append(ComplexD(g.re[l], g.im[l])) }
+            k += 4
+        }
+        for k in stride(from: k, through: count, by: 1) {
             rot = rot * r1
             let f = f0 * Double(k)
             let jw = ComplexD(0, 2 * Double.pi * f)
@@ -343,7 +424,15 @@ enum RdMSP {
         let (te, tp, ta) = rd2tetpta(rd)
         guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
         var N = [ComplexD](repeating: ComplexD(0), count: L)
-        for k in 1..<L { N[k] = M[k] / G[k - 1] }
+        var k = 1
+        while k + 3 < L {   // four bins per pass, lane by lane the scalar division
+            let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
+            let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
+            let q = m / g
+            for l in 0..<4 { N[k + l] = ComplexD(q.re[l], q.im[l]) }
+            k += 4
+        }
+        while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
         N[L - 1] = ComplexD(N[L - 2].abs)
         N[0] = ComplexD(N[1].abs)
         // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the

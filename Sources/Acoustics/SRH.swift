@@ -29,21 +29,39 @@ struct SRHAnalyzer: Sendable {
         let norm = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
         guard norm > 0, norm.isFinite else { return nil }
         var mag = [Float](repeating: 0, count: SRHAnalyzer.usedBins)
-        for k in 0..<SRHAnalyzer.usedBins { mag[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
         let inv = 1 / norm
         let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
         var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
-        for f in f0Min...f0Max {
-            // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
-            var s: Float = 0
-            for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
-            for h in 1..<SRHAnalyzer.nHarmonics {
-                let idx = Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero))
-                s -= mag[idx - 1]
+        // On buffer pointers with the five harmonics and four inter-harmonics written out:
+        // bounds checks and the range iterators were most of this loop's time. The same
+        // sums in the same order (0 + h1 + … + h5 − i1 − … − i4).
+        precondition(SRHAnalyzer.nHarmonics == 5 && re.count >= mag.count && im.count >= mag.count)
+        re.withUnsafeBufferPointer { rp in
+        im.withUnsafeBufferPointer { ip in
+        mag.withUnsafeMutableBufferPointer { mp in
+        SRHAnalyzer.interharmonicBins.withUnsafeBufferPointer { bp in
+        out.withUnsafeMutableBufferPointer { op in
+            for k in 0..<mp.count { mp[k] = (rp[k] * rp[k] + ip[k] * ip[k]).squareRoot() }
+            for f in f0Min...f0Max {
+                // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
+                var s: Float = 0
+                s += mp[f - 1]; s += mp[2 * f - 1]; s += mp[3 * f - 1]; s += mp[4 * f - 1]; s += mp[5 * f - 1]
+                let row = (f - f0Min) * 4
+                s -= mp[bp[row]]; s -= mp[bp[row + 1]]; s -= mp[bp[row + 2]]; s -= mp[bp[row + 3]]
+                op[f - f0Min] = s * inv
             }
-            out[f - f0Min] = s * inv
+        }
+        }
+        }
+        }
         }
         return out
+    }
+
+    /// Bins round((h + 0.5)·f) − 1 for h in 1..<nHarmonics, per f in f0Min...f0Max (rows
+    /// of nHarmonics − 1), computed once instead of per frame.
+    static let interharmonicBins: [Int] = (f0Min...f0Max).flatMap { f in
+        (1..<nHarmonics).map { h in Int(((Double(h) + 0.5) * Double(f)).rounded(.toNearestOrAwayFromZero)) - 1 }
     }
 
     /// Bins the curve reads: h·f − 1 for h ≤ 5, f ≤ f0Max.
@@ -98,16 +116,17 @@ struct ResidualOLA: Sendable {
     mutating func advance(_ samples: SampleBuffer, total: Int) {
         while nextSegment * shift + segmentLength < total {
             let start = nextSegment * shift
-            var seg = [Float](repeating: 0, count: segmentLength)
             var e: Float = 0
-            for i in 0..<segmentLength { let v = samples[start + i] * window[i]; seg[i] = v; e += v * v }
+            var seg = [Float](repeating: 0, count: segmentLength)
+            samples.withSlice(start, segmentLength) { x in
+                for i in 0..<segmentLength { let v = x[i] * window[i]; seg[i] = v; e += v * v }
+            }
             let a = LPC.coefficients(seg, order: order)
-            var inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
+            let inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
             var ei: Float = 0
             for v in inv { ei += v * v }
             let g = (e / ei).squareRoot()   // NaN for a silent segment, as in MATLAB
-            buffer.ensure(upTo: start + segmentLength)
-            for i in 0..<segmentLength { inv[i] *= g; buffer[start + i] += inv[i] }
+            buffer.add(inv, scaledBy: g, at: start)
             nextSegment += 1
         }
     }
@@ -130,13 +149,26 @@ struct SampleBuffer: Sendable {
         if e > end { data.append(contentsOf: [Float](repeating: 0, count: e - end)) }
     }
 
+    /// self[start + i] += x[i]·g for every i (the product rounded first), extending the
+    /// buffer as needed; one pass over the storage instead of a checked store per sample.
+    mutating func add(_ x: [Float], scaledBy g: Float, at start: Int) {
+        ensure(upTo: start + x.count)
+        let o = start - base
+        precondition(o >= 0, "sample \(start) was already dropped from the buffer")
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<x.count { d[o + i] += x[i] * g }
+        }
+    }
+
     mutating func drop(before i: Int) {
         let n = min(max(0, i - base), data.count)
         if n > 0 { data.removeFirst(n); base += n }
     }
 
     func slice(_ from: Int, _ count: Int) -> [Float] {
-        (0..<count).map { self[from + $0] }
+        // Inside the held samples: one copy (the glottal blocks slice 4 s at a time).
+        if from >= base && from + count <= end { return Array(data[(from - base)..<(from - base + count)]) }
+        return (0..<count).map { self[from + $0] }
     }
 
     func withSlice<R>(_ from: Int, _ count: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {

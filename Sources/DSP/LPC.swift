@@ -47,8 +47,11 @@ public enum LPC {
                         a3 += xi * ld(j + 12); a4 += xi * ld(j + 16); a5 += xi * ld(j + 20)
                     }
                 }
-                let groups = [a0, a1, a2, a3, a4, a5]
-                for l in 0..<lags where lagBase + l < n { r[lagBase + l] = groups[l / 4][l % 4] }
+                // (No array of the six groups: one allocation per block of lags.)
+                @inline(__always) func put(_ g: SIMD4<Double>, _ first: Int) {
+                    for t in 0..<4 where first + t < lags && lagBase + first + t < n { r[lagBase + first + t] = g[t] }
+                }
+                put(a0, 0); put(a1, 4); put(a2, 8); put(a3, 12); put(a4, 16); put(a5, 20)
                 lagBase += 24
             }
         }
@@ -62,14 +65,20 @@ public enum LPC {
         a[0] = 1
         guard order >= 1, r.count > order, r[0] > 0, r[0].isFinite else { return (a, 0) }
         var err = r[0]
-        var tmp = a
         for i in 1...order {
             var acc = r[i]
             for j in 1..<i { acc += a[j] * r[i - j] }
             let k = -acc / err
             if !k.isFinite { break }
-            for j in 0...i { tmp[j] = a[j] }
-            for j in 1..<i { a[j] = tmp[j] + k * tmp[i - j] }
+            // a_j ← a_j + k·a_{i−j} for 0 < j < i, in place: the two ends of each pair are
+            // updated together from their old values (no copy of a).
+            var lo = 1, hi = i - 1
+            while lo < hi {
+                let p = a[lo], q = a[hi]
+                a[lo] = p + k * q; a[hi] = q + k * p
+                lo += 1; hi -= 1
+            }
+            if lo == hi { let p = a[lo]; a[lo] = p + k * p }
             a[i] = k
             err *= (1 - k * k)
             if err <= 0 { err = 0; break }

@@ -92,7 +92,12 @@ public enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let ki = intFromIntegralFloat(k.clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127)))
+        // k limited to −126…127 by masks (`clamped` ran as a per-lane call); lanes it changes
+        // are the `outside` ones, which Foundation recomputes below.
+        var kc = k
+        kc.replace(with: -126, where: kc .< -126)
+        kc.replace(with: 127, where: kc .> 127)
+        let ki = intFromIntegralFloat(kc)
         let scale = unsafeBitCast((ki &+ 127) &<< 23, to: SIMD8<Float>.self)
         var y = p * scale
         let outside = (x .> 87) .| (x .< -87) .| (x .!= x)
