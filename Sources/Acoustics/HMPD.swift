@@ -15,6 +15,8 @@ enum HMPD {
     static let fs = 16000.0
     /// Frequencies of the bins (Hz).
     static let binHz = (0..<bins).map { fs * Double($0) / Double(dftlen) }
+    /// Spacing of `binHz` (each bin is exactly k·binStep: 15.625 and the products are exact).
+    static let binStep = fs / Double(dftlen)
 
     /// One frame: sinusoids (DC first) and F0 → phase distortion on the 513-bin frequency
     /// scale, for the given polarity.
@@ -31,7 +33,7 @@ enum HMPD {
         // Minimum phase of the envelope; remove it from the harmonic phases (polarity < 0 adds π
         // first). pk(1) = 0 whatever the phases, so harmonic 0 is not formed.
         let vtf = minPhase(E)
-        let vAt = interpSorted(binHz, vtf, f, outside: 0)
+        let vAt = interpSorted(binHz, vtf, f, outside: 0, knotStep: binStep)
         // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))). One array, in place
         // (few arrays: this runs for every frame of every glottal block).
         var p = [Double](repeating: 0, count: H + 1)
@@ -47,7 +49,7 @@ enum HMPD {
         kx[1] = 0.95 * f0
         for i in 0..<H { kx[i + 2] = f0 * Double(i + 1); ky[i + 2] = RdMSP.wrap(p[i + 1] - p[i]) }
         unwrapInPlace(&ky)
-        var out = interpSorted(kx, ky, binHz, outside: .nan)
+        var out = interpSorted(kx, ky, binHz, outside: .nan, queryStep: binStep)
         // On a buffer pointer so the 513 wraps run on SIMD lanes (no bounds checks in the loop).
         out.withUnsafeMutableBufferPointer { o in
             for k in 0..<o.count { let v = o[k]; o[k] = v.isNaN ? 0 : RdMSP.wrap(v) }
@@ -69,7 +71,12 @@ enum HMPD {
 
     /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
     /// query (the same interval, so the same values).
-    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
+    /// `knotStep` / `queryStep`: x (or xi) is k·step (the bin grid, `binStep`), so walks
+    /// start from an index computed from the value and are then corrected by the walk's own
+    /// conditions (the same interval and the same run of queries, without stepping over
+    /// every knot or query).
+    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double,
+                             knotStep: Double? = nil, queryStep: Double? = nil) -> [Double] {
         guard let first = x.first, let last = x.last, y.count >= x.count else { return xi.map { _ in outside } }
         var out = [Double](repeating: outside, count: xi.count)
         guard x.count >= 2 else {
@@ -83,18 +90,33 @@ enum HMPD {
         y.withUnsafeBufferPointer { yp in
         xi.withUnsafeBufferPointer { qp in
         out.withUnsafeMutableBufferPointer { op in
-            var lo = 0, i = 0
+            var lo = 0, lo0 = 0, i = 0
             let top = xp.count - 1, nq = qp.count
             while i < nq {
                 let q = qp[i]
                 guard q >= first, q <= last else { i += 1; continue }
+                if let step = knotStep {
+                    // The knot at or below q, then back or on while the walk's condition says so.
+                    let g = (q / step).rounded(.down)
+                    if g.isFinite && g > Double(lo) { lo = Int(min(g, Double(top - 1))) }
+                    while lo > lo0 && xp[lo] > q { lo -= 1 }
+                }
                 while lo + 1 < top && xp[lo + 1] <= q { lo += 1 }
+                lo0 = lo
                 let hi = lo + 1, x0 = xp[lo], x1 = xp[hi], y0 = yp[lo], y1 = yp[hi]
                 // The walk keeps this interval for every following in-range query below x1
                 // (in the last interval: up to `last`).
                 let bound = hi < top ? x1 : .infinity
+                @inline(__always) func inRun(_ k: Int) -> Bool { qp[k] >= first && qp[k] <= last && qp[k] < bound }
                 var end = i + 1
-                while end < nq && qp[end] >= first && qp[end] <= last && qp[end] < bound { end += 1 }
+                if let step = queryStep {
+                    // Increasing queries: the run is a prefix of the following ones, so a guess
+                    // from the value corrected both ways ends where the scan does.
+                    let g = (x1 / step).rounded(.down) + 1
+                    if g.isFinite && g > Double(end) { end = Int(min(g, Double(nq))) }
+                    while end > i + 1 && !inRun(end - 1) { end -= 1 }
+                }
+                while end < nq && inRun(end) { end += 1 }
                 if x1 == x0 {
                     for k in i..<end { op[k] = y0 }
                 } else {
@@ -162,7 +184,7 @@ enum HMPD {
             if let l = xs.last, l == fks[i] { ys[ys.count - 1] = aks[i] } else { xs.append(fks[i]); ys.append(aks[i]) }
         }
         for i in 0..<ys.count { ys[i] = log(abs(ys[i])) }
-        var e = interpSorted(xs, ys, binHz, outside: .nan)
+        var e = interpSorted(xs, ys, binHz, outside: .nan, queryStep: binStep)
         for i in 0..<e.count { e[i] = exp(e[i]) }
         return e
     }
