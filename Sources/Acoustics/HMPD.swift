@@ -15,37 +15,41 @@ enum HMPD {
     static let fs = 16000.0
     /// Frequencies of the bins (Hz).
     static let binHz = (0..<bins).map { fs * Double($0) / Double(dftlen) }
+    /// Spacing of `binHz` (each bin is exactly k·binStep: 15.625 and the products are exact).
+    static let binStep = fs / Double(dftlen)
 
     /// One frame: sinusoids (DC first) and F0 → phase distortion on the 513-bin frequency
     /// scale, for the given polarity.
     static func phaseDistortion(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> [Double] {
-        let (f, amp, ph0) = sins
+        let (f, amp, ph) = sins
         let H = f.count - 1
         guard H >= 2 else { return [Double](repeating: 0, count: bins) }
-        var ph = ph0
-        if polarity < 0 { for i in 0..<ph.count { ph[i] = RdMSP.wrap(ph[i] + Double.pi) } }
         // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
         var E = envInterp(f: f[1...], a: amp[1...])
         let floorAmp = pow(10, -300.0 / 20), root = f0.squareRoot()
         E.withUnsafeMutableBufferPointer { e in
             for k in 0..<e.count { e[k] = (e[k].isNaN ? floorAmp : e[k]) / root }
         }
-        // Minimum phase of the envelope; remove it from the harmonic phases.
+        // Minimum phase of the envelope; remove it from the harmonic phases (polarity < 0 adds π
+        // first). pk(1) = 0 whatever the phases, so harmonic 0 is not formed.
         let vtf = minPhase(E)
-        let F = binHz
-        var pk = [Double](repeating: 0, count: H + 1)
-        let vAt = interpSorted(F, vtf, f, outside: 0)
-        for i in 0...H { pk[i] = RdMSP.wrap(ph[i] - vAt[i]) }
-        // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))).
-        pk[0] = 0
-        var ppk = (0...H).map { pk[$0] - Double($0) * pk[1] }
-        ppk = unwrap(ppk)
-        let pd = (0..<H).map { RdMSP.wrap(ppk[$0 + 1] - ppk[$0]) }
+        let vAt = interpSorted(binHz, vtf, f, outside: 0, knotStep: binStep)
+        // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))). One array, in place
+        // (few arrays: this runs for every frame of every glottal block).
+        var p = [Double](repeating: 0, count: H + 1)
+        for i in 1...H {
+            let phi = polarity < 0 ? RdMSP.wrap(ph[i] + Double.pi) : ph[i]
+            p[i] = RdMSP.wrap(phi - vAt[i])
+        }
+        let p1 = p[1]
+        for i in 0...H { p[i] = p[i] - Double(i) * p1 }
+        unwrapInPlace(&p)
         // harmscale2hertzscale with dcval 0: knots [0, 0.95·f0, f0·(1…H)], unwrap, wrap.
-        var kx = [0, 0.95 * f0], ky = [0.0, 0.0]
-        for i in 0..<H { kx.append(f0 * Double(i + 1)); ky.append(pd[i]) }
-        ky = unwrap(ky)
-        var out = interpSorted(kx, ky, F, outside: .nan)
+        var kx = [Double](repeating: 0, count: H + 2), ky = kx
+        kx[1] = 0.95 * f0
+        for i in 0..<H { kx[i + 2] = f0 * Double(i + 1); ky[i + 2] = RdMSP.wrap(p[i + 1] - p[i]) }
+        unwrapInPlace(&ky)
+        var out = interpSorted(kx, ky, binHz, outside: .nan, queryStep: binStep)
         // On a buffer pointer so the 513 wraps run on SIMD lanes (no bounds checks in the loop).
         out.withUnsafeMutableBufferPointer { o in
             for k in 0..<o.count { let v = o[k]; o[k] = v.isNaN ? 0 : RdMSP.wrap(v) }
@@ -53,20 +57,26 @@ enum HMPD {
         return out
     }
 
-    static func unwrap(_ x: [Double]) -> [Double] {
-        var out = x
-        var corr = 0.0
-        for k in 1..<max(1, x.count) {
-            let d = x[k] - x[k - 1]
+    /// `unwrap` in place: each difference is taken between the original values.
+    static func unwrapInPlace(_ x: inout [Double]) {
+        guard x.count > 1 else { return }
+        var corr = 0.0, prev = x[0]
+        for k in 1..<x.count {
+            let v = x[k], d = v - prev
             if abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-            out[k] = x[k] + corr
+            x[k] = v + corr
+            prev = v
         }
-        return out
     }
 
     /// `interp` at increasing queries `xi`, walking x once instead of a binary search per
     /// query (the same interval, so the same values).
-    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double) -> [Double] {
+    /// `knotStep` / `queryStep`: x (or xi) is k·step (the bin grid, `binStep`), so walks
+    /// start from an index computed from the value and are then corrected by the walk's own
+    /// conditions (the same interval and the same run of queries, without stepping over
+    /// every knot or query).
+    static func interpSorted(_ x: [Double], _ y: [Double], _ xi: [Double], outside: Double,
+                             knotStep: Double? = nil, queryStep: Double? = nil) -> [Double] {
         guard let first = x.first, let last = x.last, y.count >= x.count else { return xi.map { _ in outside } }
         var out = [Double](repeating: outside, count: xi.count)
         guard x.count >= 2 else {
@@ -80,18 +90,33 @@ enum HMPD {
         y.withUnsafeBufferPointer { yp in
         xi.withUnsafeBufferPointer { qp in
         out.withUnsafeMutableBufferPointer { op in
-            var lo = 0, i = 0
+            var lo = 0, lo0 = 0, i = 0
             let top = xp.count - 1, nq = qp.count
             while i < nq {
                 let q = qp[i]
                 guard q >= first, q <= last else { i += 1; continue }
+                if let step = knotStep {
+                    // The knot at or below q, then back or on while the walk's condition says so.
+                    let g = (q / step).rounded(.down)
+                    if g.isFinite && g > Double(lo) { lo = Int(min(g, Double(top - 1))) }
+                    while lo > lo0 && xp[lo] > q { lo -= 1 }
+                }
                 while lo + 1 < top && xp[lo + 1] <= q { lo += 1 }
+                lo0 = lo
                 let hi = lo + 1, x0 = xp[lo], x1 = xp[hi], y0 = yp[lo], y1 = yp[hi]
                 // The walk keeps this interval for every following in-range query below x1
                 // (in the last interval: up to `last`).
                 let bound = hi < top ? x1 : .infinity
+                @inline(__always) func inRun(_ k: Int) -> Bool { qp[k] >= first && qp[k] <= last && qp[k] < bound }
                 var end = i + 1
-                while end < nq && qp[end] >= first && qp[end] <= last && qp[end] < bound { end += 1 }
+                if let step = queryStep {
+                    // Increasing queries: the run is a prefix of the following ones, so a guess
+                    // from the value corrected both ways ends where the scan does.
+                    let g = (x1 / step).rounded(.down) + 1
+                    if g.isFinite && g > Double(end) { end = Int(min(g, Double(nq))) }
+                    while end > i + 1 && !inRun(end - 1) { end -= 1 }
+                }
+                while end < nq && inRun(end) { end += 1 }
                 if x1 == x0 {
                     for k in i..<end { op[k] = y0 }
                 } else {
@@ -159,7 +184,7 @@ enum HMPD {
             if let l = xs.last, l == fks[i] { ys[ys.count - 1] = aks[i] } else { xs.append(fks[i]); ys.append(aks[i]) }
         }
         for i in 0..<ys.count { ys[i] = log(abs(ys[i])) }
-        var e = interpSorted(xs, ys, binHz, outside: .nan)
+        var e = interpSorted(xs, ys, binHz, outside: .nan, queryStep: binStep)
         for i in 0..<e.count { e[i] = exp(e[i]) }
         return e
     }
@@ -368,6 +393,24 @@ enum HMPD {
                 o[c] = p4
             }
         }
+    }
+
+    /// PDD's deviation X = √(−2·log z), z = |(dc, ds)|, where z < 1, else 0, in three passes
+    /// so that only the logs are calls (log z < 0 marks z < 1, 1 the rest). The last pass on
+    /// explicit SIMD lanes: the scalar loop compiled into scalar roots with a libm fallback;
+    /// SIMD roots are correctly rounded too, so the values are the same.
+    static func circularDeviation(_ dc: UnsafePointer<Double>, _ ds: UnsafePointer<Double>, count: Int,
+                                  into x: UnsafeMutablePointer<Double>) {
+        for c in 0..<count { x[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
+        for c in 0..<count { let z = x[c]; x[c] = z < 1 ? log(z) : 1 }
+        var c = 0
+        while c + 4 <= count {
+            let l = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD4<Double>.self)
+            let d = SIMD4<Double>().replacing(with: (-2 * l).squareRoot(), where: l .< 0)
+            UnsafeMutableRawPointer(x + c).storeBytes(of: d, as: SIMD4<Double>.self)
+            c += 4
+        }
+        while c < count { x[c] = x[c] < 0 ? (-2 * x[c]).squareRoot() : 0; c += 1 }
     }
 
     /// Runs `body` on a zeroed scratch of `count` Doubles (one allocation for a whole chain).
@@ -582,14 +625,7 @@ enum HMPD {
                     // PDD: Fisher's circular deviation of D over 9 frames (into mc, ms: PDM is done).
                     exactFiltfilt(strip(TC, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: mc)
                     exactFiltfilt(strip(TS, first: dev.lowerBound, margin: 24), taps: rect9, out: out, y: y, into: ms)
-                    // X = √(−2·log z) where z < 1, else 0; three passes so that only the logs
-                    // are calls and the roots run on SIMD lanes (log z < 0 marks z < 1, 1 the rest).
-                    for r in 0..<nO {
-                        let dc = mc + r * cw, ds = ms + r * cw, xr = Xp + r * w + c0
-                        for c in 0..<cw { xr[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
-                        for c in 0..<cw { let zz = xr[c]; xr[c] = zz < 1 ? log(zz) : 1 }
-                        for c in 0..<cw { xr[c] = xr[c] < 0 ? (-2 * xr[c]).squareRoot() : 0 }
-                    }
+                    for r in 0..<nO { circularDeviation(mc + r * cw, ms + r * cw, count: cw, into: Xp + r * w + c0) }
                 }
             }
             }

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Acoustics
+
+/// HMPD's faster routines against the plain computations they replace, bit for bit.
+@Suite("HMPD's fast routines equal the plain computations")
+struct HMPDSpeedTests {
+    /// Mean resultants (dc, ds) of unit phasors: |z| ≤ 1, with z = 0, z = 1 and z just below 1.
+    static func resultants(_ n: Int) -> (dc: [Double], ds: [Double]) {
+        var seed: UInt32 = 12345
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) }
+        var dc = [Double](), ds = [Double]()
+        for i in 0..<n {
+            let a = 2 * Double.pi * next(), r: Double
+            switch i % 7 {
+            case 0: r = 0
+            case 1: r = 1
+            case 2: r = 1 - 1e-15 * next()
+            default: r = next()
+            }
+            dc.append(r * cos(a)); ds.append(r * sin(a))
+        }
+        return (dc, ds)
+    }
+
+    @Test("PDD's circular deviation on SIMD lanes equals the scalar root of −2·log z", arguments: [0, 3, 64, 65])
+    func circularDeviation(count: Int) {
+        let (dc, ds) = Self.resultants(count)
+        var x = [Double](repeating: .nan, count: count)
+        dc.withUnsafeBufferPointer { c in
+            ds.withUnsafeBufferPointer { s in
+                x.withUnsafeMutableBufferPointer { o in
+                    guard let cp = c.baseAddress, let sp = s.baseAddress, let op = o.baseAddress else { return }
+                    HMPD.circularDeviation(cp, sp, count: count, into: op)
+                }
+            }
+        }
+        for i in 0..<count {
+            let z = (dc[i] * dc[i] + ds[i] * ds[i]).squareRoot()
+            let l = z < 1 ? log(z) : 1
+            let plain = l < 0 ? (-2 * l).squareRoot() : 0
+            #expect(x[i].bitPattern == plain.bitPattern, "bin \(i): z = \(z)")
+        }
+        if count >= 3 { #expect(x[0] == .infinity && x[2] > 0) }
+    }
+
+    /// Harmonic-like increasing knots: k·f0 with a repeated knot, a knot on a bin, and ends
+    /// inside and beyond the bin grid.
+    static func knots(f0: Double, start: Double, through top: Double) -> (x: [Double], y: [Double]) {
+        var x = [start, 0.95 * f0 + start]
+        var k = 1.0
+        while f0 * k <= top { x.append(f0 * k); k += 1 }
+        x.insert(x[4], at: 4)          // a repeated knot (unique() would merge it; the walk must not trip)
+        x.append(x[x.count - 1] + 15.625)
+        let y = x.indices.map { sin(Double($0) * 0.7) * 3 }
+        return (x, y)
+    }
+
+    @Test("interpolation at the bin grid with the run ends computed from the step equals the scanning walk",
+          arguments: [(97.3, 0.0, 7950.0), (210.0, -500.0, 8600.0), (15.625, 0.0, 8000.0), (331.0, 400.0, 6000.0)])
+    func queryStep(f0: Double, start: Double, top: Double) {
+        let (x, y) = Self.knots(f0: f0, start: start, through: top)
+        let scanned = HMPD.interpSorted(x, y, HMPD.binHz, outside: .nan)
+        let stepped = HMPD.interpSorted(x, y, HMPD.binHz, outside: .nan, queryStep: HMPD.binStep)
+        #expect(scanned.map(\.bitPattern) == stepped.map(\.bitPattern))
+        for (k, q) in HMPD.binHz.enumerated() where q > x[5] {   // past the repeated knot: one interval per query
+            let plain = HMPD.interp(x, y, q, outside: .nan)
+            #expect(plain.bitPattern == stepped[k].bitPattern || (plain.isNaN && stepped[k].isNaN), "bin \(k)")
+        }
+        #expect(HMPD.binHz.enumerated().allSatisfy { $0.element == Double($0.offset) * HMPD.binStep })
+    }
+
+    @Test("interpolation on the bin grid's knots with the interval computed from the step equals the walk",
+          arguments: [97.3, 210.0, 15.625, 7.8125, 331.0])
+    func knotStep(f0: Double) {
+        let y = HMPD.binHz.map { cos($0 / 700) * 2 }
+        // Harmonics, a query on a knot, one below and one beyond the grid, a repeated query.
+        var q = [-1.0, 0.0] + stride(from: f0, through: 8100, by: f0).map { $0 }
+        q.insert(q[3], at: 3)
+        q.insert(3125.0, at: q.firstIndex { $0 > 3125 } ?? q.count)
+        let walked = HMPD.interpSorted(HMPD.binHz, y, q, outside: 0)
+        let stepped = HMPD.interpSorted(HMPD.binHz, y, q, outside: 0, knotStep: HMPD.binStep)
+        #expect(walked.map(\.bitPattern) == stepped.map(\.bitPattern))
+        for (k, v) in q.enumerated() { #expect(HMPD.interp(HMPD.binHz, y, v, outside: 0).bitPattern == stepped[k].bitPattern, "query \(v)") }
+    }
+}
