@@ -57,7 +57,7 @@ public struct AcousticExtractor: Sendable {
 
     // SRH stage.
     private let srh = SRHAnalyzer()
-    private var residual = ResidualOLA(length: 400, shift: 80, order: 12)
+    private var residual = ResidualOLA(order: 12)
     private var nextSRH = 0                          // next SRH frame j to analyse
     private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
     private var curveBase = 0

@@ -92,43 +92,33 @@ struct SRHAnalyzer: Sendable {
 }
 
 /// LPC residual by overlap-add of inverse-filtered Hanning-windowed segments
-/// (COVAREP lpcresidual.m), computed incrementally. Segment m covers 0-based samples
-/// [shift·m, shift·m + length] and is processed once sample shift·m + length + 1 exists.
+/// (COVAREP lpcresidual.m: 401-sample frames, hop 80), computed incrementally. Segment m
+/// covers 0-based samples [80·m, 80·m + 400] and is processed once sample 80·m + 401 exists.
 struct ResidualOLA: Sendable {
-    let segmentLength: Int   // L + 1 samples (MATLAB: start..start+L)
-    let shift: Int
+    let segmentLength = 401   // L + 1 samples (MATLAB: start..start+L)
+    let shift = 80
     let order: Int
-    let window: [Float]
     private(set) var nextSegment = 0
     var buffer = SampleBuffer()
 
-    init(length: Int, shift: Int, order: Int) {
-        segmentLength = length + 1
-        self.shift = shift
-        self.order = order
-        window = Window.hanning(length + 1)
-    }
+    init(order: Int) { self.order = order }
 
     /// Residual samples with absolute index < finalLimit will not change any more.
     var finalLimit: Int { nextSegment * shift }
 
     /// Processes all segments that fit in `samples` (absolute indexing), given `total`.
+    /// Through `Glottal.accumulateResiduals`, which runs four frames' energy sums side by side
+    /// (each in its own sample order, so the values are those of one frame at a time); the
+    /// new frames are added in frame order onto the sums of the earlier ones.
     mutating func advance(_ samples: SampleBuffer, total: Int) {
-        while nextSegment * shift + segmentLength < total {
-            let start = nextSegment * shift
-            var e: Float = 0
-            var seg = [Float](repeating: 0, count: segmentLength)
-            samples.withSlice(start, segmentLength) { x in
-                for i in 0..<segmentLength { let v = x[i] * window[i]; seg[i] = v; e += v * v }
-            }
-            let a = LPC.coefficients(seg, order: order)
-            let inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
-            var ei: Float = 0
-            for v in inv { ei += v * v }
-            let g = (e / ei).squareRoot()   // NaN for a silent segment, as in MATLAB
-            buffer.add(inv, scaledBy: g, at: start)
-            nextSegment += 1
-        }
+        let frames = total > segmentLength ? (total - segmentLength - 1) / shift + 1 - nextSegment : 0
+        guard frames > 0 else { return }
+        let start = nextSegment * shift, length = shift * (frames - 1) + segmentLength
+        var acc = [buffer.slice(start, length)]
+        Glottal.accumulateResiduals(samples.slice(start, length), order: order, lpcFrom: [nil], from: 0, frames: frames,
+                                    into: &acc)
+        buffer.replace(at: start, with: acc[0])
+        nextSegment += frames
     }
 }
 
@@ -157,6 +147,16 @@ struct SampleBuffer: Sendable {
         precondition(o >= 0, "sample \(start) was already dropped from the buffer")
         data.withUnsafeMutableBufferPointer { d in
             for i in 0..<x.count { d[o + i] += x[i] * g }
+        }
+    }
+
+    /// self[start + i] = x[i] for every i, extending the buffer as needed.
+    mutating func replace(at start: Int, with x: [Float]) {
+        ensure(upTo: start + x.count)
+        let o = start - base
+        precondition(o >= 0, "sample \(start) was already dropped from the buffer")
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<x.count { d[o + i] = x[i] }
         }
     }
 
