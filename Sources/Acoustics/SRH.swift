@@ -98,10 +98,20 @@ struct ResidualOLA: Sendable {
     let segmentLength = 401   // L + 1 samples (MATLAB: start..start+L)
     let shift = 80
     let order: Int
+    /// Autocorrelation lags 0...sharedOrder of each frame are formed (lags 0...order are the
+    /// same sums, so the same values) and kept for the glottal chain's order-18 residual of
+    /// the same frames (Glottal.StreamResidual), which would otherwise form them again.
+    let sharedOrder: Int
     private(set) var nextSegment = 0
     var buffer = SampleBuffer()
+    /// Lags of frames [sharedBase, nextSegment), sharedOrder + 1 per frame.
+    private(set) var shared: [Double] = []
+    private(set) var sharedBase = 0
 
-    init(order: Int) { self.order = order }
+    init(order: Int, sharedOrder: Int? = nil) {
+        self.order = order
+        self.sharedOrder = max(order, sharedOrder ?? order)
+    }
 
     /// Residual samples with absolute index < finalLimit will not change any more.
     var finalLimit: Int { nextSegment * shift }
@@ -115,10 +125,33 @@ struct ResidualOLA: Sendable {
         guard frames > 0 else { return }
         let start = nextSegment * shift, length = shift * (frames - 1) + segmentLength
         var acc = [buffer.slice(start, length)]
+        let order = order, sharedOrder = sharedOrder
+        var lags: [Double] = []
+        if sharedOrder > order { lags.reserveCapacity(frames * (sharedOrder + 1)) }
+        // Frames come in order (one residual).
         Glottal.accumulateResiduals(samples.slice(start, length), order: order, lpcFrom: [nil], from: 0, frames: frames,
-                                    into: &acc)
+                                    into: &acc) { _, w in
+            let r = LPC.autocorrelation(w, order: sharedOrder)
+            if sharedOrder > order { lags += r }
+            return r
+        }
         buffer.replace(at: start, with: acc[0])
+        if shared.isEmpty { sharedBase = nextSegment }
+        shared += lags
         nextSegment += frames
+    }
+
+    /// Frame m's autocorrelation lags 0...sharedOrder, if still held.
+    func sharedLags(_ m: Int) -> [Double]? {
+        let k = sharedOrder + 1, i = (m - sharedBase) * k
+        guard sharedOrder > order, m >= sharedBase, i + k <= shared.count else { return nil }
+        return Array(shared[i..<(i + k)])
+    }
+
+    /// Forgets the lags of frames before m.
+    mutating func dropShared(before m: Int) {
+        let n = min(max(0, m - sharedBase), shared.count / (sharedOrder + 1))
+        if n > 0 { shared.removeFirst(n * (sharedOrder + 1)); sharedBase += n }
     }
 }
 
