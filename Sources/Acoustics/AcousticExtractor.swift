@@ -57,7 +57,7 @@ public struct AcousticExtractor: Sendable {
 
     // SRH stage.
     private let srh = SRHAnalyzer()
-    private var residual = ResidualOLA(length: 400, shift: 80, order: 12)
+    private var residual = ResidualOLA(order: 12, sharedOrder: Glottal.StreamResidual.order)
     private var nextSRH = 0                          // next SRH frame j to analyse
     private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
     private var curveBase = 0
@@ -133,7 +133,7 @@ public struct AcousticExtractor: Sendable {
             + finals.reduce(0) { $0 + 28 + 3 * $1.sinF.count }
             + glottal.count * 46 + voicedF0.count * 2
             + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
-            + peakSlope.slopes.data.count + glottalResidual.count
+            + peakSlope.slopes.data.count + glottalResidual.count + residual.shared.count * 2
     }
 
     /// Pushes 16 kHz mono samples. NaN and ±Inf become 0.
@@ -256,7 +256,8 @@ public struct AcousticExtractor: Sendable {
         var polarity: Float = 1
         // The residual of every frame that ends inside the window (the same frames in batch
         // and stream: the window's end decides them, not what has been pushed).
-        glottalResidual.advance(samples, to: r.a1)
+        glottalResidual.advance(samples, to: r.a1) { [residual] in residual.sharedLags($0) }
+        residual.dropShared(before: glottalResidual.nextFrame)
         defer { glottalResidual.drop(before: glottalRange(b + 1).a0) }
         // Polarity's residuals lag the window's end (its filtfilt edge) until the stream ends.
         let lag = finished && r.a1 == total ? 0 : Glottal.PolarityStream.settle

@@ -61,8 +61,12 @@ enum Glottal {
     /// to values already there rounds as one lpcresidual.m pass that had added those first.
     /// Frames go four at a time so that their energy sums (each summed in sample order, as
     /// one frame alone) run as four independent chains instead of one chain waiting on each add.
+    /// `lagsOfFrame` (frame index from 0, windowed frame), when not nil, replaces
+    /// `LPC.autocorrelation(windowed, order:)` for the entries whose LPC is x's own (it may
+    /// hold more lags). The four frames' Levinson recursions run side by side (levinson4).
     static func accumulateResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?], from start: Int, frames: Int,
-                                    into res: inout [[Float]]) {
+                                    into res: inout [[Float]],
+                                    lagsOfFrame: (Int, UnsafeBufferPointer<Float>) -> [Double]? = { _, _ in nil }) {
         let seg = 401, shift = 80, lanes = 4
         let win = residualWindow
         guard frames > 0 else { return }
@@ -86,15 +90,23 @@ enum Glottal {
             }
             let e = [e0, e1, e2, e3]
             for (r, other) in others.enumerated() {
+                var lags = [[Double]](repeating: [], count: lanes)
                 for l in 0..<used {
-                    let a: [Float]
                     if let other {
                         let b = start + shift * (f0 + l)
                         for i in 0..<seg { s2[i] = other[b + i] * win[i] }
-                        a = LPC.coefficients(s2, order: order)
+                        lags[l] = s2.withUnsafeBufferPointer { LPC.autocorrelation($0, order: order) }
                     } else {
-                        a = s.withUnsafeBufferPointer { LPC.coefficients(UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)]), order: order) }
+                        lags[l] = s.withUnsafeBufferPointer {
+                            let w = UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)])
+                            return lagsOfFrame(f0 + l, w) ?? LPC.autocorrelation(w, order: order)
+                        }
                     }
+                }
+                for l in used..<lanes { lags[l] = lags[0] }
+                let coefficients = LPC.levinson4(lags, order: order)
+                for l in 0..<used {
+                    let a = coefficients[l].map { Float($0) }
                     invs[l] = s.withUnsafeBufferPointer { Filter.fir(a, UnsafeBufferPointer(rebasing: $0[(l * seg)..<((l + 1) * seg)])) }
                 }
                 for l in used..<lanes { invs[l] = invs[0] }
@@ -139,7 +151,9 @@ enum Glottal {
 
         /// Adds the frames that lpcresidual.m over samples [0, end) has (those ending
         /// before sample end − 1); `samples` must hold [inputBase + input.count, end).
-        mutating func advance(_ samples: SampleBuffer, to end: Int) {
+        /// `shared(m)`: frame m's order-18 autocorrelation if already formed (SRH's residual
+        /// forms it for the same windowed frame), so that it is not formed twice.
+        mutating func advance(_ samples: SampleBuffer, to end: Int, shared: (Int) -> [Double]? = { _ in nil }) {
             let inputEnd = inputBase + input.count
             if end > inputEnd { input += samples.slice(inputEnd, end - inputEnd) }
             let last = end >= 402 ? (end - 402) / 80 : -1
@@ -151,7 +165,10 @@ enum Glottal {
             let lo = max(start, residualBase), have = residualBase + residual.count
             if have > lo { for i in lo..<have { acc[0][i - start] = residual[i - residualBase] } }
             let x = Array(input[(start - inputBase)..<(start - inputBase + length)])
-            accumulateResiduals(x, order: Self.order, lpcFrom: [nil], from: 0, frames: frames, into: &acc)
+            let first = nextFrame
+            accumulateResiduals(x, order: Self.order, lpcFrom: [nil], from: 0, frames: frames, into: &acc) { f, _ in
+                shared(first + f)
+            }
             if residual.isEmpty && residualBase < start { residualBase = start }
             let keep = start - residualBase
             if keep >= 0 {

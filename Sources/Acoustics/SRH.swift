@@ -92,43 +92,66 @@ struct SRHAnalyzer: Sendable {
 }
 
 /// LPC residual by overlap-add of inverse-filtered Hanning-windowed segments
-/// (COVAREP lpcresidual.m), computed incrementally. Segment m covers 0-based samples
-/// [shift·m, shift·m + length] and is processed once sample shift·m + length + 1 exists.
+/// (COVAREP lpcresidual.m: 401-sample frames, hop 80), computed incrementally. Segment m
+/// covers 0-based samples [80·m, 80·m + 400] and is processed once sample 80·m + 401 exists.
 struct ResidualOLA: Sendable {
-    let segmentLength: Int   // L + 1 samples (MATLAB: start..start+L)
-    let shift: Int
+    let segmentLength = 401   // L + 1 samples (MATLAB: start..start+L)
+    let shift = 80
     let order: Int
-    let window: [Float]
+    /// Autocorrelation lags 0...sharedOrder of each frame are formed (lags 0...order are the
+    /// same sums, so the same values) and kept for the glottal chain's order-18 residual of
+    /// the same frames (Glottal.StreamResidual), which would otherwise form them again.
+    let sharedOrder: Int
     private(set) var nextSegment = 0
     var buffer = SampleBuffer()
+    /// Lags of frames [sharedBase, nextSegment), sharedOrder + 1 per frame.
+    private(set) var shared: [Double] = []
+    private(set) var sharedBase = 0
 
-    init(length: Int, shift: Int, order: Int) {
-        segmentLength = length + 1
-        self.shift = shift
+    init(order: Int, sharedOrder: Int? = nil) {
         self.order = order
-        window = Window.hanning(length + 1)
+        self.sharedOrder = max(order, sharedOrder ?? order)
     }
 
     /// Residual samples with absolute index < finalLimit will not change any more.
     var finalLimit: Int { nextSegment * shift }
 
     /// Processes all segments that fit in `samples` (absolute indexing), given `total`.
+    /// Through `Glottal.accumulateResiduals`, which runs four frames' energy sums side by side
+    /// (each in its own sample order, so the values are those of one frame at a time); the
+    /// new frames are added in frame order onto the sums of the earlier ones.
     mutating func advance(_ samples: SampleBuffer, total: Int) {
-        while nextSegment * shift + segmentLength < total {
-            let start = nextSegment * shift
-            var e: Float = 0
-            var seg = [Float](repeating: 0, count: segmentLength)
-            samples.withSlice(start, segmentLength) { x in
-                for i in 0..<segmentLength { let v = x[i] * window[i]; seg[i] = v; e += v * v }
-            }
-            let a = LPC.coefficients(seg, order: order)
-            let inv = seg.withUnsafeBufferPointer { Filter.fir(a, $0) }
-            var ei: Float = 0
-            for v in inv { ei += v * v }
-            let g = (e / ei).squareRoot()   // NaN for a silent segment, as in MATLAB
-            buffer.add(inv, scaledBy: g, at: start)
-            nextSegment += 1
+        let frames = total > segmentLength ? (total - segmentLength - 1) / shift + 1 - nextSegment : 0
+        guard frames > 0 else { return }
+        let start = nextSegment * shift, length = shift * (frames - 1) + segmentLength
+        var acc = [buffer.slice(start, length)]
+        let order = order, sharedOrder = sharedOrder
+        var lags: [Double] = []
+        if sharedOrder > order { lags.reserveCapacity(frames * (sharedOrder + 1)) }
+        // Frames come in order (one residual).
+        Glottal.accumulateResiduals(samples.slice(start, length), order: order, lpcFrom: [nil], from: 0, frames: frames,
+                                    into: &acc) { _, w in
+            let r = LPC.autocorrelation(w, order: sharedOrder)
+            if sharedOrder > order { lags += r }
+            return r
         }
+        buffer.replace(at: start, with: acc[0])
+        if shared.isEmpty { sharedBase = nextSegment }
+        shared += lags
+        nextSegment += frames
+    }
+
+    /// Frame m's autocorrelation lags 0...sharedOrder, if still held.
+    func sharedLags(_ m: Int) -> [Double]? {
+        let k = sharedOrder + 1, i = (m - sharedBase) * k
+        guard sharedOrder > order, m >= sharedBase, i + k <= shared.count else { return nil }
+        return Array(shared[i..<(i + k)])
+    }
+
+    /// Forgets the lags of frames before m.
+    mutating func dropShared(before m: Int) {
+        let n = min(max(0, m - sharedBase), shared.count / (sharedOrder + 1))
+        if n > 0 { shared.removeFirst(n * (sharedOrder + 1)); sharedBase += n }
     }
 }
 
@@ -157,6 +180,16 @@ struct SampleBuffer: Sendable {
         precondition(o >= 0, "sample \(start) was already dropped from the buffer")
         data.withUnsafeMutableBufferPointer { d in
             for i in 0..<x.count { d[o + i] += x[i] * g }
+        }
+    }
+
+    /// self[start + i] = x[i] for every i, extending the buffer as needed.
+    mutating func replace(at start: Int, with x: [Float]) {
+        ensure(upTo: start + x.count)
+        let o = start - base
+        precondition(o >= 0, "sample \(start) was already dropped from the buffer")
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<x.count { d[o + i] = x[i] }
         }
     }
 

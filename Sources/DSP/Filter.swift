@@ -188,6 +188,10 @@ public enum FilterD {
         x.withUnsafeBufferPointer { x in
         bb.withUnsafeBufferPointer { bb in
         aa.withUnsafeBufferPointer { aa in
+            // The two designs in use (9th- and 5th-order elliptics) keep their state in
+            // registers: through memory, each sample's z[0] waited on a store-to-load forward.
+            if n == 10 { runOrder9(bb, aa, x, y, z); return }
+            if n == 6 { runOrder5(bb, aa, x, y, z); return }
             for i in 0..<x.count {
                 let xi = x[i]
                 let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
@@ -203,6 +207,49 @@ public enum FilterD {
         }
         }
         return y
+    }
+
+    /// `apply`'s loop for 10 coefficients with the state in locals: the same operations in
+    /// the same order, z_{j−1} = (b_j·x + z_j) − a_j·y.
+    static func runOrder9(_ b: UnsafeBufferPointer<Double>, _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
+                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>) {
+        let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8], b9 = b[9]
+        let a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9]
+        var z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3], z4 = z[4], z5 = z[5], z6 = z[6], z7 = z[7], z8 = z[8]
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = b0 * xi + z0
+            z0 = b1 * xi + z1 - a1 * yi
+            z1 = b2 * xi + z2 - a2 * yi
+            z2 = b3 * xi + z3 - a3 * yi
+            z3 = b4 * xi + z4 - a4 * yi
+            z4 = b5 * xi + z5 - a5 * yi
+            z5 = b6 * xi + z6 - a6 * yi
+            z6 = b7 * xi + z7 - a7 * yi
+            z7 = b8 * xi + z8 - a8 * yi
+            z8 = b9 * xi - a9 * yi
+            y[i] = yi
+        }
+        z[0] = z0; z[1] = z1; z[2] = z2; z[3] = z3; z[4] = z4; z[5] = z5; z[6] = z6; z[7] = z7; z[8] = z8
+    }
+
+    /// `runOrder9` for 6 coefficients.
+    static func runOrder5(_ b: UnsafeBufferPointer<Double>, _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
+                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>) {
+        let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5]
+        let a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5]
+        var z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3], z4 = z[4]
+        for i in 0..<x.count {
+            let xi = x[i]
+            let yi = b0 * xi + z0
+            z0 = b1 * xi + z1 - a1 * yi
+            z1 = b2 * xi + z2 - a2 * yi
+            z2 = b3 * xi + z3 - a3 * yi
+            z3 = b4 * xi + z4 - a4 * yi
+            z4 = b5 * xi - a5 * yi
+            y[i] = yi
+        }
+        z[0] = z0; z[1] = z1; z[2] = z2; z[3] = z3; z[4] = z4
     }
 
     /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end

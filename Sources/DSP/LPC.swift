@@ -24,7 +24,9 @@ public enum LPC {
         }
         xd.withUnsafeBufferPointer { xp in
             let xb = UnsafeRawPointer(xp.baseAddress!)
-            @inline(__always) func ld(_ i: Int) -> SIMD4<Double> { xb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self) }
+            // Wrapping index arithmetic: i + lag + 23 < n + pad, far from overflow, and the
+            // overflow checks were a compare and branch per load in this latency-bound loop.
+            @inline(__always) func ld(_ i: Int) -> SIMD4<Double> { xb.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self) }
             var lagBase = 0
             while lagBase <= order && lagBase < n {
                 let lags = min(24, order + 1 - lagBase)
@@ -32,19 +34,19 @@ public enum LPC {
                 var a0 = SIMD4<Double>(repeating: 0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
                 if lags <= 8 {
                     for i in 0..<m {
-                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
-                        a0 += xi * ld(j); a1 += xi * ld(j + 4)
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j &+ 4)
                     }
                 } else if lags <= 16 {
                     for i in 0..<m {
-                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
-                        a0 += xi * ld(j); a1 += xi * ld(j + 4); a2 += xi * ld(j + 8); a3 += xi * ld(j + 12)
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j &+ 4); a2 += xi * ld(j &+ 8); a3 += xi * ld(j &+ 12)
                     }
                 } else {
                     for i in 0..<m {
-                        let xi = SIMD4<Double>(repeating: xp[i]), j = i + lagBase
-                        a0 += xi * ld(j); a1 += xi * ld(j + 4); a2 += xi * ld(j + 8)
-                        a3 += xi * ld(j + 12); a4 += xi * ld(j + 16); a5 += xi * ld(j + 20)
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j &+ 4); a2 += xi * ld(j &+ 8)
+                        a3 += xi * ld(j &+ 12); a4 += xi * ld(j &+ 16); a5 += xi * ld(j &+ 20)
                     }
                 }
                 // (No array of the six groups: one allocation per block of lags.)
@@ -84,6 +86,53 @@ public enum LPC {
             if err <= 0 { err = 0; break }
         }
         return (a, err)
+    }
+
+    /// `levinson(r[l], order:).a` of four autocorrelations at once, one per SIMD lane: the
+    /// recursion is a chain of dependent Double adds and a division per order, so four
+    /// independent frames side by side take little longer than one. Each lane does the
+    /// scalar operations in the scalar order (the same values), and stops where the scalar
+    /// recursion stops (a non-finite reflection coefficient, a non-positive error).
+    public static func levinson4(_ r: [[Double]], order: Int) -> [[Double]] {
+        precondition(r.count == 4, "levinson4 takes four autocorrelations, got \(r.count)")
+        var a = [SIMD4<Double>](repeating: .zero, count: order + 1)
+        var active = SIMDMask<SIMD4<Int64>>(repeating: false)
+        var err = SIMD4<Double>.zero
+        var rl = [SIMD4<Double>](repeating: .zero, count: order + 1)
+        if order >= 1 {
+            for l in 0..<4 where r[l].count > order && r[l][0] > 0 && r[l][0].isFinite {
+                active[l] = true
+                err[l] = r[l][0]
+                for i in 0...order { rl[i][l] = r[l][i] }
+            }
+        }
+        a[0] = SIMD4(repeating: 1)
+        if any(active) {
+            for i in 1...order {
+                var acc = rl[i]
+                for j in 1..<i { acc += a[j] * rl[i - j] }
+                let k = -acc / err
+                // Lanes whose k is not finite stop before updating (as the scalar break).
+                let finite = (k .== k) .& (k .!= .infinity) .& (k .!= -.infinity)
+                active = active .& finite
+                if !any(active) { break }
+                var lo = 1, hi = i - 1
+                while lo < hi {
+                    let p = a[lo], q = a[hi]
+                    a[lo].replace(with: p + k * q, where: active)
+                    a[hi].replace(with: q + k * p, where: active)
+                    lo += 1; hi -= 1
+                }
+                if lo == hi { let p = a[lo]; a[lo].replace(with: p + k * p, where: active) }
+                a[i].replace(with: k, where: active)
+                err.replace(with: err * (1 - k * k), where: active)
+                let stop = active .& (err .<= 0)
+                err.replace(with: 0, where: stop)
+                active = active .& .!stop
+                if !any(active) { break }
+            }
+        }
+        return (0..<4).map { l in a.map { $0[l] } }
     }
 
     /// Octave/MATLAB `lpc(x, order)`.
