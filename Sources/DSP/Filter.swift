@@ -65,51 +65,35 @@ public enum Filter {
                         (max(0, i - (n - 1)), min(nb - 1, i + w - 1))
                     }
                     var i = lo
-                    // With AVX-512 registers: 64 outputs in four sixteen-lane chains (half the
-                    // instructions per output of the 32-output pass below; same sums).
-                    if KernelBuild.sixteenLaneRegisters {
-                        @inline(__always) func ld16(_ k: Int) -> SIMD16<Float> { xb.loadUnaligned(fromByteOffset: k * 4, as: SIMD16<Float>.self) }
-                        while i + 64 <= hi {
-                            let (j0, j1) = taps(i, 64)
-                            var a0 = SIMD16<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                    // Outputs i..<i + 4w in four independent accumulator chains of w lanes (one
+                    // chain waits on its previous add every tap): w = 16 where AVX-512 registers
+                    // hold them (half the instructions per output), then w = 8. Same sums.
+                    @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                        let w = V.scalarCount
+                        @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k * 4, as: V.self) }
+                        while i + 4 * w <= hi {
+                            let (j0, j1) = taps(i, 4 * w)
+                            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
                             if j0 <= j1 {
-                                let bj = SIMD16<Float>(repeating: bp[j0])
-                                a0 = bj * ld16(i - j0); a1 = bj * ld16(i + 16 - j0); a2 = bj * ld16(i + 32 - j0); a3 = bj * ld16(i + 48 - j0)
+                                let bj = V(repeating: bp[j0])
+                                a0 = bj * lv(i - j0); a1 = bj * lv(i + w - j0); a2 = bj * lv(i + 2 * w - j0); a3 = bj * lv(i + 3 * w - j0)
                                 var j = j0 + 1
                                 while j <= j1 {
-                                    let bj = SIMD16<Float>(repeating: bp[j])
-                                    a0 += bj * ld16(i - j); a1 += bj * ld16(i + 16 - j); a2 += bj * ld16(i + 32 - j); a3 += bj * ld16(i + 48 - j)
+                                    let bj = V(repeating: bp[j])
+                                    a0 += bj * lv(i - j); a1 += bj * lv(i + w - j); a2 += bj * lv(i + 2 * w - j); a3 += bj * lv(i + 3 * w - j)
                                     j += 1
                                 }
                             }
-                            UnsafeMutableRawPointer(yb + i).storeBytes(of: a0, as: SIMD16<Float>.self)
-                            UnsafeMutableRawPointer(yb + i + 16).storeBytes(of: a1, as: SIMD16<Float>.self)
-                            UnsafeMutableRawPointer(yb + i + 32).storeBytes(of: a2, as: SIMD16<Float>.self)
-                            UnsafeMutableRawPointer(yb + i + 48).storeBytes(of: a3, as: SIMD16<Float>.self)
-                            i += 64
+                            let yr = UnsafeMutableRawPointer(yb + i)
+                            yr.storeBytes(of: a0, as: V.self)
+                            yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
+                            yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
+                            yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
+                            i += 4 * w
                         }
                     }
-                    // 32 outputs: four independent accumulator chains (one chain of 8 waits on
-                    // its previous add every tap).
-                    while i + 32 <= hi {
-                        let (j0, j1) = taps(i, 32)
-                        var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                        if j0 <= j1 {
-                            let bj = SIMD8<Float>(repeating: bp[j0])
-                            a0 = bj * ld(i - j0); a1 = bj * ld(i + 8 - j0); a2 = bj * ld(i + 16 - j0); a3 = bj * ld(i + 24 - j0)
-                            var j = j0 + 1
-                            while j <= j1 {
-                                let bj = SIMD8<Float>(repeating: bp[j])
-                                a0 += bj * ld(i - j); a1 += bj * ld(i + 8 - j); a2 += bj * ld(i + 16 - j); a3 += bj * ld(i + 24 - j)
-                                j += 1
-                            }
-                        }
-                        UnsafeMutableRawPointer(yb + i).storeBytes(of: a0, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(yb + i + 8).storeBytes(of: a1, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(yb + i + 16).storeBytes(of: a2, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(yb + i + 24).storeBytes(of: a3, as: SIMD8<Float>.self)
-                        i += 32
-                    }
+                    if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) }
+                    chains(SIMD8<Float>.self)
                     while i + 8 <= hi {
                         let (j0, j1) = taps(i, 8)
                         var acc = SIMD8<Float>(repeating: 0)

@@ -154,15 +154,17 @@ struct GlottalResidualTests {
         #expect(Glottal.peaksAndTroughs([1, 2]).peaks.isEmpty)
     }
 
+    /// 5 s of a vibrato harmonic signal: voiced throughout, so every block runs the glottal chain.
+    static let vibrato: [Float] = (0..<(5 * 16000)).map { i -> Float in
+        let t = Float(i) / 16000
+        let ph = 2 * Float.pi * (130 * t + 3 * sin(2 * Float.pi * 0.7 * t))
+        return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
+    }
+
     @Test("streaming equals batch with short glottal blocks and margins below the residual's frame length",
           arguments: [0, 300, 2000])
     func smallMargins(margin: Int) {
-        // Vibrato harmonic signal: voiced throughout, so every block runs the glottal chain.
-        let x = (0..<(5 * 16000)).map { i -> Float in
-            let t = Float(i) / 16000
-            let ph = 2 * Float.pi * (130 * t + 3 * sin(2 * Float.pi * 0.7 * t))
-            return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
-        }
+        let x = Self.vibrato
         var cfg = AcousticExtractor.Configuration()
         cfg.glottalBlockFrames = 60
         cfg.glottalMarginSamples = margin
@@ -176,11 +178,7 @@ struct GlottalResidualTests {
     @Test("HMPD of blocks with short margins reads its ±30 frames as the default blocks do",
           arguments: [300, 2000])
     func hmpdWithShortMargins(margin: Int) {
-        let x = (0..<(5 * 16000)).map { i -> Float in
-            let t = Float(i) / 16000
-            let ph = 2 * Float.pi * (130 * t + 3 * sin(2 * Float.pi * 0.7 * t))
-            return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
-        }
+        let x = Self.vibrato
         var cfg = AcousticExtractor.Configuration()
         cfg.glottalBlockFrames = 60
         cfg.glottalMarginSamples = margin
