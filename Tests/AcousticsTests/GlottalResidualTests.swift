@@ -161,13 +161,19 @@ struct GlottalResidualTests {
         return 0.4 * sin(ph) + 0.2 * sin(2 * ph) + 0.1 * sin(3 * ph) + 0.05 * sin(5 * ph)
     }
 
+    /// 60-frame glottal blocks with `margin` samples of context.
+    static func shortBlocks(margin: Int) -> AcousticExtractor.Configuration {
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalBlockFrames = 60
+        cfg.glottalMarginSamples = margin
+        return cfg
+    }
+
     @Test("streaming equals batch with short glottal blocks and margins below the residual's frame length",
           arguments: [0, 300, 2000])
     func smallMargins(margin: Int) {
         let x = Self.vibrato
-        var cfg = AcousticExtractor.Configuration()
-        cfg.glottalBlockFrames = 60
-        cfg.glottalMarginSamples = margin
+        let cfg = Self.shortBlocks(margin: margin)
         let batch = AcousticExtractor.extract(x, configuration: cfg)
         let out = streamed(x, sizes: [997, 160, 4001], configuration: cfg)
         #expect(out.count == batch.count)
@@ -179,9 +185,7 @@ struct GlottalResidualTests {
           arguments: [300, 2000])
     func hmpdWithShortMargins(margin: Int) {
         let x = Self.vibrato
-        var cfg = AcousticExtractor.Configuration()
-        cfg.glottalBlockFrames = 60
-        cfg.glottalMarginSamples = margin
+        let cfg = Self.shortBlocks(margin: margin)
         let short = AcousticExtractor.extract(x, configuration: cfg)
         let reference = AcousticExtractor.extract(x)
         #expect(short.count == reference.count)
