@@ -130,22 +130,24 @@ func firFromOffset() {
     }
 }
 
+/// Output i of filter(b, 1, [x; zeros]), summed over every tap in tap order: the scalar
+/// reference of `Filter.fir`'s vector passes.
+func tapOrderFIR(_ b: [Float], _ x: [Float], _ i: Int) -> Float {
+    func at(_ k: Int) -> Float { k >= 0 && k < x.count ? x[k] : 0 }
+    var s = b[0] * at(i)
+    for j in 1..<b.count { s += b[j] * at(i - j) }
+    return s
+}
+
 @Test("FIR outputs over x continued by zeros equal the plain tap-order sum, bit for bit")
 func firOutputsPastTheInput() {
-    // Scalar reference: filter(b, 1, [x; zeros]) summed over every tap in tap order.
-    func reference(_ b: [Float], _ x: [Float], _ i: Int) -> Float {
-        func at(_ k: Int) -> Float { k >= 0 && k < x.count ? x[k] : 0 }
-        var s = b[0] * at(i)
-        for j in 1..<b.count { s += b[j] * at(i - j) }
-        return s
-    }
     for (nb, n) in [(301, 160), (301, 420), (19, 400), (3, 5), (64, 64), (1, 9)] {
         let b: [Float] = (0..<nb).map { Float(sin(Double($0) * 1.3 + 0.2)) }
         let x: [Float] = (0..<n).map { Float(sin(Double($0) * 0.37) + 0.1 * cos(Double($0) * 2.9)) }
         for outputs in [0..<n, 150..<(n + 150), 0..<(n + nb + 40), (n - 1)..<(n + 3), 7..<8] where outputs.lowerBound >= 0 {
             let y = x.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: outputs) }
             #expect(y.count == outputs.count)
-            let want = outputs.map { reference(b, x, $0) }
+            let want = outputs.map { tapOrderFIR(b, x, $0) }
             // Equal as numbers (a zero may differ in sign only).
             #expect(zip(y, want).allSatisfy { $0 == $1 }, "nb \(nb) n \(n) outputs \(outputs)")
         }
