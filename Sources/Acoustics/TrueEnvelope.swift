@@ -170,34 +170,56 @@ struct TrueEnvelope: Sendable {
         } }
         plus.withUnsafeBufferPointer { pp in
             minus.withUnsafeBufferPointer { mp in
-                // Four rows of one parity (same folded input) per pass over k; each
-                // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail).
+                // Up to eight rows of one parity (same folded input) per pass over k; each
+                // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail). Each
+                // row is one chain of adds, so more rows per pass keep more adds in flight
+                // (with four the loop waited on the add latency).
                 let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
+                // Rows j, j+2, …, j+2(rows−1); `wide` (a constant at each call) selects the
+                // eight-accumulator form; rows beyond `rows` repeat row j and are dropped.
+                @inline(__always) func rowPass(_ src: UnsafePointer<Float>, ends: Float, j: Int, rows: Int, wide: Bool) {
+                    let r0 = tab.baseAddress! + j * tw
+                    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows > r ? r0 + 2 * r * tw : r0 }
+                    let r1 = row(1), r2 = row(2), r3 = row(3)
+                    let r4 = wide ? row(4) : r0, r5 = wide ? row(5) : r0, r6 = wide ? row(6) : r0, r7 = wide ? row(7) : r0
+                    var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+                    var acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0
+                    var k = 1
+                    while k < kEnd {
+                        let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                        acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
+                        acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                        acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                        acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                        if wide {
+                            acc4 += av * UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc5 += av * UnsafeRawPointer(r5 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc6 += av * UnsafeRawPointer(r6 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc7 += av * UnsafeRawPointer(r7 + k).loadUnaligned(as: SIMD8<Float>.self)
+                        }
+                        k += 8
+                    }
+                    for r in 0..<rows {
+                        let acc = r < 4 ? (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3)
+                                        : (r == 4 ? acc4 : r == 5 ? acc5 : r == 6 ? acc6 : acc7)
+                        var sum = acc.sum()
+                        let rowBase = r0 + 2 * r * tw
+                        var kk = kEnd
+                        while kk <= q { sum += src[kk] * rowBase[kk]; kk += 1 }
+                        cca[j + 2 * r] = (ends + 2 * sum) * invN
+                    }
+                }
                 for parity in 0...min(1, order) {
                     let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
                     let sign: Float = parity == 0 ? 1 : -1
                     let ends = a[0] + sign * a[h]
                     var j = parity
                     while j <= order {
-                        let rows = min(4, (order - j) / 2 + 1)
-                        let r0 = tab.baseAddress! + j * tw
-                        let r1 = rows > 1 ? r0 + 2 * tw : r0, r2 = rows > 2 ? r0 + 4 * tw : r0, r3 = rows > 3 ? r0 + 6 * tw : r0
-                        var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
-                        var k = 1
-                        while k < kEnd {
-                            let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        for r in 0..<rows {
-                            var sum = (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3).sum()
-                            let row = r0 + 2 * r * tw
-                            var kk = kEnd
-                            while kk <= q { sum += src[kk] * row[kk]; kk += 1 }
-                            cca[j + 2 * r] = (ends + 2 * sum) * invN
+                        let rows = min(8, (order - j) / 2 + 1)
+                        if rows > 4 {
+                            rowPass(src, ends: ends, j: j, rows: rows, wide: true)
+                        } else {
+                            rowPass(src, ends: ends, j: j, rows: rows, wide: false)
                         }
                         j += 2 * rows
                     }
@@ -305,60 +327,85 @@ struct TrueEnvelope: Sendable {
 
     /// E_k = c_0 + Σ_{even j ≥ 2} c_j cos(2πjk/n) and O_k = Σ_{odd j} c_j cos(2πjk/n) for
     /// k ≤ n/4 (`width` = n/4 + 1 table columns), so that lv_k = E_k + O_k and
-    /// lv_{n/2−k} = E_k − O_k.
+    /// lv_{n/2−k} = E_k − O_k. Rows j…j+3 (j odd) are added as (c_j r_j + c_{j+2} r_{j+2})
+    /// to O and (c_{j+1} r_{j+1} + c_{j+3} r_{j+3}) to E, the last < 4 rows one by one; each
+    /// E_k, O_k is formed the same way whatever the lanes.
     static func envelopeSums(_ cc: [Float], order: Int, table tab: UnsafeBufferPointer<Float>, width tw: Int,
                              even evenSums: inout [Float], odd oddSums: inout [Float]) {
         cc.withUnsafeBufferPointer { cp in
             evenSums.withUnsafeMutableBufferPointer { ep in
                 oddSums.withUnsafeMutableBufferPointer { op in
-                    let base = tab.baseAddress!, c = cp.baseAddress!
-                    let eb = UnsafeMutableRawPointer(ep.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
-                    let kEnd = (tw / 8) * 8      // k in 0..<kEnd on lanes, kEnd..<tw scalar
-                    for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
-                    var j = 1
-                    while j + 3 <= order {
-                        let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                        let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
-                        let c1 = SIMD8<Float>(repeating: s1), c2 = SIMD8<Float>(repeating: s2)
-                        let c3 = SIMD8<Float>(repeating: s3), c4 = SIMD8<Float>(repeating: s4)
-                        var k = 0
-                        while k < kEnd {
-                            let a1 = UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a2 = UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a3 = UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a4 = UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let o = ob.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            ob.storeBytes(of: o + (c1 * a1 + c3 * a3), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            eb.storeBytes(of: e + (c2 * a2 + c4 * a4), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        while k < tw {
-                            op[k] += s1 * r1[k] + s3 * r3[k]
-                            ep[k] += s2 * r2[k] + s4 * r4[k]
-                            k += 1
-                        }
-                        j += 4
-                    }
-                    while j <= order {
-                        let r = base + j * tw, s = c[j]
-                        let cj = SIMD8<Float>(repeating: s)
-                        let dst = j % 2 == 0 ? eb : ob
-                        var k = 0
-                        while k < kEnd {
-                            let a = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            dst.storeBytes(of: acc + cj * a, toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        while k < tw {
-                            if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
-                            k += 1
-                        }
-                        j += 1
-                    }
+                    envelopeSums(cp.baseAddress!, order: order, table: tab.baseAddress!, width: tw,
+                                 even: ep.baseAddress!, odd: op.baseAddress!)
                 }
             }
+        }
+    }
+
+    private static func envelopeSums(_ c: UnsafePointer<Float>, order: Int, table base: UnsafePointer<Float>, width tw: Int,
+                                     even ep: UnsafeMutablePointer<Float>, odd op: UnsafeMutablePointer<Float>) {
+        let eb = UnsafeMutableRawPointer(ep), ob = UnsafeMutableRawPointer(op)
+        for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
+        // Rows j…j+4g−1 (g = 1 or 2 groups of four, a constant at each call) in one pass
+        // over the columns, E and O loaded and stored once per pass; sixteen lanes where
+        // AVX-512 registers hold them (each E_k, O_k is its own sum, so lanes do not change it).
+        @inline(__always) func pass(_ j: Int, groups g: Int) {
+            let r = base + j * tw
+            let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
+            let s5 = g == 2 ? c[j + 4] : 0, s6 = g == 2 ? c[j + 5] : 0, s7 = g == 2 ? c[j + 6] : 0, s8 = g == 2 ? c[j + 7] : 0
+            // V lanes from column k0 while a whole vector fits; returns the next column.
+            @inline(__always) func lanes<V: SIMD>(_: V.Type, from k0: Int) -> Int where V.Scalar == Float {
+                let c1 = V(repeating: s1), c2 = V(repeating: s2), c3 = V(repeating: s3), c4 = V(repeating: s4)
+                let c5 = V(repeating: s5), c6 = V(repeating: s6), c7 = V(repeating: s7), c8 = V(repeating: s8)
+                var k = k0
+                while k + V.scalarCount <= tw {
+                    @inline(__always) func ld(_ i: Int) -> V { UnsafeRawPointer(r + i * tw + k).loadUnaligned(as: V.self) }
+                    var o = ob.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+                    var e = eb.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+                    o += c1 * ld(0) + c3 * ld(2)
+                    e += c2 * ld(1) + c4 * ld(3)
+                    if g == 2 {
+                        o += c5 * ld(4) + c7 * ld(6)
+                        e += c6 * ld(5) + c8 * ld(7)
+                    }
+                    ob.storeBytes(of: o, toByteOffset: 4 * k, as: V.self)
+                    eb.storeBytes(of: e, toByteOffset: 4 * k, as: V.self)
+                    k += V.scalarCount
+                }
+                return k
+            }
+            var k = 0
+            if KernelBuild.sixteenLaneRegisters { k = lanes(SIMD16<Float>.self, from: k) }
+            k = lanes(SIMD8<Float>.self, from: k)
+            while k < tw {
+                op[k] += s1 * r[k] + s3 * r[k + 2 * tw]
+                ep[k] += s2 * r[k + tw] + s4 * r[k + 3 * tw]
+                if g == 2 {
+                    op[k] += s5 * r[k + 4 * tw] + s7 * r[k + 6 * tw]
+                    ep[k] += s6 * r[k + 5 * tw] + s8 * r[k + 7 * tw]
+                }
+                k += 1
+            }
+        }
+        var j = 1
+        while j + 7 <= order { pass(j, groups: 2); j += 8 }
+        if j + 3 <= order { pass(j, groups: 1); j += 4 }
+        while j <= order {
+            let r = base + j * tw, s = c[j]
+            let cj = SIMD8<Float>(repeating: s)
+            let dst = j % 2 == 0 ? eb : ob
+            var k = 0
+            while k + 8 <= tw {
+                let v = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
+                let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                dst.storeBytes(of: acc + cj * v, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < tw {
+                if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
+                k += 1
+            }
+            j += 1
         }
     }
 

@@ -72,4 +72,83 @@ struct TrueEnvelopeTests {
         let worstC = zip(c, cFull).map { abs($0 - $1) }.max() ?? 0
         #expect(worstC < 0.025, "f0 \(f0): MCEP differ by \(worstC)")
     }
+
+    /// A log-spectrum-like test vector of `count` values (slope, ripple, noise).
+    static func testSpectrum(count: Int, seed start: UInt32) -> [Float] {
+        var seed = start
+        return (0..<count).map { k in
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            let noise = Float(seed >> 8) / Float(1 << 24) - 0.5
+            return -Float(k) / 400 + 2 * cos(Float(k) * 0.21) + noise
+        }
+    }
+
+    @Test("the table cepstrum equals the one-row pass it replaced, bit for bit",
+          arguments: [4096, 2048, 1024, 512])
+    func tableCepstrumMatchesOneRowPass(n: Int) {
+        let te = TrueEnvelope()
+        let h = n / 2, q = h / 2
+        let table = CosineTable.shared(n: n), tw = table.width
+        let a = Self.testSpectrum(count: h + 1, seed: UInt32(n))
+        // Orders that leave every remainder of the eight-row passes of each parity.
+        for order in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 50, 102, 240] {
+            var c = [Float](repeating: .nan, count: order + 1)
+            var plus = [Float](repeating: 0, count: tw), minus = plus
+            table.values.withUnsafeBufferPointer { tab in
+                te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: tab, n: n)
+            }
+            // Row j alone: eight lanes over k = 1, 9, …, lane sum, the columns left one by one.
+            let kEnd = 1 + (q / 8) * 8
+            for j in 0...order {
+                let sign: Float = j % 2 == 0 ? 1 : -1
+                var acc = SIMD8<Float>(repeating: 0)
+                var k = 1
+                while k < kEnd {
+                    var av = SIMD8<Float>(), rv = SIMD8<Float>()
+                    for l in 0..<8 {
+                        // Bin q is its own mirror and counted once.
+                        av[l] = k + l == q ? a[q] : a[k + l] + sign * a[h - k - l]
+                        rv[l] = table.values[j * tw + k + l]
+                    }
+                    acc += av * rv
+                    k += 8
+                }
+                var sum = acc.sum()
+                while k <= q { sum += (k == q ? a[q] : a[k] + sign * a[h - k]) * table.values[j * tw + k]; k += 1 }
+                let expected = (a[0] + sign * a[h] + 2 * sum) * (1 / Float(n))
+                #expect(c[j].bitPattern == expected.bitPattern, "n \(n), order \(order), row \(j): \(c[j]) vs \(expected)")
+            }
+        }
+    }
+
+    @Test("the envelope sums equal the four-rows-per-pass form they replaced, bit for bit",
+          arguments: [4096, 2048, 1024, 512])
+    func envelopeSumsMatchRowGroups(n: Int) {
+        let table = CosineTable.shared(n: n), tw = table.width
+        // Orders that leave every remainder of the eight- and four-row passes.
+        for order in [0, 1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 15, 16, 50, 102, 240] {
+            let cc = Self.testSpectrum(count: order + 1, seed: UInt32(order + 7)).map { $0 / 8 }
+            var even = [Float](repeating: .nan, count: tw), odd = even
+            table.values.withUnsafeBufferPointer { tab in
+                TrueEnvelope.envelopeSums(cc, order: order, table: tab, width: tw, even: &even, odd: &odd)
+            }
+            var mismatches = 0
+            for k in 0..<tw {
+                @inline(__always) func r(_ j: Int) -> Float { table.values[j * tw + k] }
+                var e = cc[0], o: Float = 0
+                var j = 1
+                while j + 3 <= order {
+                    o = o + (cc[j] * r(j) + cc[j + 2] * r(j + 2))
+                    e = e + (cc[j + 1] * r(j + 1) + cc[j + 3] * r(j + 3))
+                    j += 4
+                }
+                while j <= order {
+                    if j % 2 == 0 { e = e + cc[j] * r(j) } else { o = o + cc[j] * r(j) }
+                    j += 1
+                }
+                if even[k].bitPattern != e.bitPattern || odd[k].bitPattern != o.bitPattern { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "n \(n), order \(order): \(mismatches) columns differ")
+        }
+    }
 }
