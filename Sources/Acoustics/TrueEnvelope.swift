@@ -72,13 +72,22 @@ struct TrueEnvelope: Sendable {
     /// iteration climbs onto the same harmonic peaks at 1/D of the cost (MCEP within a few
     /// thousandths, docs/ACCURACY-acoustics.md); `decimates: false` is COVAREP's iteration.
     func logEnvelope(logMag: [Float], order ord0: Int, presmooth: Bool = true) -> [Float] {
-        let d = decimates ? decimation(order: ord0) : 1
-        if d == 1 { return envelopeOnGrid(logMag, n: dftLength, order: ord0, presmooth: presmooth).lv }
-        let hd = dftLength / (2 * d)
-        let coarse = (0...hd).map { logMag[$0 * d] }
-        let cc = envelopeOnGrid(coarse, n: dftLength / d, order: ord0, presmooth: presmooth).cc
+        let d = gridStep(order: ord0)
+        let grid = d == 1 ? logMag : (0...(dftLength / (2 * d))).map { logMag[$0 * d] }
+        return logEnvelope(gridLogMag: grid, step: d, order: ord0, presmooth: presmooth)
+    }
+
+    /// `logEnvelope(logMag:order:)` from log|S| at the bins 0, D, 2D, …, N/2 only
+    /// (D = `gridStep(order:)`, the only bins the iteration reads).
+    func logEnvelope(gridLogMag grid: [Float], step d: Int, order ord0: Int, presmooth: Bool = true) -> [Float] {
+        if d == 1 { return envelopeOnGrid(grid, n: dftLength, order: ord0, presmooth: presmooth).lv }
+        let cc = envelopeOnGrid(grid, n: dftLength / d, order: ord0, presmooth: presmooth).cc
         return tableEnvelope(cc, table: CosineTable.shared(n: dftLength))
     }
+
+    /// The bin step of the grid env_te of order `order` iterates on: `decimation(order:)`,
+    /// or 1 without `decimates`.
+    func gridStep(order: Int) -> Int { decimates ? decimation(order: order) : 1 }
 
     /// The grid step D ∈ {1, 2, 4, 8} for env_te of order `order` (≈ fs/2/F0): the largest
     /// with N/D ≥ 24·order, i.e. ≥ 4 bins per bin of the ≈ 6·order-sample analysis window.

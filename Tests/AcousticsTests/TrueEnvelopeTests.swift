@@ -151,4 +151,18 @@ struct TrueEnvelopeTests {
             #expect(mismatches == 0, "n \(n), order \(order): \(mismatches) columns differ")
         }
     }
+
+    @Test("the envelope from log|S| at the grid's bins only equals the one from all bins, bit for bit",
+          arguments: [100.0, 230.0, 420.0])
+    func gridEnvelopeMatchesFullSpectrum(f0: Double) {
+        let logMag = Self.vowelFrame(f0: f0)
+        let order = Int((8000 / f0).rounded())
+        for te in [TrueEnvelope(), TrueEnvelope(decimates: false)] {
+            let d = te.gridStep(order: order)
+            let grid = stride(from: 0, through: 2048, by: d).map { logMag[$0] }
+            let le = te.logEnvelope(gridLogMag: grid, step: d, order: order)
+            let full = te.logEnvelope(logMag: logMag, order: order)
+            #expect(le.map(\.bitPattern) == full.map(\.bitPattern), "f0 \(f0), step \(d)")
+        }
+    }
 }
