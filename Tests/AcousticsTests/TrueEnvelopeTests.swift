@@ -19,9 +19,7 @@ struct TrueEnvelopeTests {
         var c = [Float](repeating: 0, count: order + 1)
         let table = CosineTable.shared(n: 4096)
         var plus = [Float](repeating: 0, count: table.width), minus = plus
-        table.values.withUnsafeBufferPointer { tab in
-            te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
-        }
+        te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: table)
         let worst = (0...order).map { abs(c[$0] - reference[$0]) }.max() ?? 0
         #expect(worst < 2e-6, "order \(order): worst difference \(worst)")
     }
@@ -94,9 +92,7 @@ struct TrueEnvelopeTests {
         for order in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 50, 102, 240] {
             var c = [Float](repeating: .nan, count: order + 1)
             var plus = [Float](repeating: 0, count: tw), minus = plus
-            table.values.withUnsafeBufferPointer { tab in
-                te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: tab, n: n)
-            }
+            te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: table)
             // Row j alone: eight lanes over k = 1, 9, …, lane sum, the columns left one by one.
             let kEnd = 1 + (q / 8) * 8
             for j in 0...order {
@@ -108,13 +104,13 @@ struct TrueEnvelopeTests {
                     for l in 0..<8 {
                         // Bin q is its own mirror and counted once.
                         av[l] = k + l == q ? a[q] : a[k + l] + sign * a[h - k - l]
-                        rv[l] = table.values[j * tw + k + l]
+                        rv[l] = table.value(row: j, column: k + l)
                     }
                     acc += av * rv
                     k += 8
                 }
                 var sum = acc.sum()
-                while k <= q { sum += (k == q ? a[q] : a[k] + sign * a[h - k]) * table.values[j * tw + k]; k += 1 }
+                while k <= q { sum += (k == q ? a[q] : a[k] + sign * a[h - k]) * table.value(row: j, column: k); k += 1 }
                 let expected = (a[0] + sign * a[h] + 2 * sum) * (1 / Float(n))
                 #expect(c[j].bitPattern == expected.bitPattern, "n \(n), order \(order), row \(j): \(c[j]) vs \(expected)")
             }
@@ -129,12 +125,10 @@ struct TrueEnvelopeTests {
         for order in [0, 1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 15, 16, 50, 102, 240] {
             let cc = Self.testSpectrum(count: order + 1, seed: UInt32(order + 7)).map { $0 / 8 }
             var even = [Float](repeating: .nan, count: tw), odd = even
-            table.values.withUnsafeBufferPointer { tab in
-                TrueEnvelope.envelopeSums(cc, order: order, table: tab, width: tw, even: &even, odd: &odd)
-            }
+            TrueEnvelope.envelopeSums(cc, order: order, table: table, even: &even, odd: &odd)
             var mismatches = 0
             for k in 0..<tw {
-                @inline(__always) func r(_ j: Int) -> Float { table.values[j * tw + k] }
+                @inline(__always) func r(_ j: Int) -> Float { table.value(row: j, column: k) }
                 var e = cc[0], o: Float = 0
                 var j = 1
                 while j + 3 <= order {
@@ -164,5 +158,21 @@ struct TrueEnvelopeTests {
             let full = te.logEnvelope(logMag: logMag, order: order)
             #expect(le.map(\.bitPattern) == full.map(\.bitPattern), "f0 \(f0), step \(d)")
         }
+    }
+
+    @Test("the padded cosine table holds cos(2πjk/n) with column 1 of every row on a 64-byte boundary",
+          arguments: [4096, 2048, 1024, 512])
+    func cosineTableLayout(n: Int) {
+        let table = CosineTable.shared(n: n)
+        #expect(table.stride % 16 == 0 && table.stride >= table.width)
+        var worst = 0.0
+        for j in [0, 1, 2, 47, 120, 239, 240] {
+            for k in 0..<table.width {
+                worst = max(worst, abs(Double(table.value(row: j, column: k)) - cos(2 * Double.pi * Double(j * k) / Double(n))))
+            }
+            let misaligned = table.withRows { Int(bitPattern: $0 + j * table.stride + 1) % 64 }
+            #expect(misaligned == 0, "n \(n), row \(j)")
+        }
+        #expect(worst < 1e-7, "n \(n): worst difference \(worst)")
     }
 }
