@@ -178,66 +178,66 @@ struct TrueEnvelope: Sendable {
             }
         } }
         table.withRows { base in
-        plus.withUnsafeBufferPointer { pp in
-            minus.withUnsafeBufferPointer { mp in
-                // Up to eight rows of one parity (same folded input) per pass over k; each
-                // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail). Each
-                // row is one chain of adds, so more rows per pass keep more adds in flight
-                // (with four the loop waited on the add latency).
-                let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
-                // Rows j, j+2, …, j+2(rows−1); `wide` (a constant at each call) selects the
-                // eight-accumulator form; rows beyond `rows` repeat row j and are dropped.
-                @inline(__always) func rowPass(_ src: UnsafePointer<Float>, ends: Float, j: Int, rows: Int, wide: Bool) {
-                    let r0 = base + j * ts
-                    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows > r ? r0 + 2 * r * ts : r0 }
-                    let r1 = row(1), r2 = row(2), r3 = row(3)
-                    let r4 = wide ? row(4) : r0, r5 = wide ? row(5) : r0, r6 = wide ? row(6) : r0, r7 = wide ? row(7) : r0
-                    var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
-                    var acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0
-                    var k = 1
-                    while k < kEnd {
-                        let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
-                        acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
-                        acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                        acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                        acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                        if wide {
-                            acc4 += av * UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc5 += av * UnsafeRawPointer(r5 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc6 += av * UnsafeRawPointer(r6 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            acc7 += av * UnsafeRawPointer(r7 + k).loadUnaligned(as: SIMD8<Float>.self)
+            plus.withUnsafeBufferPointer { pp in
+                minus.withUnsafeBufferPointer { mp in
+                    // Up to eight rows of one parity (same folded input) per pass over k; each
+                    // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail). Each
+                    // row is one chain of adds, so more rows per pass keep more adds in flight
+                    // (with four the loop waited on the add latency).
+                    let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
+                    // Rows j, j+2, …, j+2(rows−1); `wide` (a constant at each call) selects the
+                    // eight-accumulator form; rows beyond `rows` repeat row j and are dropped.
+                    @inline(__always) func rowPass(_ src: UnsafePointer<Float>, ends: Float, j: Int, rows: Int, wide: Bool) {
+                        let r0 = base + j * ts
+                        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows > r ? r0 + 2 * r * ts : r0 }
+                        let r1 = row(1), r2 = row(2), r3 = row(3)
+                        let r4 = wide ? row(4) : r0, r5 = wide ? row(5) : r0, r6 = wide ? row(6) : r0, r7 = wide ? row(7) : r0
+                        var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+                        var acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0
+                        var k = 1
+                        while k < kEnd {
+                            let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc0 += av * UnsafeRawPointer(r0 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            if wide {
+                                acc4 += av * UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc5 += av * UnsafeRawPointer(r5 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc6 += av * UnsafeRawPointer(r6 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc7 += av * UnsafeRawPointer(r7 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                            k += 8
                         }
-                        k += 8
-                    }
-                    // Each accumulator by name (selecting one by index kept them in memory).
-                    @inline(__always) func finish(_ r: Int, _ acc: SIMD8<Float>) {
-                        guard r < rows else { return }
-                        var sum = acc.sum()
-                        let rowBase = r0 + 2 * r * ts
-                        var kk = kEnd
-                        while kk <= q { sum += src[kk] * rowBase[kk]; kk += 1 }
-                        cca[j + 2 * r] = (ends + 2 * sum) * invN
-                    }
-                    finish(0, acc0); finish(1, acc1); finish(2, acc2); finish(3, acc3)
-                    finish(4, acc4); finish(5, acc5); finish(6, acc6); finish(7, acc7)
-                }
-                for parity in 0...min(1, order) {
-                    let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
-                    let sign: Float = parity == 0 ? 1 : -1
-                    let ends = a[0] + sign * a[h]
-                    var j = parity
-                    while j <= order {
-                        let rows = min(8, (order - j) / 2 + 1)
-                        if rows > 4 {
-                            rowPass(src, ends: ends, j: j, rows: rows, wide: true)
-                        } else {
-                            rowPass(src, ends: ends, j: j, rows: rows, wide: false)
+                        // Each accumulator by name (selecting one by index kept them in memory).
+                        @inline(__always) func finish(_ r: Int, _ acc: SIMD8<Float>) {
+                            guard r < rows else { return }
+                            var sum = acc.sum()
+                            let rowBase = r0 + 2 * r * ts
+                            var kk = kEnd
+                            while kk <= q { sum += src[kk] * rowBase[kk]; kk += 1 }
+                            cca[j + 2 * r] = (ends + 2 * sum) * invN
                         }
-                        j += 2 * rows
+                        finish(0, acc0); finish(1, acc1); finish(2, acc2); finish(3, acc3)
+                        finish(4, acc4); finish(5, acc5); finish(6, acc6); finish(7, acc7)
+                    }
+                    for parity in 0...min(1, order) {
+                        let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
+                        let sign: Float = parity == 0 ? 1 : -1
+                        let ends = a[0] + sign * a[h]
+                        var j = parity
+                        while j <= order {
+                            let rows = min(8, (order - j) / 2 + 1)
+                            if rows > 4 {
+                                rowPass(src, ends: ends, j: j, rows: rows, wide: true)
+                            } else {
+                                rowPass(src, ends: ends, j: j, rows: rows, wide: false)
+                            }
+                            j += 2 * rows
+                        }
                     }
                 }
             }
-        }
         }
     }
 
