@@ -402,25 +402,33 @@ public struct AcousticExtractor: Sendable {
         var seg = samples.slice(c - half, winlen)
         for i in 0..<winlen { seg[i] *= w[i] }
         let (re, im) = mcepFFT.forward(seg)
-        // log|S| as log(hi·√(1 + (lo/hi)²)), without squaring the components (Float
-        // squares underflow on the empty band of upsampled 8 kHz audio, where MATLAB's
-        // doubles still hold ~1e−12 magnitudes); the logs on SIMD lanes.
-        var logMag = [Float](repeating: 0, count: re.count)
-        for k in 0..<re.count {
+        let order = Int((0.5 * 16000 / rawF0).rounded(.toNearestOrAwayFromZero))
+        // |S| as hi·√(1 + (lo/hi)²), without squaring the components (Float squares
+        // underflow on the empty band of upsampled 8 kHz audio, where MATLAB's doubles
+        // still hold ~1e−12 magnitudes); the logs on SIMD lanes.
+        @inline(__always) func magnitude(_ k: Int) -> Float {
             let a = abs(re[k]), b = abs(im[k])
             let hi = max(a, b), lo = min(a, b)
             let r = hi > 0 ? lo / hi : 0
-            logMag[k] = hi * (1 + r * r).squareRoot()
+            return hi * (1 + r * r).squareRoot()
         }
-        logMag = VectorMath.map(logMag, VectorMath.log)
-        let order = Int((0.5 * 16000 / rawF0).rounded(.toNearestOrAwayFromZero))
-        // A bin that cancels to exactly 0 in Float (the Nyquist bin of upsampled 8 kHz
-        // audio) is ~1e−10 in MATLAB's doubles; take its neighbour's level instead of −∞.
-        for k in 0..<logMag.count where logMag[k] == -.infinity {
-            let nb = k > 0 ? logMag[k - 1] : (logMag.count > 1 ? logMag[1] : 0)
-            logMag[k] = nb.isFinite ? nb : log(Float.leastNormalMagnitude)
+        // The envelope iterates on every D-th bin only (TrueEnvelope.gridStep): log|S| there.
+        let d = envelope.gridStep(order: order)
+        var gridLogMag = [Float](repeating: 0, count: (re.count - 1) / d + 1)
+        for i in 0..<gridLogMag.count { gridLogMag[i] = magnitude(i * d) }
+        gridLogMag = VectorMath.map(gridLogMag, VectorMath.log)
+        if gridLogMag.contains(-.infinity) {
+            // A bin that cancels to exactly 0 in Float (the Nyquist bin of upsampled 8 kHz
+            // audio) is ~1e−10 in MATLAB's doubles; take its neighbour's level instead of −∞
+            // (the lower neighbour on the full grid, as already replaced).
+            var logMag = VectorMath.map((0..<re.count).map(magnitude), VectorMath.log)
+            for k in 0..<logMag.count where logMag[k] == -.infinity {
+                let nb = k > 0 ? logMag[k - 1] : (logMag.count > 1 ? logMag[1] : 0)
+                logMag[k] = nb.isFinite ? nb : log(Float.leastNormalMagnitude)
+            }
+            for i in 0..<gridLogMag.count { gridLogMag[i] = logMag[i * d] }
         }
-        let le = envelope.logEnvelope(logMag: logMag, order: order)
+        let le = envelope.logEnvelope(gridLogMag: gridLogMag, step: d, order: order)
         let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
         // Rd by mean squared phase on the same frame spectrum (rd_msp.m).
         // COVAREP's sinusoids of the frame, kept for Rd and HMPD (which need the polarity).

@@ -72,13 +72,22 @@ struct TrueEnvelope: Sendable {
     /// iteration climbs onto the same harmonic peaks at 1/D of the cost (MCEP within a few
     /// thousandths, docs/ACCURACY-acoustics.md); `decimates: false` is COVAREP's iteration.
     func logEnvelope(logMag: [Float], order ord0: Int, presmooth: Bool = true) -> [Float] {
-        let d = decimates ? decimation(order: ord0) : 1
-        if d == 1 { return envelopeOnGrid(logMag, n: dftLength, order: ord0, presmooth: presmooth).lv }
-        let hd = dftLength / (2 * d)
-        let coarse = (0...hd).map { logMag[$0 * d] }
-        let cc = envelopeOnGrid(coarse, n: dftLength / d, order: ord0, presmooth: presmooth).cc
+        let d = gridStep(order: ord0)
+        let grid = d == 1 ? logMag : (0...(dftLength / (2 * d))).map { logMag[$0 * d] }
+        return logEnvelope(gridLogMag: grid, step: d, order: ord0, presmooth: presmooth)
+    }
+
+    /// `logEnvelope(logMag:order:)` from log|S| at the bins 0, D, 2D, …, N/2 only
+    /// (D = `gridStep(order:)`, the only bins the iteration reads).
+    func logEnvelope(gridLogMag grid: [Float], step d: Int, order ord0: Int, presmooth: Bool = true) -> [Float] {
+        if d == 1 { return envelopeOnGrid(grid, n: dftLength, order: ord0, presmooth: presmooth).lv }
+        let cc = envelopeOnGrid(grid, n: dftLength / d, order: ord0, presmooth: presmooth).cc
         return tableEnvelope(cc, table: CosineTable.shared(n: dftLength))
     }
+
+    /// The bin step of the grid env_te of order `order` iterates on: `decimation(order:)`,
+    /// or 1 without `decimates`.
+    func gridStep(order: Int) -> Int { decimates ? decimation(order: order) : 1 }
 
     /// The grid step D ∈ {1, 2, 4, 8} for env_te of order `order` (≈ fs/2/F0): the largest
     /// with N/D ≥ 24·order, i.e. ≥ 4 bins per bin of the ≈ 6·order-sample analysis window.
@@ -140,12 +149,12 @@ struct TrueEnvelope: Sendable {
     /// cca[j] = (1/N)(A_0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)) for j in 0...order
     /// (order ≤ tableOrder, N = 4096) from the cosine table: the low quefrencies of the real
     /// cepstrum of the symmetric log spectrum `a` (bins 0…N/2). `plus` and `minus` are
-    /// scratch of n/4 + 1 elements (`n`: the grid length, ≤ 4096).
+    /// scratch of n/4 + 1 elements (n = `table.n`, the grid length).
     /// `folded`: `plus` and `minus` already hold A_k ± A_{h−k} of this `a` (the envelope
     /// iteration forms them while it updates A).
     func tableCepstrum(_ a: [Float], order: Int, into cca: inout [Float], plus: inout [Float], minus: inout [Float],
-                       table tab: UnsafeBufferPointer<Float>, n: Int = 4096, folded: Bool = false) {
-        let h = n / 2, q = h / 2, tw = n / 4 + 1
+                       table: CosineTable, folded: Bool = false) {
+        let n = table.n, h = n / 2, q = h / 2, ts = table.stride
         let invN = 1 / Float(n)
         // cca[j] = (1/N)(A0 + (−1)^j A_h + 2 Σ_{k=1}^{h−1} A_k cos(2πjk/N)), j ≤ order,
         // the sum folded onto k ≤ q.
@@ -168,21 +177,23 @@ struct TrueEnvelope: Sendable {
                 }
             }
         } }
-        plus.withUnsafeBufferPointer { pp in
-            minus.withUnsafeBufferPointer { mp in
-                // Four rows of one parity (same folded input) per pass over k; each
-                // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail).
-                let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
-                for parity in 0...min(1, order) {
-                    let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
-                    let sign: Float = parity == 0 ? 1 : -1
-                    let ends = a[0] + sign * a[h]
-                    var j = parity
-                    while j <= order {
-                        let rows = min(4, (order - j) / 2 + 1)
-                        let r0 = tab.baseAddress! + j * tw
-                        let r1 = rows > 1 ? r0 + 2 * tw : r0, r2 = rows > 2 ? r0 + 4 * tw : r0, r3 = rows > 3 ? r0 + 6 * tw : r0
+        table.withRows { base in
+            plus.withUnsafeBufferPointer { pp in
+                minus.withUnsafeBufferPointer { mp in
+                    // Up to eight rows of one parity (same folded input) per pass over k; each
+                    // row's sum is formed as in a one-row pass (8 lanes, lane sum, tail). Each
+                    // row is one chain of adds, so more rows per pass keep more adds in flight
+                    // (with four the loop waited on the add latency).
+                    let kEnd = 1 + (q / 8) * 8     // k in 1..<kEnd by vectors, kEnd...q scalar
+                    // Rows j, j+2, …, j+2(rows−1); `wide` (a constant at each call) selects the
+                    // eight-accumulator form; rows beyond `rows` repeat row j and are dropped.
+                    @inline(__always) func rowPass(_ src: UnsafePointer<Float>, ends: Float, j: Int, rows: Int, wide: Bool) {
+                        let r0 = base + j * ts
+                        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows > r ? r0 + 2 * r * ts : r0 }
+                        let r1 = row(1), r2 = row(2), r3 = row(3)
+                        let r4 = wide ? row(4) : r0, r5 = wide ? row(5) : r0, r6 = wide ? row(6) : r0, r7 = wide ? row(7) : r0
                         var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+                        var acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0
                         var k = 1
                         while k < kEnd {
                             let av = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD8<Float>.self)
@@ -190,16 +201,40 @@ struct TrueEnvelope: Sendable {
                             acc1 += av * UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
                             acc2 += av * UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
                             acc3 += av * UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            if wide {
+                                acc4 += av * UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc5 += av * UnsafeRawPointer(r5 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc6 += av * UnsafeRawPointer(r6 + k).loadUnaligned(as: SIMD8<Float>.self)
+                                acc7 += av * UnsafeRawPointer(r7 + k).loadUnaligned(as: SIMD8<Float>.self)
+                            }
                             k += 8
                         }
-                        for r in 0..<rows {
-                            var sum = (r == 0 ? acc0 : r == 1 ? acc1 : r == 2 ? acc2 : acc3).sum()
-                            let row = r0 + 2 * r * tw
+                        // Each accumulator by name (selecting one by index kept them in memory).
+                        @inline(__always) func finish(_ r: Int, _ acc: SIMD8<Float>) {
+                            guard r < rows else { return }
+                            var sum = acc.sum()
+                            let rowBase = r0 + 2 * r * ts
                             var kk = kEnd
-                            while kk <= q { sum += src[kk] * row[kk]; kk += 1 }
+                            while kk <= q { sum += src[kk] * rowBase[kk]; kk += 1 }
                             cca[j + 2 * r] = (ends + 2 * sum) * invN
                         }
-                        j += 2 * rows
+                        finish(0, acc0); finish(1, acc1); finish(2, acc2); finish(3, acc3)
+                        finish(4, acc4); finish(5, acc5); finish(6, acc6); finish(7, acc7)
+                    }
+                    for parity in 0...min(1, order) {
+                        let src = parity == 0 ? pp.baseAddress! : mp.baseAddress!
+                        let sign: Float = parity == 0 ? 1 : -1
+                        let ends = a[0] + sign * a[h]
+                        var j = parity
+                        while j <= order {
+                            let rows = min(8, (order - j) / 2 + 1)
+                            if rows > 4 {
+                                rowPass(src, ends: ends, j: j, rows: rows, wide: true)
+                            } else {
+                                rowPass(src, ends: ends, j: j, rows: rows, wide: false)
+                            }
+                            j += 2 * rows
+                        }
                     }
                 }
             }
@@ -219,10 +254,10 @@ struct TrueEnvelope: Sendable {
         // A_k ± A_{h−k} for k in 0...q (index 0 and q hold the terms counted once).
         var plus = [Float](repeating: 0, count: tw), minus = plus
         var evenSums = [Float](repeating: 0, count: tw), oddSums = evenSums
-        table.values.withUnsafeBufferPointer { tab in
+        do {
             var folded = false
             for _ in 0..<200 {
-                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: tab, n: n, folded: folded)
+                tableCepstrum(a, order: order, into: &cca, plus: &plus, minus: &minus, table: table, folded: folded)
                 // cca[h] and the total cepstral energy Σ_j cca_j² = (1/N) Σ_k A_k² (full spectrum).
                 var alt: Double = Double(a[0]) + (h % 2 == 0 ? 1 : -1) * Double(a[h])
                 var energy: Double = Double(a[0]) * Double(a[0]) + Double(a[h]) * Double(a[h])
@@ -273,7 +308,7 @@ struct TrueEnvelope: Sendable {
                 // (c_j r_j + c_{j+2} r_{j+2}) to O and (c_{j+1} r_{j+1} + c_{j+3} r_{j+3}) to E).
                 // Streaming each row once keeps E and O in L1; a loop over rows inside a
                 // block of bins was compiled into split loads and ran 3× slower.
-                TrueEnvelope.envelopeSums(cc, order: order, table: tab, width: tw, even: &evenSums, odd: &oddSums)
+                TrueEnvelope.envelopeSums(cc, order: order, table: table, even: &evenSums, odd: &oddSums)
                 // One pass over the pairs k, h − k (k ≤ q): lv[k] = E_k + O_k and
                 // lv[h − k] = E_k − O_k, A = max(A, lv), max(A0 − lv) (NaN differences are
                 // skipped as in a scalar comparison), and A_k ± A_{h−k} of the new A for the
@@ -305,60 +340,90 @@ struct TrueEnvelope: Sendable {
 
     /// E_k = c_0 + Σ_{even j ≥ 2} c_j cos(2πjk/n) and O_k = Σ_{odd j} c_j cos(2πjk/n) for
     /// k ≤ n/4 (`width` = n/4 + 1 table columns), so that lv_k = E_k + O_k and
-    /// lv_{n/2−k} = E_k − O_k.
-    static func envelopeSums(_ cc: [Float], order: Int, table tab: UnsafeBufferPointer<Float>, width tw: Int,
+    /// lv_{n/2−k} = E_k − O_k. Rows j…j+3 (j odd) are added as (c_j r_j + c_{j+2} r_{j+2})
+    /// to O and (c_{j+1} r_{j+1} + c_{j+3} r_{j+3}) to E, the last < 4 rows one by one; each
+    /// E_k, O_k is formed the same way whatever the lanes.
+    static func envelopeSums(_ cc: [Float], order: Int, table: CosineTable,
                              even evenSums: inout [Float], odd oddSums: inout [Float]) {
-        cc.withUnsafeBufferPointer { cp in
-            evenSums.withUnsafeMutableBufferPointer { ep in
-                oddSums.withUnsafeMutableBufferPointer { op in
-                    let base = tab.baseAddress!, c = cp.baseAddress!
-                    let eb = UnsafeMutableRawPointer(ep.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
-                    let kEnd = (tw / 8) * 8      // k in 0..<kEnd on lanes, kEnd..<tw scalar
-                    for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
-                    var j = 1
-                    while j + 3 <= order {
-                        let r1 = base + j * tw, r2 = r1 + tw, r3 = r2 + tw, r4 = r3 + tw
-                        let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
-                        let c1 = SIMD8<Float>(repeating: s1), c2 = SIMD8<Float>(repeating: s2)
-                        let c3 = SIMD8<Float>(repeating: s3), c4 = SIMD8<Float>(repeating: s4)
-                        var k = 0
-                        while k < kEnd {
-                            let a1 = UnsafeRawPointer(r1 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a2 = UnsafeRawPointer(r2 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a3 = UnsafeRawPointer(r3 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let a4 = UnsafeRawPointer(r4 + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let o = ob.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            let e = eb.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            ob.storeBytes(of: o + (c1 * a1 + c3 * a3), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            eb.storeBytes(of: e + (c2 * a2 + c4 * a4), toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        while k < tw {
-                            op[k] += s1 * r1[k] + s3 * r3[k]
-                            ep[k] += s2 * r2[k] + s4 * r4[k]
-                            k += 1
-                        }
-                        j += 4
-                    }
-                    while j <= order {
-                        let r = base + j * tw, s = c[j]
-                        let cj = SIMD8<Float>(repeating: s)
-                        let dst = j % 2 == 0 ? eb : ob
-                        var k = 0
-                        while k < kEnd {
-                            let a = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            dst.storeBytes(of: acc + cj * a, toByteOffset: 4 * k, as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        while k < tw {
-                            if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
-                            k += 1
-                        }
-                        j += 1
+        table.withRows { base in
+            cc.withUnsafeBufferPointer { cp in
+                evenSums.withUnsafeMutableBufferPointer { ep in
+                    oddSums.withUnsafeMutableBufferPointer { op in
+                        envelopeSums(cp.baseAddress!, order: order, table: base, stride: table.stride, width: table.width,
+                                     even: ep.baseAddress!, odd: op.baseAddress!)
                     }
                 }
             }
+        }
+    }
+
+    /// Vectors from column 1 on, where the table's rows are aligned (column 0 alone).
+    private static func envelopeSums(_ c: UnsafePointer<Float>, order: Int, table base: UnsafePointer<Float>, stride ts: Int,
+                                     width tw: Int, even ep: UnsafeMutablePointer<Float>, odd op: UnsafeMutablePointer<Float>) {
+        let eb = UnsafeMutableRawPointer(ep), ob = UnsafeMutableRawPointer(op)
+        for k in 0..<tw { ep[k] = c[0]; op[k] = 0 }
+        // Rows j…j+4g−1 (g = 1 or 2 groups of four, a constant at each call) in one pass
+        // over the columns, E and O loaded and stored once per pass; sixteen lanes where
+        // AVX-512 registers hold them (each E_k, O_k is its own sum, so lanes do not change it).
+        @inline(__always) func pass(_ j: Int, groups g: Int) {
+            let r = base + j * ts
+            let s1 = c[j], s2 = c[j + 1], s3 = c[j + 2], s4 = c[j + 3]
+            let s5 = g == 2 ? c[j + 4] : 0, s6 = g == 2 ? c[j + 5] : 0, s7 = g == 2 ? c[j + 6] : 0, s8 = g == 2 ? c[j + 7] : 0
+            // V lanes from column k0 while a whole vector fits; returns the next column.
+            @inline(__always) func lanes<V: SIMD>(_: V.Type, from k0: Int) -> Int where V.Scalar == Float {
+                let c1 = V(repeating: s1), c2 = V(repeating: s2), c3 = V(repeating: s3), c4 = V(repeating: s4)
+                let c5 = V(repeating: s5), c6 = V(repeating: s6), c7 = V(repeating: s7), c8 = V(repeating: s8)
+                var k = k0
+                while k + V.scalarCount <= tw {
+                    @inline(__always) func ld(_ i: Int) -> V { UnsafeRawPointer(r + i * ts + k).loadUnaligned(as: V.self) }
+                    var o = ob.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+                    var e = eb.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+                    o += c1 * ld(0) + c3 * ld(2)
+                    e += c2 * ld(1) + c4 * ld(3)
+                    if g == 2 {
+                        o += c5 * ld(4) + c7 * ld(6)
+                        e += c6 * ld(5) + c8 * ld(7)
+                    }
+                    ob.storeBytes(of: o, toByteOffset: 4 * k, as: V.self)
+                    eb.storeBytes(of: e, toByteOffset: 4 * k, as: V.self)
+                    k += V.scalarCount
+                }
+                return k
+            }
+            @inline(__always) func column(_ k: Int) {
+                op[k] += s1 * r[k] + s3 * r[k + 2 * ts]
+                ep[k] += s2 * r[k + ts] + s4 * r[k + 3 * ts]
+                if g == 2 {
+                    op[k] += s5 * r[k + 4 * ts] + s7 * r[k + 6 * ts]
+                    ep[k] += s6 * r[k + 5 * ts] + s8 * r[k + 7 * ts]
+                }
+            }
+            column(0)
+            var k = 1
+            if KernelBuild.sixteenLaneRegisters { k = lanes(SIMD16<Float>.self, from: k) }
+            k = lanes(SIMD8<Float>.self, from: k)
+            while k < tw { column(k); k += 1 }
+        }
+        var j = 1
+        while j + 7 <= order { pass(j, groups: 2); j += 8 }
+        if j + 3 <= order { pass(j, groups: 1); j += 4 }
+        while j <= order {
+            let r = base + j * ts, s = c[j]
+            let cj = SIMD8<Float>(repeating: s)
+            let dst = j % 2 == 0 ? eb : ob
+            if j % 2 == 0 { ep[0] += s * r[0] } else { op[0] += s * r[0] }
+            var k = 1
+            while k + 8 <= tw {
+                let v = UnsafeRawPointer(r + k).loadUnaligned(as: SIMD8<Float>.self)
+                let acc = dst.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                dst.storeBytes(of: acc + cj * v, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < tw {
+                if j % 2 == 0 { ep[k] += s * r[k] } else { op[k] += s * r[k] }
+                k += 1
+            }
+            j += 1
         }
     }
 
@@ -366,9 +431,7 @@ struct TrueEnvelope: Sendable {
     func tableEnvelope(_ cc: [Float], table: CosineTable) -> [Float] {
         let n = table.n, h = n / 2, q = h / 2, tw = table.width
         var e = [Float](repeating: 0, count: tw), o = e
-        table.values.withUnsafeBufferPointer { tab in
-            TrueEnvelope.envelopeSums(cc, order: cc.count - 1, table: tab, width: tw, even: &e, odd: &o)
-        }
+        TrueEnvelope.envelopeSums(cc, order: cc.count - 1, table: table, even: &e, odd: &o)
         var lv = [Float](repeating: 0, count: h + 1)
         for k in 0...q {
             lv[k] = e[k] + o[k]
@@ -451,9 +514,7 @@ struct TrueEnvelope: Sendable {
         if order <= CosineTable.maxOrder && dftLength == 4096 {
             let table = CosineTable.shared(n: 4096)
             var plus = [Float](repeating: 0, count: table.width), minus = plus
-            table.values.withUnsafeBufferPointer { tab in
-                tableCepstrum(w, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
-            }
+            tableCepstrum(w, order: order, into: &c, plus: &plus, minus: &minus, table: table)
         } else {
             c = Array(cepstrum(w).prefix(order + 1))
         }
@@ -472,20 +533,45 @@ struct CosineTable: Sendable {
     static let maxOrder = 240
     static let lengths = [4096, 2048, 1024, 512]
     let n: Int
+    /// Row j, column k at `lead + j·stride + k`.
     let values: [Float]
+    /// Floats per row: the n/4 + 1 columns padded to a multiple of 16 (64 bytes), and
+    /// `lead` puts column 1 of every row on a 64-byte boundary, so that the table products'
+    /// vectors (columns 1, 9, 17, …) never straddle a cache line (measured: an eight-row
+    /// cepstrum pass on 257-float rows 1.55× slower than on 272-float aligned rows).
+    let stride: Int
+    let lead: Int
     var width: Int { n / 4 + 1 }
 
     init(n: Int) {
         self.n = n
         let w = n / 4 + 1
-        var tab = [Float](repeating: 0, count: (CosineTable.maxOrder + 1) * w)
+        let stride = (w + 15) / 16 * 16
+        var tab = [Float](repeating: 0, count: (CosineTable.maxOrder + 1) * stride + 16)
+        // The storage never moves: the array is not mutated after this initialiser.
+        let lead = tab.withUnsafeBufferPointer { p in (16 - (Int(bitPattern: p.baseAddress! + 1) & 63) / 4) % 16 }
         for j in 0...CosineTable.maxOrder {
             for k in 0..<w {
-                tab[j * w + k] = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+                tab[lead + j * stride + k] = CosineTable.unitCircle[((j * k) % n) * (4096 / n)]
             }
         }
         values = tab
+        self.stride = stride
+        self.lead = lead
     }
+
+    /// cos(2π j k / n).
+    func value(row j: Int, column k: Int) -> Float { values[lead + j * stride + k] }
+
+    /// `body` given row 0, column 0 (row j starts `j·stride` further).
+    func withRows<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+        values.withUnsafeBufferPointer { body($0.baseAddress! + lead) }
+    }
+
+    /// Float(cos(2π r/4096)), r < 4096: cos(2π r/n) for n = 4096/m is the entry m·r (2π·r·m
+    /// rounds to m times 2π·r, and dividing by 4096 = m·n is exact), so the tables need 4096
+    /// cosines instead of one per entry (≈ 460 000, ≈ 9 ms at each process start).
+    private static let unitCircle: [Float] = (0..<4096).map { Float(cos(2 * Double.pi * Double($0) / 4096)) }
 
     private static let tables = lengths.map { CosineTable(n: $0) }
     static func shared(n: Int) -> CosineTable {

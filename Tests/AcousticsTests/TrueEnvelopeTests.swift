@@ -19,9 +19,7 @@ struct TrueEnvelopeTests {
         var c = [Float](repeating: 0, count: order + 1)
         let table = CosineTable.shared(n: 4096)
         var plus = [Float](repeating: 0, count: table.width), minus = plus
-        table.values.withUnsafeBufferPointer { tab in
-            te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: tab)
-        }
+        te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: table)
         let worst = (0...order).map { abs(c[$0] - reference[$0]) }.max() ?? 0
         #expect(worst < 2e-6, "order \(order): worst difference \(worst)")
     }
@@ -71,5 +69,112 @@ struct TrueEnvelopeTests {
         let c = coarse.warpedCepstrum(logEnvelope: le, order: 24), cFull = full.warpedCepstrum(logEnvelope: leFull, order: 24)
         let worstC = zip(c, cFull).map { abs($0 - $1) }.max() ?? 0
         #expect(worstC < 0.025, "f0 \(f0): MCEP differ by \(worstC)")
+    }
+
+    /// A log-spectrum-like test vector of `count` values (slope, ripple, noise).
+    static func testSpectrum(count: Int, seed start: UInt32) -> [Float] {
+        var seed = start
+        return (0..<count).map { k in
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            let noise = Float(seed >> 8) / Float(1 << 24) - 0.5
+            return -Float(k) / 400 + 2 * cos(Float(k) * 0.21) + noise
+        }
+    }
+
+    @Test("the table cepstrum equals the one-row pass it replaced, bit for bit",
+          arguments: [4096, 2048, 1024, 512])
+    func tableCepstrumMatchesOneRowPass(n: Int) {
+        let te = TrueEnvelope()
+        let h = n / 2, q = h / 2
+        let table = CosineTable.shared(n: n), tw = table.width
+        let a = Self.testSpectrum(count: h + 1, seed: UInt32(n))
+        // Orders that leave every remainder of the eight-row passes of each parity.
+        for order in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 50, 102, 240] {
+            var c = [Float](repeating: .nan, count: order + 1)
+            var plus = [Float](repeating: 0, count: tw), minus = plus
+            te.tableCepstrum(a, order: order, into: &c, plus: &plus, minus: &minus, table: table)
+            // Row j alone: eight lanes over k = 1, 9, …, lane sum, the columns left one by one.
+            let kEnd = 1 + (q / 8) * 8
+            for j in 0...order {
+                let sign: Float = j % 2 == 0 ? 1 : -1
+                var acc = SIMD8<Float>(repeating: 0)
+                var k = 1
+                while k < kEnd {
+                    var av = SIMD8<Float>(), rv = SIMD8<Float>()
+                    for l in 0..<8 {
+                        // Bin q is its own mirror and counted once.
+                        av[l] = k + l == q ? a[q] : a[k + l] + sign * a[h - k - l]
+                        rv[l] = table.value(row: j, column: k + l)
+                    }
+                    acc += av * rv
+                    k += 8
+                }
+                var sum = acc.sum()
+                while k <= q { sum += (k == q ? a[q] : a[k] + sign * a[h - k]) * table.value(row: j, column: k); k += 1 }
+                let expected = (a[0] + sign * a[h] + 2 * sum) * (1 / Float(n))
+                #expect(c[j].bitPattern == expected.bitPattern, "n \(n), order \(order), row \(j): \(c[j]) vs \(expected)")
+            }
+        }
+    }
+
+    @Test("the envelope sums equal the four-rows-per-pass form they replaced, bit for bit",
+          arguments: [4096, 2048, 1024, 512])
+    func envelopeSumsMatchRowGroups(n: Int) {
+        let table = CosineTable.shared(n: n), tw = table.width
+        // Orders that leave every remainder of the eight- and four-row passes.
+        for order in [0, 1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 15, 16, 50, 102, 240] {
+            let cc = Self.testSpectrum(count: order + 1, seed: UInt32(order + 7)).map { $0 / 8 }
+            var even = [Float](repeating: .nan, count: tw), odd = even
+            TrueEnvelope.envelopeSums(cc, order: order, table: table, even: &even, odd: &odd)
+            var mismatches = 0
+            for k in 0..<tw {
+                @inline(__always) func r(_ j: Int) -> Float { table.value(row: j, column: k) }
+                var e = cc[0], o: Float = 0
+                var j = 1
+                while j + 3 <= order {
+                    o = o + (cc[j] * r(j) + cc[j + 2] * r(j + 2))
+                    e = e + (cc[j + 1] * r(j + 1) + cc[j + 3] * r(j + 3))
+                    j += 4
+                }
+                while j <= order {
+                    if j % 2 == 0 { e = e + cc[j] * r(j) } else { o = o + cc[j] * r(j) }
+                    j += 1
+                }
+                if even[k].bitPattern != e.bitPattern || odd[k].bitPattern != o.bitPattern { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "n \(n), order \(order): \(mismatches) columns differ")
+        }
+    }
+
+    @Test("the envelope from log|S| at the grid's bins only equals the one from all bins, bit for bit",
+          arguments: [100.0, 230.0, 420.0])
+    func gridEnvelopeMatchesFullSpectrum(f0: Double) {
+        let logMag = Self.vowelFrame(f0: f0)
+        let order = Int((8000 / f0).rounded())
+        for te in [TrueEnvelope(), TrueEnvelope(decimates: false)] {
+            let d = te.gridStep(order: order)
+            let grid = stride(from: 0, through: 2048, by: d).map { logMag[$0] }
+            let le = te.logEnvelope(gridLogMag: grid, step: d, order: order)
+            let full = te.logEnvelope(logMag: logMag, order: order)
+            #expect(le.map(\.bitPattern) == full.map(\.bitPattern), "f0 \(f0), step \(d)")
+        }
+    }
+
+    @Test("the padded cosine table holds cos(2πjk/n) bit for bit with column 1 of every row on a 64-byte boundary",
+          arguments: [4096, 2048, 1024, 512])
+    func cosineTableLayout(n: Int) {
+        let table = CosineTable.shared(n: n)
+        #expect(table.stride % 16 == 0 && table.stride >= table.width)
+        // Each entry as it was computed one cosine at a time.
+        var mismatches = 0
+        for j in 0...CosineTable.maxOrder {
+            for k in 0..<table.width {
+                let direct = Float(cos(2 * Double.pi * Double((j * k) % n) / Double(n)))
+                if table.value(row: j, column: k).bitPattern != direct.bitPattern { mismatches += 1 }
+            }
+            let misaligned = table.withRows { Int(bitPattern: $0 + j * table.stride + 1) % 64 }
+            #expect(misaligned == 0, "n \(n), row \(j)")
+        }
+        #expect(mismatches == 0, "n \(n): \(mismatches) entries differ")
     }
 }
