@@ -30,7 +30,7 @@ struct GlottalSpeedTests {
             [-0.0] + [Double](repeating: -0.0, count: 40),
             speech.prefix(100) + [.infinity] + speech.prefix(20),
             [.nan] + speech.prefix(30),
-            [1e-310, -1e-310, 5e-324] + speech.prefix(64),
+            [Double.leastNonzeroMagnitude, -Double.leastNormalMagnitude / 3, 1e-300] + speech.prefix(64),
             [2.5], [],
         ]
         for (k, x) in inputs.enumerated() {
@@ -70,6 +70,76 @@ struct GlottalSpeedTests {
             var sy: Float = 0, sty: Float = 0
             for t in 0..<7 { let v = log10(maxima[6 - t]); sy += v; sty += Float(t + 1) * v }
             #expect(slopes[m] == (sty - 4 * sy) / 28, "frame \(m)")
+        }
+    }
+
+    /// |RealFFT(16000).forward(x, bins:)| as h1h2Peaks formed it.
+    static func fullMagnitudes(_ x: [Float], bins: Int) -> [Float] {
+        let (re, im) = Glottal.h1h2FFT.forward(x, bins: bins)
+        return (0..<re.count).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+    }
+
+    static func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+    }
+
+    @Test("H1H2's sparse 16000-point spectrum equals RealFFT's magnitudes bit for bit, one work reused across frames",
+          arguments: [[1, 2, 3, 8, 249], [250, 251, 252, 1000, 481], [999, 17, 1000, 640, 3], [160, 161, 2, 0, 720]])
+    func sparseSpectrum(lengths: [Int]) {
+        var work = Glottal.SparseSpectrum.Work()
+        for (j, n) in lengths.enumerated() {
+            // A pulse-like flow derivative under a Hamming window, as H1H2 frames are.
+            let w = Window.hamming(max(1, n))
+            let x = GlottalKernelTests.noise(n, seed: UInt32(n + 3)).enumerated().map { i, e in
+                ((i % 97 < 6 ? -20 : 1) * sin(Float(i) * 0.05) + 0.1 * e) * 32768 * w[i]
+            }
+            #expect(Glottal.h1h2Spectrum.transform(x, work: &work), "length \(n)")
+            for bins in [0, 1, 2, 9, 17, 1300, 7999, 8000, 8001, 9000] {
+                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
+                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
+                #expect(same, "frame \(j), length \(n), bins \(bins)")
+            }
+        }
+    }
+
+    @Test("the sparse spectrum keeps RealFFT's values for zeros, signed zeros, subnormals and non-finite samples")
+    func sparseSpectrumEdges() {
+        var work = Glottal.SparseSpectrum.Work()
+        let frames: [[Float]] = [
+            [Float](repeating: 0, count: 300), [Float](repeating: -0.0, count: 41), [-0.0, 0, -0.0, 1, -0.0],
+            [Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude] + GlottalKernelTests.noise(200, seed: 9),
+            GlottalKernelTests.noise(120, seed: 2) + [.infinity] + GlottalKernelTests.noise(30, seed: 3),
+            [.nan] + GlottalKernelTests.noise(60, seed: 4),
+        ]
+        for (j, x) in frames.enumerated() {
+            #expect(Glottal.h1h2Spectrum.transform(x, work: &work))
+            for bins in [1, 700, 8001] {
+                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
+                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
+                #expect(same, "frame \(j), bins \(bins)")
+            }
+        }
+        // Longer frames are left to RealFFT.
+        #expect(!Glottal.h1h2Spectrum.transform([Float](repeating: 1, count: 1001), work: &work))
+    }
+
+    @Test("H1H2 peaks through the sparse spectrum equal those of RealFFT's full spectrum, long frames included")
+    func h1h2ThroughSparse() {
+        var work = Glottal.SparseSpectrum.Work()
+        for (frame, f0) in GlottalKernelTests.frames() + [(GlottalResidualTests.speechLike(1200, seed: 8), 40)] {
+            let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work)
+            let mag = GlottalSpeedTests.fullMagnitudes(frame, bins: 8001)
+            let ref = mag.withUnsafeBufferPointer { Glottal.separatedPeaks($0, complete: true, width: f0 / 2, minCount: 5, through: 2 * f0) }
+            if let (k, v) = ref, k.count >= 5 {
+                func nearest(_ c: Float) -> Float {
+                    var bi = 0, bd = Float.infinity
+                    for (i, kk) in k.enumerated() { let d = abs(Float(kk) - c); if d < bd { bd = d; bi = i } }
+                    return v[bi]
+                }
+                #expect(got?.h1 == nearest(f0) && got?.h2 == nearest(2 * f0), "f0 \(f0)")
+            } else {
+                #expect(got == nil, "f0 \(f0)")
+            }
         }
     }
 }
