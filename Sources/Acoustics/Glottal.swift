@@ -482,18 +482,18 @@ enum Glottal {
     /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
     /// keep the first), so the spectrum is formed first up to about six harmonics.
     static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
-        var work = SparseSpectrum.Work()
+        var work = SparseSpectrum.Work(h1h2Spectrum)
         return h1h2Peaks(fr, f0: f0, work: &work)
     }
 
-    static let h1h2Spectrum = SparseSpectrum()
+    static let h1h2Spectrum = SparseSpectrum(count: 16000)
 
     /// h1h2Peaks with the transform's work arrays from the caller (one per block).
     static func h1h2Peaks(_ fr: [Float], f0: Float, work: inout SparseSpectrum.Work) -> (h1: Float, h2: Float)? {
         let w = f0 / 2, half = h1h2FFT.count / 2 + 1
         let c1 = Float(1) * f0, c2 = Float(2) * f0
         var bins = min(half, Int(6 * f0 + w) + 16)
-        // Short frames (all but F0 below 48 Hz) are transformed once, for any bins.
+        // Frames of up to 4000 samples (all) are transformed once, for any bins.
         let sparse = h1h2Spectrum.transform(fr, work: &work)
         while true {
             let mag: [Float]
@@ -519,30 +519,37 @@ enum Glottal {
         }
     }
 
-    /// H1H2's 16000-point real DFT magnitudes, bins 0..<bins, of a frame of at most 1000
-    /// samples (three periods above 48 Hz): RealFFT(count: 16000).forward's values (its
-    /// radix-4, 4, 4, 5, 5, 5 Stockham stages and twiddles, each output by the same
-    /// arithmetic; zeros may differ in sign, magnitudes not), without its work on the zero
-    /// padding. The frame fills at most the first nz ≤ 500 of the 8000 complex inputs, and
-    /// a stage whose butterflies read inputs m·s apart sees at most one non-zero input per
-    /// butterfly while nz ≤ m: its outputs are that input times the twiddles (the full
-    /// butterfly adds only zeros to it). That holds for the first two stages, and the
-    /// third when nz ≤ 125. The work arrays are the caller's, not allocated and zeroed per
-    /// frame. (DSP's FFT prunes only the first stage; its stages are private to DSP.)
+    /// The real DFT magnitudes of a short frame zero-padded to `count` (H1H2's 16000-point
+    /// and PSP's 2048-point spectra): RealFFT(count:).forward's values (its Stockham
+    /// stages, radix 4 then 5, and twiddles, each output by the same arithmetic; zeros may
+    /// differ in sign, magnitudes not), without its work on the zero padding. A frame fills
+    /// the first nz of the count/2 complex inputs, and a stage whose butterflies read
+    /// inputs m·s apart sees at most one non-zero input per butterfly while nz ≤ m: its
+    /// outputs are that input times the twiddles (the full butterfly adds only zeros to
+    /// it). For H1H2's three-period frames that holds for the first two stages (three when
+    /// nz ≤ 125). The work arrays are the caller's, not allocated and zeroed per frame.
+    /// (DSP's FFT prunes only the first stage, and its stages are private to DSP.)
     struct SparseSpectrum: Sendable {
-        static let count = 16000, half = 8000
-        static let radices = [4, 4, 4, 5, 5, 5]
-        /// Longer frames go through RealFFT.
-        static let maxFrame = 1000
+        let count: Int, half: Int
+        let radices: [Int]
         /// Per stage, w^(p·k) for p < m, k = 1 … r − 1 at [p·(r − 1) + k − 1], as FFT builds them.
         let twRe: [[Float]], twIm: [[Float]]
-        /// e^{−2πik/16000}, k = 0 … 8000, as RealFFT builds them.
+        /// e^{−2πik/count}, k = 0 … count/2, as RealFFT builds them.
         let wRe: [Float], wIm: [Float]
+        /// Longest frame transformed here (the first stage sparse); longer ones go through RealFFT.
+        var maxFrame: Int { 2 * (half / radices[0]) }
 
-        init() {
+        /// `count`: 2·4^a·5^b with a ≥ 1 (FFT's radices are then 4, …, 4, 5, …, 5).
+        init(count: Int) {
+            self.count = count; half = count / 2
+            var f: [Int] = [], n = half
+            while n % 4 == 0 { f.append(4); n /= 4 }
+            while n % 5 == 0 { f.append(5); n /= 5 }
+            precondition(count % 2 == 0 && n == 1 && f.first == 4, "SparseSpectrum takes lengths 2·4^a·5^b, got \(count)")
+            radices = f
             var tre: [[Float]] = [], tim: [[Float]] = []
-            var len = Self.half
-            for r in Self.radices {
+            var len = half
+            for r in f {
                 let m = len / r
                 var re = [Float](repeating: 0, count: m * (r - 1)), im = re
                 for pp in 0..<m {
@@ -555,27 +562,29 @@ enum Glottal {
                 len = m
             }
             twRe = tre; twIm = tim
-            var wr = [Float](repeating: 0, count: Self.half + 1), wi = wr
-            for k in 0...Self.half {
-                let a = -2.0 * Double.pi * Double(k) / Double(Self.count)
+            var wr = [Float](repeating: 0, count: half + 1), wi = wr
+            for k in 0...half {
+                let a = -2.0 * Double.pi * Double(k) / Double(count)
                 wr[k] = Float(cos(a)); wi[k] = Float(sin(a))
             }
             wRe = wr; wIm = wi
         }
 
-        /// Two complex buffers of 8000 points, reused from frame to frame.
+        /// Two complex buffers of count/2 points, reused from frame to frame.
         struct Work {
-            var ar = [Float](repeating: 0, count: SparseSpectrum.half), ai = [Float](repeating: 0, count: SparseSpectrum.half)
-            var br = [Float](repeating: 0, count: SparseSpectrum.half), bi = [Float](repeating: 0, count: SparseSpectrum.half)
+            var ar: [Float], ai: [Float], br: [Float], bi: [Float]
             /// Where the last transform left its result.
             var resultInA = true
+            init(_ spectrum: SparseSpectrum) {
+                ar = [Float](repeating: 0, count: spectrum.half); ai = ar; br = ar; bi = ar
+            }
         }
 
-        /// Transforms x (zero-padded to 16000) into `work`; false when x is longer than
+        /// Transforms x (zero-padded to `count`) into `work`; false when x is longer than
         /// `maxFrame` (nothing done).
         func transform(_ x: [Float], work: inout Work) -> Bool {
-            let h = Self.half, lim = x.count
-            guard lim <= Self.maxFrame else { return false }
+            let h = half, lim = x.count
+            guard lim <= maxFrame, work.ar.count == h else { return false }
             let nz = (lim + 1) / 2
             // z[k] = x[2k] + i·x[2k + 1]; only z[0..<nz] is written (the first stage reads no more).
             for k in 0..<nz {
@@ -583,10 +592,10 @@ enum Glottal {
                 work.ai[k] = 2 * k + 1 < lim ? x[2 * k + 1] : 0
             }
             var inA = true, len = h, s = 1
-            for (t, r) in Self.radices.enumerated() {
+            for (t, r) in radices.enumerated() {
                 let m = len / r
                 // The next stage's m (−1 after the last: its outputs are all read).
-                let next = t + 1 < Self.radices.count ? m / Self.radices[t + 1] : -1
+                let next = t + 1 < radices.count ? m / radices[t + 1] : -1
                 twRe[t].withUnsafeBufferPointer { wr in
                 twIm[t].withUnsafeBufferPointer { wi in
                 work.ar.withUnsafeMutableBufferPointer { ar in
@@ -599,8 +608,11 @@ enum Glottal {
                         Self.sparseStage(r, m, s, nz, zeroRest: nz > next, xr, xi, yr, yi, wr, wi)
                     } else if KernelBuild.sixteenLaneRegisters && s % 16 == 0 {
                         Self.stage(SIMD16<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
-                    } else {
+                    } else if s % 8 == 0 {
                         Self.stage(SIMD8<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
+                    } else {
+                        // s ≥ 4 past the first stage, which is sparse here (nz ≤ its m).
+                        Self.stage(SIMD4<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
                     }
                 } } } } } }
                 inA.toggle()
@@ -610,11 +622,11 @@ enum Glottal {
             return true
         }
 
-        /// |DFT_16000(x)| at bins 0..<min(bins, 8001) of the frame last transformed into
+        /// |DFT_count(x)| at bins 0..<min(bins, count/2 + 1) of the frame last transformed into
         /// `work`, each (re² + im²).squareRoot() of RealFFT's re and im (its post-processing,
         /// bin by bin).
         func magnitudes(bins: Int, work: Work) -> [Float] {
-            let h = Self.half, nb = max(0, min(bins, h + 1))
+            let h = half, nb = max(0, min(bins, h + 1))
             var mag = [Float](repeating: 0, count: nb)
             guard nb > 0 else { return mag }
             let zr = work.resultInA ? work.ar : work.br, zi = work.resultInA ? work.ai : work.bi
@@ -862,8 +874,20 @@ enum Glottal {
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
     }
 
+    static let pspSparse = SparseSpectrum(count: 2048)
+
     /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads.
     static func pspA(_ seg: [Float]) -> Double {
+        var work = SparseSpectrum.Work(pspSparse)
+        return pspA(seg, work: &work)
+    }
+
+    /// pspA with the transform's work arrays from the caller (one per block).
+    static func pspA(_ seg: [Float], work: inout SparseSpectrum.Work) -> Double {
+        if pspSparse.transform(seg, work: &work) {
+            let m = pspSparse.magnitudes(bins: 1024, work: work)
+            return pspGetA(count: 1024) { k in 20 * log10(Double(m[k])) }
+        }
         let (re, im) = pspFFT.forward(seg, bins: 1024)
         return pspGetA(count: 1024) { k in 20 * log10(Double((re[k] * re[k] + im[k] * im[k]).squareRoot())) }
     }
@@ -901,7 +925,7 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
-        var h1h2Work = SparseSpectrum.Work()
+        var h1h2Work = SparseSpectrum.Work(h1h2Spectrum), pspWork = SparseSpectrum.Work(pspSparse)
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -955,14 +979,14 @@ enum Glottal {
                 for i in 0..<seg.count { seg[i] /= mx }
                 // fft(seg, 2048) zero-pads, or truncates where COVAREP zeroes the last sample.
                 if seg.count >= 2048 { seg.removeLast(seg.count - 2048); seg[2047] = 0 }
-                let a = pspA(seg)
+                let a = pspA(seg, work: &pspWork)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
                 let aMax: Double
                 if let cached = pspReference[p] {
                     aMax = cached
                 } else {
-                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
+                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)), work: &pspWork)
                     pspReference[p] = aMax
                 }
                 psp = Float(a / aMax)

@@ -84,9 +84,9 @@ struct GlottalSpeedTests {
     }
 
     @Test("H1H2's sparse 16000-point spectrum equals RealFFT's magnitudes bit for bit, one work reused across frames",
-          arguments: [[1, 2, 3, 8, 249], [250, 251, 252, 1000, 481], [999, 17, 1000, 640, 3], [160, 161, 2, 0, 720]])
+          arguments: [[1, 2, 3, 8, 249], [250, 251, 252, 1000, 481], [999, 17, 1001, 640, 3], [160, 161, 2, 0, 720], [4000, 2401, 40, 3999]])
     func sparseSpectrum(lengths: [Int]) {
-        var work = Glottal.SparseSpectrum.Work()
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
         for (j, n) in lengths.enumerated() {
             // A pulse-like flow derivative under a Hamming window, as H1H2 frames are.
             let w = Window.hamming(max(1, n))
@@ -104,7 +104,7 @@ struct GlottalSpeedTests {
 
     @Test("the sparse spectrum keeps RealFFT's values for zeros, signed zeros, subnormals and non-finite samples")
     func sparseSpectrumEdges() {
-        var work = Glottal.SparseSpectrum.Work()
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
         let frames: [[Float]] = [
             [Float](repeating: 0, count: 300), [Float](repeating: -0.0, count: 41), [-0.0, 0, -0.0, 1, -0.0],
             [Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude] + GlottalKernelTests.noise(200, seed: 9),
@@ -119,13 +119,14 @@ struct GlottalSpeedTests {
                 #expect(same, "frame \(j), bins \(bins)")
             }
         }
-        // Longer frames are left to RealFFT.
-        #expect(!Glottal.h1h2Spectrum.transform([Float](repeating: 1, count: 1001), work: &work))
+        // Longer frames (the first stage no longer sparse) are left to RealFFT.
+        #expect(Glottal.h1h2Spectrum.maxFrame == 4000)
+        #expect(!Glottal.h1h2Spectrum.transform([Float](repeating: 1, count: 4001), work: &work))
     }
 
     @Test("H1H2 peaks through the sparse spectrum equal those of RealFFT's full spectrum, long frames included")
     func h1h2ThroughSparse() {
-        var work = Glottal.SparseSpectrum.Work()
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
         for (frame, f0) in GlottalKernelTests.frames() + [(GlottalResidualTests.speechLike(1200, seed: 8), 40)] {
             let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work)
             let mag = GlottalSpeedTests.fullMagnitudes(frame, bins: 8001)
@@ -141,5 +142,28 @@ struct GlottalSpeedTests {
                 #expect(got == nil, "f0 \(f0)")
             }
         }
+    }
+
+    @Test("PSP's sparse 2048-point spectrum equals RealFFT's magnitudes, and pspA through it the RealFFT fit",
+          arguments: [[1, 64, 127, 128, 129, 200], [512, 33, 300, 80, 2]])
+    func pspSparse(lengths: [Int]) {
+        var work = Glottal.SparseSpectrum.Work(Glottal.pspSparse)
+        let fft = RealFFT(count: 2048)
+        for n in lengths {
+            // One period of a normalised flow: rises, closes, as vqParams passes it.
+            let seg = (0..<n).map { i -> Float in let ph = Float(i) / Float(max(1, n)); return ph < 0.7 ? sin(Float.pi * ph / 1.4) : (1 - ph) / 0.3 }
+            #expect(Glottal.pspSparse.transform(seg, work: &work), "length \(n)")
+            let (re, im) = fft.forward(seg, bins: 1024)
+            let ref = (0..<1024).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+            let same = GlottalSpeedTests.sameBits(Glottal.pspSparse.magnitudes(bins: 1024, work: work), ref)
+            #expect(same, "length \(n)")
+            // (A silent segment's fit is NaN in both.)
+            let a = Glottal.pspA(seg, work: &work), b = Glottal.pspGetA(count: 1024) { 20 * log10(Double(ref[$0])) }
+            #expect(a == b || (a.isNaN && b.isNaN), "length \(n)")
+        }
+        // Periods longer than 512 samples go through RealFFT.
+        #expect(!Glottal.pspSparse.transform([Float](repeating: 0.5, count: 513), work: &work))
+        let long = (0..<700).map { Float($0 % 350) / 350 }
+        #expect(Glottal.pspA(long, work: &work) == Glottal.pspA(long))
     }
 }
