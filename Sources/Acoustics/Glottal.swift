@@ -418,7 +418,13 @@ enum Glottal {
             var xw = [Float](repeating: 0, count: count)
             for i in 0..<count { xw[i] = x[start - 1 + i] * w[i] }
             guard let r = iaif(xw, window: w) else { continue }
-            for i in 0..<count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+            // On buffer pointers: with the two arrays' element stores interleaved, each store
+            // re-checked uniqueness (a call per sample).
+            g.withUnsafeMutableBufferPointer { gp in
+                gd.withUnsafeMutableBufferPointer { dp in
+                    for i in 0..<count { gp[start - 1 + i] += r.g[i]; dp[start - 1 + i] += r.dg[i] }
+                }
+            }
         }
         return (g, gd)
     }

@@ -166,4 +166,37 @@ struct GlottalSpeedTests {
         let long = (0..<700).map { Float($0 % 350) / 350 }
         #expect(Glottal.pspA(long, work: &work) == Glottal.pspA(long))
     }
+
+    /// iaif_gci.m as computed before: frame by frame, added with a checked store per sample.
+    static func iaifGCIReference(_ x: [Float], gci: [Int], needed: ClosedRange<Int>?) -> (g: [Float], gd: [Float]) {
+        let len = x.count
+        var g = [Float](repeating: 0, count: len), gd = g
+        for k in 0..<gci.count {
+            let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
+            let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
+            guard stop >= start else { continue }
+            if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
+            let w = Window.hanning(stop - start + 1)
+            let xw = (0..<w.count).map { x[start - 1 + $0] * w[$0] }
+            guard let r = GlottalKernelTests.iaifReference(xw) else { continue }
+            for i in 0..<w.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+        }
+        return (g, gd)
+    }
+
+    @Test("IAIF at the GCIs, added on buffer pointers, equals the frame-by-frame overlap-add",
+          arguments: [nil, 900...2400] as [ClosedRange<Int>?])
+    func iaifAtGCIs(needed: ClosedRange<Int>?) {
+        let x = GlottalResidualTests.speechLike(4000, seed: 21)
+        // Irregular periods; one of 8 samples gives a 17-sample frame, too short for IAIF.
+        var gci: [Int] = [], p = 30, k = 0
+        while p < 3990 { gci.append(p); p += [90, 120, 97, 150, 8, 88, 101][k % 7]; k += 1 }
+        for count in [2, 5, gci.count] {
+            let got = Glottal.iaifGCI(x, gci: Array(gci.prefix(count)), needed: needed)
+            let ref = GlottalSpeedTests.iaifGCIReference(x, gci: Array(gci.prefix(count)), needed: needed)
+            #expect(got.g == ref.g && got.gd == ref.gd, "\(count) GCIs")
+            // (The first 5 GCIs' frames end before sample 900.)
+            #expect(got.g.contains { $0 != 0 } == (needed == nil || count == gci.count), "\(count) GCIs")
+        }
+    }
 }
