@@ -577,19 +577,37 @@ enum CreakDetector {
         for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x0 - Double(x[i])) }
         for s in x { v.append(Double(s)) }
         for i in 1...lrefl { v.append(2 * xe - Double(x[lx - 1 - i])) }
-        func run(_ v: inout [Double]) {
-            var psi = si.map { $0 * v[0] }
-            let m = psi.count
-            for i in 0..<v.count {
-                let xi = v[i]
-                let yi = psi[0] + b[0] * xi
-                for j in 0..<(m - 1) { psi[j] = psi[j + 1] - a[j + 1] * yi + b[j + 1] * xi }
-                psi[m - 1] = b[m] * xi - a[m] * yi
-                v[i] = yi
-            }
-        }
+        func run(_ v: inout [Double]) { filterOrder14(b: b, a: a, zi: si, &v) }
         run(&v); v.reverse(); run(&v); v.reverse()
         return (0..<lx).map { Float(v[lrefl + $0]) }
+    }
+
+    /// filter.cc's direct form II transposed recursion for 15 coefficients (a[0] = 1), in
+    /// place, from the state zi·v[0]: y = z₀ + b₀x, z_j ← z_{j+1} − a_{j+1}y + b_{j+1}x,
+    /// z₁₃ ← b₁₄x − a₁₄y. The state lives in locals: held in an array, each sample's update
+    /// was compiled into overlapping vector stores and loads of that array, and the loads
+    /// waited on store forwarding in the sample-to-sample chain.
+    static func filterOrder14(b: [Double], a: [Double], zi: [Double], _ v: inout [Double]) {
+        precondition(b.count == 15 && a.count == 15 && zi.count == 14, "filterOrder14 takes 15 coefficients and 14 states")
+        guard let v0 = v.first else { return }
+        let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7]
+        let b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14]
+        let a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]
+        let a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14]
+        var z0 = zi[0] * v0, z1 = zi[1] * v0, z2 = zi[2] * v0, z3 = zi[3] * v0, z4 = zi[4] * v0
+        var z5 = zi[5] * v0, z6 = zi[6] * v0, z7 = zi[7] * v0, z8 = zi[8] * v0, z9 = zi[9] * v0
+        var z10 = zi[10] * v0, z11 = zi[11] * v0, z12 = zi[12] * v0, z13 = zi[13] * v0
+        for i in v.indices {
+            let x = v[i]
+            let y = z0 + b0 * x
+            z0 = z1 - a1 * y + b1 * x; z1 = z2 - a2 * y + b2 * x; z2 = z3 - a3 * y + b3 * x
+            z3 = z4 - a4 * y + b4 * x; z4 = z5 - a5 * y + b5 * x; z5 = z6 - a6 * y + b6 * x
+            z6 = z7 - a7 * y + b7 * x; z7 = z8 - a8 * y + b8 * x; z8 = z9 - a9 * y + b9 * x
+            z9 = z10 - a10 * y + b10 * x; z10 = z11 - a11 * y + b11 * x; z11 = z12 - a12 * y + b12 * x
+            z12 = z13 - a13 * y + b13 * x
+            z13 = b14 * x - a14 * y
+            v[i] = y
+        }
     }
 
     /// butter(buttord([100 1500]/8000, [50 3000]/8000, 3, 40)): order-7 band-pass, Octave's

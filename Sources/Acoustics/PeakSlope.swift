@@ -64,7 +64,9 @@ struct PeakSlopeStage: Sendable {
             // Contiguous copy of the block and its reach (zeros outside the signal).
             let lo = 160 * b - bank.reach, hi = min(end, total) + bank.reach
             var local = [Float](repeating: 0, count: hi - lo)
-            for i in max(lo, 0)..<min(hi, total) { local[i - lo] = x[i] }
+            let a = max(lo, 0), c = min(hi, total)
+            // One contiguous copy (a checked subscript per sample was a sixth of this function).
+            if c > a { local.replaceSubrange((a - lo)..<(c - lo), with: x.slice(a, c - a)) }
             let count = min(end, total) - 160 * b
             var m = [Float](repeating: 0, count: bank.taps.count)
             local.withUnsafeBufferPointer { xp in

@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import DSP
+@testable import Acoustics
+
+@Suite("the glottal chain's, creak's and peakSlope's faster forms equal the forms they replace")
+struct GlottalSpeedTests {
+    /// filter.cc's recursion with the state in an array, as CreakDetector.bandPass ran it.
+    static func filterArrayState(b: [Double], a: [Double], zi: [Double], _ v: inout [Double]) {
+        guard !v.isEmpty else { return }
+        var psi = zi.map { $0 * v[0] }
+        let m = psi.count
+        for i in 0..<v.count {
+            let xi = v[i]
+            let yi = psi[0] + b[0] * xi
+            for j in 0..<(m - 1) { psi[j] = psi[j + 1] - a[j + 1] * yi + b[j + 1] * xi }
+            psi[m - 1] = b[m] * xi - a[m] * yi
+            v[i] = yi
+        }
+    }
+
+    @Test("the order-14 recursion with its state in locals equals the array-state loop bit for bit")
+    func order14Recursion() {
+        let b = CreakDetector.bandB, a = CreakDetector.bandA
+        let zi = (0..<14).map { Double($0 + 1) * 0.37 - 2.5 }
+        let speech = GlottalResidualTests.speechLike(3000, seed: 4).map(Double.init)
+        let inputs: [[Double]] = [
+            speech,
+            [Double](repeating: 0, count: 50) + [-0.0, 0, -0.0] + speech.prefix(200),
+            [-0.0] + [Double](repeating: -0.0, count: 40),
+            speech.prefix(100) + [.infinity] + speech.prefix(20),
+            [.nan] + speech.prefix(30),
+            [Double.leastNonzeroMagnitude, -Double.leastNormalMagnitude / 3, 1e-300] + speech.prefix(64),
+            [2.5], [],
+        ]
+        for (k, x) in inputs.enumerated() {
+            var got = x, ref = x
+            CreakDetector.filterOrder14(b: b, a: a, zi: zi, &got)
+            GlottalSpeedTests.filterArrayState(b: b, a: a, zi: zi, &ref)
+            #expect(got.count == ref.count && zip(got, ref).allSatisfy { $0.bitPattern == $1.bitPattern }, "input \(k)")
+        }
+    }
+
+    @Test("peakSlope streamed in uneven pushes, dropping samples it no longer needs, equals plain per-sample band maxima",
+          arguments: [[2000], [300, 301, 1500, 2500, 4803], [159, 800, 801, 3000, 3001]])
+    func peakSlopeStreamed(ends: [Int]) {
+        let total = ends.last ?? 0
+        let x = GlottalKernelTests.noise(total, seed: UInt32(total)).enumerated().map { i, e in
+            sin(Float(i) * 0.3) * (i % 400 < 200 ? 1 : 0.1) + 0.05 * e
+        }
+        var buf = SampleBuffer(), stage = PeakSlopeStage()
+        var slopes: [Int: Float] = [:]
+        var have = 0
+        for end in ends {
+            buf.append(Array(x[have..<end])); have = end
+            stage.advance(buf, total: end, finished: end == total)
+            for m in 0..<stage.nextFrame { slopes[m] = stage.slopes[m] }
+            // What the extractor drops: samples before the oldest the stage still reads.
+            buf.drop(before: max(0, stage.oldestSampleNeeded))
+        }
+        var whole = SampleBuffer()
+        whole.append(x)
+        let bank = stage.bank, frames = PeakSlopeStage.frameCount(total)
+        #expect(stage.nextFrame == frames && frames > 5)
+        for m in 0..<frames {
+            var maxima = [Float](repeating: 0, count: 7)
+            for i in (160 * m)..<(160 * m + 640) {
+                for b in 0..<7 { maxima[b] = max(maxima[b], abs(bank.value(band: b, at: i, whole, total: total))) }
+            }
+            var sy: Float = 0, sty: Float = 0
+            for t in 0..<7 { let v = log10(maxima[6 - t]); sy += v; sty += Float(t + 1) * v }
+            #expect(slopes[m] == (sty - 4 * sy) / 28, "frame \(m)")
+        }
+    }
+
+    /// |RealFFT(16000).forward(x, bins:)| as h1h2Peaks formed it.
+    static func fullMagnitudes(_ x: [Float], bins: Int) -> [Float] {
+        let (re, im) = Glottal.h1h2FFT.forward(x, bins: bins)
+        return (0..<re.count).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+    }
+
+    static func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+    }
+
+    @Test("H1H2's sparse 16000-point spectrum equals RealFFT's magnitudes bit for bit, one work reused across frames",
+          arguments: [[1, 2, 3, 8, 249], [250, 251, 252, 1000, 481], [999, 17, 1001, 640, 3], [160, 161, 2, 0, 720], [4000, 2401, 40, 3999]])
+    func sparseSpectrum(lengths: [Int]) {
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
+        for (j, n) in lengths.enumerated() {
+            // A pulse-like flow derivative under a Hamming window, as H1H2 frames are.
+            let w = Window.hamming(max(1, n))
+            let x = GlottalKernelTests.noise(n, seed: UInt32(n + 3)).enumerated().map { i, e in
+                ((i % 97 < 6 ? -20 : 1) * sin(Float(i) * 0.05) + 0.1 * e) * 32768 * w[i]
+            }
+            #expect(Glottal.h1h2Spectrum.transform(x, work: &work), "length \(n)")
+            for bins in [0, 1, 2, 9, 17, 1300, 7999, 8000, 8001, 9000] {
+                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
+                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
+                #expect(same, "frame \(j), length \(n), bins \(bins)")
+            }
+        }
+    }
+
+    @Test("the sparse spectrum keeps RealFFT's values for zeros, signed zeros, subnormals and non-finite samples")
+    func sparseSpectrumEdges() {
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
+        let frames: [[Float]] = [
+            [Float](repeating: 0, count: 300), [Float](repeating: -0.0, count: 41), [-0.0, 0, -0.0, 1, -0.0],
+            [Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude] + GlottalKernelTests.noise(200, seed: 9),
+            GlottalKernelTests.noise(120, seed: 2) + [.infinity] + GlottalKernelTests.noise(30, seed: 3),
+            [.nan] + GlottalKernelTests.noise(60, seed: 4),
+        ]
+        for (j, x) in frames.enumerated() {
+            #expect(Glottal.h1h2Spectrum.transform(x, work: &work))
+            for bins in [1, 700, 8001] {
+                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
+                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
+                #expect(same, "frame \(j), bins \(bins)")
+            }
+        }
+        // Longer frames (the first stage no longer sparse) are left to RealFFT.
+        #expect(Glottal.h1h2Spectrum.maxFrame == 4000)
+        #expect(!Glottal.h1h2Spectrum.transform([Float](repeating: 1, count: 4001), work: &work))
+    }
+
+    @Test("H1H2 peaks through the sparse spectrum equal those of RealFFT's full spectrum, long frames included")
+    func h1h2ThroughSparse() {
+        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
+        for (frame, f0) in GlottalKernelTests.frames() + [(GlottalResidualTests.speechLike(1200, seed: 8), 40)] {
+            let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work)
+            let mag = GlottalSpeedTests.fullMagnitudes(frame, bins: 8001)
+            let ref = mag.withUnsafeBufferPointer { Glottal.separatedPeaks($0, complete: true, width: f0 / 2, minCount: 5, through: 2 * f0) }
+            if let (k, v) = ref, k.count >= 5 {
+                func nearest(_ c: Float) -> Float {
+                    var bi = 0, bd = Float.infinity
+                    for (i, kk) in k.enumerated() { let d = abs(Float(kk) - c); if d < bd { bd = d; bi = i } }
+                    return v[bi]
+                }
+                #expect(got?.h1 == nearest(f0) && got?.h2 == nearest(2 * f0), "f0 \(f0)")
+            } else {
+                #expect(got == nil, "f0 \(f0)")
+            }
+        }
+    }
+
+    @Test("PSP's sparse 2048-point spectrum equals RealFFT's magnitudes, and pspA through it the RealFFT fit",
+          arguments: [[1, 64, 127, 128, 129, 200], [512, 33, 300, 80, 2]])
+    func pspSparse(lengths: [Int]) {
+        var work = Glottal.SparseSpectrum.Work(Glottal.pspSparse)
+        let fft = RealFFT(count: 2048)
+        for n in lengths {
+            // One period of a normalised flow: rises, closes, as vqParams passes it.
+            let seg = (0..<n).map { i -> Float in let ph = Float(i) / Float(max(1, n)); return ph < 0.7 ? sin(Float.pi * ph / 1.4) : (1 - ph) / 0.3 }
+            #expect(Glottal.pspSparse.transform(seg, work: &work), "length \(n)")
+            let (re, im) = fft.forward(seg, bins: 1024)
+            let ref = (0..<1024).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+            let same = GlottalSpeedTests.sameBits(Glottal.pspSparse.magnitudes(bins: 1024, work: work), ref)
+            #expect(same, "length \(n)")
+            // (A silent segment's fit is NaN in both.)
+            let a = Glottal.pspA(seg, work: &work), b = Glottal.pspGetA(count: 1024) { 20 * log10(Double(ref[$0])) }
+            #expect(a == b || (a.isNaN && b.isNaN), "length \(n)")
+        }
+        // Periods longer than 512 samples go through RealFFT.
+        #expect(!Glottal.pspSparse.transform([Float](repeating: 0.5, count: 513), work: &work))
+        let long = (0..<700).map { Float($0 % 350) / 350 }
+        #expect(Glottal.pspA(long, work: &work) == Glottal.pspA(long))
+    }
+
+    /// iaif_gci.m as computed before: frame by frame, added with a checked store per sample.
+    static func iaifGCIReference(_ x: [Float], gci: [Int], needed: ClosedRange<Int>?) -> (g: [Float], gd: [Float]) {
+        let len = x.count
+        var g = [Float](repeating: 0, count: len), gd = g
+        for k in 0..<gci.count {
+            let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
+            let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
+            guard stop >= start else { continue }
+            if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
+            let w = Window.hanning(stop - start + 1)
+            let xw = (0..<w.count).map { x[start - 1 + $0] * w[$0] }
+            guard let r = GlottalKernelTests.iaifReference(xw) else { continue }
+            for i in 0..<w.count { g[start - 1 + i] += r.g[i]; gd[start - 1 + i] += r.dg[i] }
+        }
+        return (g, gd)
+    }
+
+    @Test("IAIF at the GCIs, added on buffer pointers, equals the frame-by-frame overlap-add",
+          arguments: [nil, 900...2400] as [ClosedRange<Int>?])
+    func iaifAtGCIs(needed: ClosedRange<Int>?) {
+        let x = GlottalResidualTests.speechLike(4000, seed: 21)
+        // Irregular periods; one of 8 samples gives a 17-sample frame, too short for IAIF.
+        var gci: [Int] = [], p = 30, k = 0
+        while p < 3990 { gci.append(p); p += [90, 120, 97, 150, 8, 88, 101][k % 7]; k += 1 }
+        for count in [2, 5, gci.count] {
+            let got = Glottal.iaifGCI(x, gci: Array(gci.prefix(count)), needed: needed)
+            let ref = GlottalSpeedTests.iaifGCIReference(x, gci: Array(gci.prefix(count)), needed: needed)
+            #expect(got.g == ref.g && got.gd == ref.gd, "\(count) GCIs")
+            // (The first 5 GCIs' frames end before sample 900.)
+            #expect(got.g.contains { $0 != 0 } == (needed == nil || count == gci.count), "\(count) GCIs")
+        }
+    }
+}
