@@ -42,6 +42,13 @@ struct ComplexD4: Sendable {
     @inline(__always) var conj: ComplexD4 { ComplexD4(re, -im) }
 }
 
+extension UnsafeMutableBufferPointer where Element == ComplexD {
+    /// Writes the four lanes of `z` to self[i…i+3].
+    @inline(__always) func storeLanes(_ z: ComplexD4, at i: Int) {
+        for l in 0..<4 { self[i + l] = ComplexD(z.re[l], z.im[l]) }
+    }
+}
+
 enum RdMSP {
     /// COVAREP wrap(): to (−π, π].
     static func wrap(_ p: Double) -> Double {
@@ -298,17 +305,20 @@ enum RdMSP {
         let A = (1 - exp(-e * D)) / (e * e * Ta) - D * exp(-e * D) / (e * Ta)
         let s = sin(wg * Te), c = cos(wg * Te)
         let fa = { (a: Double) in (a * a + wg * wg) * s * A + wg * exp(-a * Te) + a * s - wg * c }
-        let grid: [Double] = [0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
-        var idx = -1
-        var prevSign = fa(grid[0]).sign
-        for i in 1..<grid.count {
-            let sg = fa(grid[i]).sign
-            if sg != prevSign { idx = i - 1; break }
+        // The bracket [g, 10g] of the grid 0, 1e1, 1e2, …, 1e9 where fa changes sign (powers of
+        // ten by products, which are exact here: no array literal per evaluation).
+        var aLo = 0.0, aHi = 10.0
+        var prevSign = fa(aLo).sign
+        var found = false
+        while aHi <= 1e9 {
+            let sg = fa(aHi).sign
+            if sg != prevSign { found = true; break }
             prevSign = sg
+            aLo = aHi; aHi *= 10
         }
-        guard idx >= 0 else { return nil }
-        let a = plainBisection ? bisect(fa, grid[idx], grid[idx + 1])
-            : newtonBisect(fa, { a in 2 * a * s * A - wg * Te * exp(-a * Te) + s }, grid[idx], grid[idx + 1])
+        guard found else { return nil }
+        let a = plainBisection ? bisect(fa, aLo, aHi)
+            : newtonBisect(fa, { a in 2 * a * s * A - wg * Te * exp(-a * Te) + s }, aLo, aHi)
         let E0 = -1 / (exp(a * Te) * s)
         return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
     }
@@ -337,18 +347,27 @@ enum RdMSP {
     /// rotation recurrence, and e^{−j2πk·f0·D} = e^{+j2πk·f0·Te} (f0·D = 1 − f0·Te), so no
     /// trigonometric call per harmonic (relative difference to `lfSpectrum` ~1e−13).
     static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
-        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return nil }
+        var out: [ComplexD] = []
+        return lfHarmonicSpectrum(f0: f0, count: count, fs: fs, te: te, tp: tp, ta: ta, into: &out) ? out : nil
+    }
+
+    /// `lfHarmonicSpectrum` into `out` (resized to `count`; its storage is reused across
+    /// the criterion's evaluations). False where the model has no valid root.
+    static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double,
+                                   into out: inout [ComplexD]) -> Bool {
+        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return false }
+        if out.count != count { out = [ComplexD](repeating: ComplexD(0), count: max(0, count)) }
         let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
         let eaTe = exp(a * Te)
         let step = -2 * Double.pi * f0 * Te
         let r1 = ComplexD(cos(step), sin(step))
         var rot = ComplexD(1)
-        var out = [ComplexD](); out.reserveCapacity(count)
         let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
         let k4 = ComplexD(e * (1 - e * Ta))
         // Four harmonics per pass on SIMD4 lanes (the rotation still advances one harmonic at
         // a time): each lane does the scalar loop's operations below in the same order, so
         // the same values; the six divisions per harmonic share the vector divider.
+        out.withUnsafeMutableBufferPointer { op in
         var k = 1
         while k + 3 <= count {
             var rr = SIMD4<Double>(), ri = SIMD4<Double>()
@@ -362,7 +381,7 @@ enum RdMSP {
             let P3 = rotV / ((ComplexD4(eTa) * jw) * (ComplexD4(e) + jw))
             let P4 = ComplexD4(k4) * (ComplexD4(1) - rotV.conj) - ComplexD4(eTa) * jw
             let g = (P1 * P2 + P3 * P4) * ComplexD4(fs)
-            for l in 0..<4 { out.append(ComplexD(g.re[l], g.im[l])) }
+            op.storeLanes(g, at: k - 1)
             k += 4
         }
         for k in stride(from: k, through: count, by: 1) {
@@ -374,9 +393,10 @@ enum RdMSP {
             let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * sC - wgc)
             let P3 = rot / ((eTa * jw) * (ComplexD(e) + jw))
             let P4 = k4 * (ComplexD(1) - rot.conj) - eTa * jw
-            out.append((P1 * P2 + P3 * P4) * ComplexD(fs))
+            op[k - 1] = (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
-        return out
+        }
+        return true
     }
 
     /// optimfnRd of rd_msp.m.
@@ -419,40 +439,61 @@ enum RdMSP {
         }
     }
 
+    /// The criterion's work arrays, kept across fminbnd's evaluations of one frame (and
+    /// across frames): the cost then allocates nothing per evaluation.
+    struct CostScratch {
+        var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = []
+    }
+
     static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
+        var scratch = CostScratch()
+        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch)
+    }
+
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch) -> Double {
         let L = M.count
         let (te, tp, ta) = rd2tetpta(rd)
-        guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
-        var N = [ComplexD](repeating: ComplexD(0), count: L)
-        var k = 1
-        while k + 3 < L {   // four bins per pass, lane by lane the scalar division
-            let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
-            let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
-            let q = m / g
-            for l in 0..<4 { N[k + l] = ComplexD(q.re[l], q.im[l]) }
-            k += 4
+        guard lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta, into: &scratch.G) else { return .infinity }
+        if scratch.N.count != L { scratch.N = [ComplexD](repeating: ComplexD(0), count: L) }
+        if scratch.logAbs.count != L { scratch.logAbs = [Double](repeating: 0, count: L) }
+        scratch.G.withUnsafeBufferPointer { G in
+        scratch.N.withUnsafeMutableBufferPointer { N in
+        M.withUnsafeBufferPointer { M in
+            var k = 1
+            while k + 3 < L {   // four bins per pass, lane by lane the scalar division
+                let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
+                let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
+                N.storeLanes(m / g, at: k)
+                k += 4
+            }
+            while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
+            N[L - 1] = ComplexD(N[L - 2].abs)
+            N[0] = ComplexD(N[1].abs)
         }
-        while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
-        N[L - 1] = ComplexD(N[L - 2].abs)
-        N[0] = ComplexD(N[1].abs)
+        }
+        }
         // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the
         // full spectrum of length 2(L−1), by the precomputed linear map (Double).
         let len = 2 * (L - 1)
-        var logAbs = [Double](repeating: 0, count: L)
-        for k in 0..<L { logAbs[k] = log(N[k].abs) }
         let o = min(len - 1, 8)
-        var P = [Double](repeating: 0, count: o + 1)
-        for k in 0...o {
-            var li = 0.0
-            let sk = ctx.ks[k]
-            for m in 0..<L { li += logAbs[m] * sk[m] }
-            // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
-            // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
-            // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
-            // the complex exponential is needed.
-            P[k] = wrap(-N[k].angle - li)
-        }
         guard o >= 2 else { return .infinity }
+        var P = SIMD16<Double>()    // bins 0…o (o ≤ 8), in registers
+        scratch.N.withUnsafeBufferPointer { N in
+        scratch.logAbs.withUnsafeMutableBufferPointer { logAbs in
+            for k in 0..<L { logAbs[k] = log(N[k].abs) }
+            for k in 0...o {
+                var li = 0.0
+                ctx.ks[k].withUnsafeBufferPointer { sk in
+                    for m in 0..<L { li += logAbs[m] * sk[m] }
+                }
+                // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
+                // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
+                // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
+                // the complex exponential is needed.
+                P[k] = wrap(-N[k].angle - li)
+            }
+        }
+        }
         var err = 0.0
         for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
             let d = wrap((P[i + 1] - P[i]) - P[1])
@@ -540,7 +581,8 @@ enum RdMSP {
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
         let ctx: CostContext
         if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
-        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
+        var scratch = CostScratch()
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
 }

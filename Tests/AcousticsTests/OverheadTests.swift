@@ -215,6 +215,24 @@ struct OverheadTests {
         }
     }
 
+    @Test("Rd's criterion with one scratch reused over frames of different harmonic counts equals the plain criterion bit for bit")
+    func rdCostScratch() {
+        var scratch = RdMSP.CostScratch()
+        // Harmonic counts go up and down so that the scratch is resized both ways.
+        for (f0, L) in [(100.0, 80), (480.0, 17), (55.0, 146), (210.0, 38), (210.0, 38), (333.0, 24)] {
+            let M = (0..<L).map { k -> ComplexD in
+                let t = Double(k), scale = 1 / Double(k + 2)
+                return ComplexD(sin(t * 0.9) * scale, cos(t * 0.4) * scale)
+            }
+            let ctx = RdMSP.CostContext(L: L)
+            for rd in [0.3, 0.52, 1.7, 2.5] {
+                let got = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch)
+                let want = OverheadTests.plainCost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx)
+                #expect(got.bitPattern == want.bitPattern, "f0 \(f0) L \(L) rd \(rd)")
+            }
+        }
+    }
+
     @Test("the window-centred frame spectrum equals the per-bin loop with its branches, bit for bit (odd and even windows)")
     func centredSpectrumLoop() {
         let re = (0...2048).map { Float(sin(Double($0) * 0.31) * 3) }, im = (0...2048).map { Float(cos(Double($0) * 0.17)) }
