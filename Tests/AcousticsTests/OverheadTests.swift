@@ -233,6 +233,23 @@ struct OverheadTests {
         }
     }
 
+    @Test("HMPD rows reused across glottal blocks give the frames of forming every row in every block, bit for bit")
+    func hmpdRowsAcrossBlocks() {
+        // 4 s in 60-frame blocks with short margins (many block boundaries); the second half
+        // negated and at another F0, so that blocks may differ in polarity.
+        let a = harmonicSignal(f0: 120, seconds: 2), b = harmonicSignal(f0: 190, seconds: 2).map { -$0 }
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalBlockFrames = 60
+        cfg.glottalMarginSamples = 2000
+        let reused = AcousticExtractor.extract(a + b, configuration: cfg)
+        cfg.reusesHMPDRows = false
+        let formed = AcousticExtractor.extract(a + b, configuration: cfg)
+        #expect(reused.count == formed.count)
+        let differing = zip(reused, formed).filter { $0.values.map(\.bitPattern) != $1.values.map(\.bitPattern) }.count
+        #expect(differing == 0, "\(differing) frames differ")
+        #expect(reused.contains { $0.values[(AcousticFrame.Column.hmpdm0.rawValue + 1)...].contains { $0 != 0 } }, "HMPD was computed")
+    }
+
     @Test("the window-centred frame spectrum equals the per-bin loop with its branches, bit for bit (odd and even windows)")
     func centredSpectrumLoop() {
         let re = (0...2048).map { Float(sin(Double($0) * 0.31) * 3) }, im = (0...2048).map { Float(cos(Double($0) * 0.17)) }
