@@ -407,6 +407,9 @@ enum RdMSP {
         /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
         /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
         let kc: [[Double]], ks: [[Double]]
+        /// ks transposed, nine to a harmonic: ksByHarmonic[9m + k] = ks[k][m] (zero for
+        /// k > o), so that the criterion forms its nine sums side by side.
+        let ksByHarmonic: [Double]
         init(L: Int) {
             let len = max(1, 2 * (L - 1))
             let o = min(len - 1, 8)
@@ -436,6 +439,9 @@ enum RdMSP {
             let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
             let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
             self.kc = kc; self.ks = ks
+            var t = [Double](repeating: 0, count: 9 * L + 8)   // + 8: room for an eight-lane load at the last m
+            for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
+            ksByHarmonic = t
         }
     }
 
@@ -477,29 +483,37 @@ enum RdMSP {
         let len = 2 * (L - 1)
         let o = min(len - 1, 8)
         guard o >= 2 else { return .infinity }
-        var P = SIMD16<Double>()    // bins 0…o (o ≤ 8), in registers
+        // The nine sums li_k = Σ_m log|N_m|·ks[k][m] side by side (k = 0…7 on eight lanes,
+        // k = 8 apart), each in m order as one sum at a time would add them: the nine
+        // chains of dependent adds then overlap instead of running one after the other.
+        var li8 = SIMD8<Double>(repeating: 0), li9 = 0.0
         scratch.N.withUnsafeBufferPointer { N in
         scratch.logAbs.withUnsafeMutableBufferPointer { logAbs in
+        ctx.ksByHarmonic.withUnsafeBufferPointer { t in
             for k in 0..<L { logAbs[k] = log(N[k].abs) }
-            for k in 0...o {
-                var li = 0.0
-                ctx.ks[k].withUnsafeBufferPointer { sk in
-                    for m in 0..<L { li += logAbs[m] * sk[m] }
-                }
-                // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
-                // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
-                // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
-                // the complex exponential is needed.
-                P[k] = wrap(-N[k].angle - li)
+            let tb = UnsafeRawPointer(t.baseAddress!)
+            for m in 0..<L {
+                let v = logAbs[m]
+                li8 += SIMD8(repeating: v) * tb.loadUnaligned(fromByteOffset: 72 * m, as: SIMD8<Double>.self)
+                li9 += v * t[9 * m + 8]
             }
         }
         }
-        var err = 0.0
-        for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
-            let d = wrap((P[i + 1] - P[i]) - P[1])
-            err += d * d
         }
-        return err / Double(o - 1)
+        // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
+        // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
+        // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
+        // the complex exponential is needed.
+        // P on the stack (nine Doubles; a SIMD16 written lane by lane stalled its reloads).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 9) { P in
+            for k in 0...o { P[k] = wrap(-scratch.N[k].angle - (k < 8 ? li8[k] : li9)) }
+            var err = 0.0
+            for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
+                let d = wrap((P[i + 1] - P[i]) - P[1])
+                err += d * d
+            }
+            return err / Double(o - 1)
+        }
     }
 
     /// Octave fminbnd (golden section + parabolic interpolation).

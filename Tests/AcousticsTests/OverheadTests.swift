@@ -215,11 +215,12 @@ struct OverheadTests {
         }
     }
 
-    @Test("Rd's criterion with one scratch reused over frames of different harmonic counts equals the plain criterion bit for bit")
+    @Test("Rd's criterion (nine sums side by side, one scratch reused over frames of different harmonic counts) equals the plain criterion bit for bit")
     func rdCostScratch() {
         var scratch = RdMSP.CostScratch()
-        // Harmonic counts go up and down so that the scratch is resized both ways.
-        for (f0, L) in [(100.0, 80), (480.0, 17), (55.0, 146), (210.0, 38), (210.0, 38), (333.0, 24)] {
+        // Harmonic counts go up and down so that the scratch is resized both ways (9 is the
+        // least the criterion's nine bins need).
+        for (f0, L) in [(100.0, 80), (480.0, 17), (55.0, 146), (210.0, 38), (210.0, 38), (333.0, 24), (400.0, 9), (300.0, 10)] {
             let M = (0..<L).map { k -> ComplexD in
                 let t = Double(k), scale = 1 / Double(k + 2)
                 return ComplexD(sin(t * 0.9) * scale, cos(t * 0.4) * scale)
