@@ -439,14 +439,14 @@ enum RdMSP {
             let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
             let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
             self.kc = kc; self.ks = ks
-            var t = [Double](repeating: 0, count: 9 * L + 8)   // + 8: room for an eight-lane load at the last m
+            var t = [Double](repeating: 0, count: 9 * L)
             for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
             ksByHarmonic = t
         }
     }
 
-    /// The criterion's work arrays, kept across fminbnd's evaluations of one frame (and
-    /// across frames): the cost then allocates nothing per evaluation.
+    /// The criterion's work arrays, kept across fminbnd's evaluations of one frame: the cost
+    /// then allocates nothing per evaluation.
     struct CostScratch {
         var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = []
     }
