@@ -72,40 +72,44 @@ enum RdMSP {
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
         let step = Double(dftlen) * f0 / fs
-        var freqBins = (1...maxH).map { step * Double($0) }
-        var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
+        // DC at index 0, harmonic j at index j; f holds bins until it is converted to Hz.
+        // (Built in place, four arrays: this runs for every frame.)
+        var f = [Double](repeating: 0, count: maxH + 1), amp = f, ph = f
+        amp[0] = S[0].abs; ph[0] = S[0].angle
+        for j in 1...maxH {
+            f[j] = step * Double(j)
+            amp[j] = S[min(h, Int(f[j].rounded(.toNearestOrAwayFromZero)))].abs
+        }
         let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
-            for j in 0..<maxH {
+            for j in 1...maxH {
                 // Peaks are sorted: the nearest one to 1 + bin is found by a forward scan.
-                let target = 1 + freqBins[j]
+                let target = 1 + f[j]
                 while start + 1 < pk.count && Swift.abs(pk[start + 1] - target) <= Swift.abs(pk[start] - target) { start += 1 }
                 let bd = Swift.abs(pk[start] - target)
-                if bd < step / 2 { freqBins[j] = pk[start] - 1; amps[j] = exp(pv[start]) }
+                if bd < step / 2 { f[j] = pk[start] - 1; amp[j] = exp(pv[start]) }
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
         let corrections = unwrapCorrections(S)
         func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
-        var phases = [Double](repeating: 0, count: maxH)
-        for j in 0..<maxH {
-            let x = freqBins[j]
-            if x < 0 || x > Double(h) { phases[j] = .nan; continue }
+        for j in 1...maxH {
+            let x = f[j]
+            if x < 0 || x > Double(h) { ph[j] = .nan; continue }
             let i0 = min(h - 1, Int(x.rounded(.down)))
             let t = x - Double(i0)
             let u0 = unwrapped(i0), u1 = unwrapped(i0 + 1)
-            phases[j] = wrap(u0 + t * (u1 - u0))
+            ph[j] = wrap(u0 + t * (u1 - u0))
         }
         // sins with DC; harmonic frequencies replaced by median spacing × index.
-        var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
-        let amp = [S[0].abs] + amps
-        let ph = [S[0].angle] + phases
-        var diffs = (1..<f.count).map { f[$0] - f[$0 - 1] }
+        for j in 1...maxH { f[j] = f[j] * fs / Double(dftlen) }
+        var diffs = [Double](repeating: 0, count: maxH)
+        for j in 0..<maxH { diffs[j] = f[j + 1] - f[j] }
         diffs.sort()
         let n = diffs.count
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
-        f = (0..<f.count).map { mf0 * Double($0) }
+        for j in 0...maxH { f[j] = mf0 * Double(j) }
         return (f, amp, ph)
     }
 
@@ -114,7 +118,8 @@ enum RdMSP {
     static func centredSpectrum(re: [Float], im: [Float], winlen: Int) -> [ComplexD] {
         let dftlen = 4096, h = dftlen / 2
         let delay = Double(winlen - 1) / 2
-        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        // Every bin is written below.
+        var S = [ComplexD](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
         // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
         // (delay·k) mod N.
         let d = Int(delay)
@@ -159,16 +164,19 @@ enum RdMSP {
     /// of |S|²: the square roots (a third of `sinusoids` when taken for every bin) only
     /// there, where the test on |S| itself decides.
     static func logPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
-        // (A plain loop: `map` here compiled to an append with a capacity check per bin.)
-        var power = [Double](repeating: 0, count: S.count)
-        S.withUnsafeBufferPointer { sp in
-            power.withUnsafeMutableBufferPointer { pp in
-                for k in 0..<sp.count { pp[k] = sp[k].re * sp[k].re + sp[k].im * sp[k].im }
-            }
-        }
+        // |S|² of three consecutive bins held in registers (no array of it); room for every
+        // possible maximum reserved once (appends then never reallocate).
         var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where power[i] > power[i - 1] && power[i] > power[i + 1] {
-            let a0 = power[i - 1].squareRoot(), a1 = power[i].squareRoot(), a2 = power[i + 1].squareRoot()
+        pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
+        guard h >= 2, S.count > h else { return (pk, pv) }
+        S.withUnsafeBufferPointer { sp in
+        @inline(__always) func power(_ k: Int) -> Double { sp[k].re * sp[k].re + sp[k].im * sp[k].im }
+        var prev = power(0), cur = power(1)
+        for i in 1..<h {
+            let next = power(i + 1)
+            defer { prev = cur; cur = next }
+            guard cur > prev && cur > next else { continue }
+            let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
             guard a1 > a0 && a1 > a2 else { continue }
             let l0 = log(a0), l1 = log(a1), l2 = log(a2)
             guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
@@ -179,6 +187,7 @@ enum RdMSP {
             } else {
                 pk.append(Double(i + 1)); pv.append(l1)
             }
+        }
         }
         return (pk, pv)
     }
@@ -227,13 +236,14 @@ enum RdMSP {
         let (f, amp, ph) = sins
         // sin2shm: harmonics ≤ 8 kHz; DC and last made real; DC := |M(2)|.
         var M: [ComplexD] = []
+        M.reserveCapacity(f.count)
         for i in 0..<f.count where f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, ph[i])) * ComplexD(amp[i])) }
         guard M.count >= 3 else { return M }
         let last = M.count - 1
         M[last] = ComplexD((M[last].re >= 0 ? 1 : -1) * M[last].abs)
         // sin2shm's hspec2spec receives a column vector and transposes it with ', which
         // conjugates: COVAREP's harmonic model is conj(a·e^{iφ}). Kept for fidelity.
-        M = M.map { $0.conj }
+        for i in 0..<M.count { M[i] = M[i].conj }
         M[0] = ComplexD(M[1].abs)
         return M
     }

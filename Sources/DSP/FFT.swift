@@ -9,9 +9,12 @@ import Foundation
 public struct FFT: Sendable {
     public let count: Int
     private let radices: [Int]
-    /// Per stage, twiddles w^(p·k) for p in 0..<m, k in 1..<P, laid out [p*(P-1) + (k-1)].
-    private let twRe: [[Float]]
-    private let twIm: [[Float]]
+    /// Per stage, twiddles w^(p·k) for p in 0..<m, k in 1..<P, laid out [p*(P-1) + (k-1)]
+    /// from the stage's offset; all stages in one array (an array per stage was retained
+    /// and released around every stage of every transform).
+    private let twRe: [Float]
+    private let twIm: [Float]
+    private let twOffset: [Int]
     private let bluestein: Bluestein?
     /// For a first radix-4 stage: its twiddles as [1, w^p, w^2p, w^3p] per p (real and
     /// imaginary parts), so that a zero-padded first stage forms its four outputs of one
@@ -31,7 +34,7 @@ public struct FFT: Sendable {
             p += 2
         }
         if n > 1 {
-            radices = []; twRe = []; twIm = []; firstRe = []; firstIm = []
+            radices = []; twRe = []; twIm = []; twOffset = []; firstRe = []; firstIm = []
             bluestein = Bluestein(count: count)
             return
         }
@@ -53,7 +56,10 @@ public struct FFT: Sendable {
             tre.append(re); tim.append(im)
             len = m
         }
-        twRe = tre; twIm = tim
+        twRe = tre.flatMap { $0 }; twIm = tim.flatMap { $0 }
+        var offsets: [Int] = [], o = 0
+        for t in tre { offsets.append(o); o += t.count }
+        twOffset = offsets
         if f.first == 4 {
             let m = count / 4
             var fr = [Float](repeating: 0, count: 4 * m), fi = fr
@@ -167,39 +173,42 @@ public struct FFT: Sendable {
             }
             inX = false; len = n / 4; s = 4; firstStage = 1
         }
-        for stage in firstStage..<radices.count {
-            let r = radices[stage]
-            let m = len / r
-            twRe[stage].withUnsafeBufferPointer { wr in
-                twIm[stage].withUnsafeBufferPointer { wi in
-                    re.withUnsafeMutableBufferPointer { xr in
-                        im.withUnsafeMutableBufferPointer { xi in
-                            yr.withUnsafeMutableBufferPointer { ur in
-                                yi.withUnsafeMutableBufferPointer { ui in
-                                    if stage == 0 && prunedRadix == 2 {
-                                        // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
-                                        // outputs of p ≥ nonzero stay 0 (zeroed above).
-                                        for p in 0..<max(0, nonzero) {
-                                            let ar = xr[p], ai = xi[p], o = r * p
-                                            ur[o] = ar; ui[o] = ai
-                                            for k in 1..<r {
-                                                let t = p * (r - 1) + k - 1
-                                                ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
-                                            }
-                                        }
-                                    } else if inX {
-                                        FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
-                                    } else {
-                                        FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
-                                    }
-                                }
-                            }
+        // All stages inside one set of buffer-pointer scopes.
+        twRe.withUnsafeBufferPointer { wrAll in
+        twIm.withUnsafeBufferPointer { wiAll in
+        re.withUnsafeMutableBufferPointer { xr in
+        im.withUnsafeMutableBufferPointer { xi in
+        yr.withUnsafeMutableBufferPointer { ur in
+        yi.withUnsafeMutableBufferPointer { ui in
+            for stage in firstStage..<radices.count {
+                let r = radices[stage]
+                let m = len / r
+                let tw = twOffset[stage]..<(twOffset[stage] + m * (r - 1))
+                let wr = UnsafeBufferPointer(rebasing: wrAll[tw]), wi = UnsafeBufferPointer(rebasing: wiAll[tw])
+                if stage == 0 && prunedRadix == 2 {
+                    // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
+                    // outputs of p ≥ nonzero stay 0 (zeroed above).
+                    for p in 0..<max(0, nonzero) {
+                        let ar = xr[p], ai = xi[p], o = r * p
+                        ur[o] = ar; ui[o] = ai
+                        for k in 1..<r {
+                            let t = p * (r - 1) + k - 1
+                            ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
                         }
                     }
+                } else if inX {
+                    FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
+                } else {
+                    FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
                 }
+                inX.toggle()
+                len = m; s *= r
             }
-            inX.toggle()
-            len = m; s *= r
+        }
+        }
+        }
+        }
+        }
         }
         if !inX { re = yr; im = yi }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
