@@ -39,6 +39,9 @@ public struct AcousticExtractor: Sendable {
         /// 3-period window is still oversampled ≥ 4 times (about 15 % less CPU overall; MCEP
         /// moves by ~0.002 on average, docs/ACCURACY-acoustics.md).
         public var fullGridEnvelope = false
+        /// HMPD: reuse the phase rows of the frames two blocks share (off only in tests, to
+        /// compare against forming every row in every block).
+        var reusesHMPDRows = true
         public init() {}
     }
 
@@ -88,6 +91,12 @@ public struct AcousticExtractor: Sendable {
     /// about 150 entries).
     private var rdContexts: [Int: RdMSP.CostContext] = [:]
 
+    /// HMPD phase rows of the last block's final frames that the next block's window reaches
+    /// again (about 62 of its frames), with the polarity they were formed with: a frame's row
+    /// depends only on its sinusoids, F0 and that polarity, so with the same polarity the
+    /// next block reads them instead of forming them again.
+    private var hmpdRows: (polarity: Float, first: Int, rows: [[Double]]) = (1, 0, [])
+
     private var peakSlope = PeakSlopeStage()
     private let envelope: TrueEnvelope
     private let mcepFFT = RealFFT(count: 4096)
@@ -134,6 +143,7 @@ public struct AcousticExtractor: Sendable {
             + glottal.count * 46 + voicedF0.count * 2
             + glottalHistory.reduce(0) { $0 + 9 + 2 * $1.ratios.count }
             + peakSlope.slopes.data.count + glottalResidual.count + residual.shared.count * 2
+            + hmpdRows.rows.reduce(0) { $0 + 2 * $1.count }
     }
 
     /// Pushes 16 kHz mono samples. NaN and ±Inf become 0.
@@ -307,10 +317,15 @@ public struct AcousticExtractor: Sendable {
         var jLo = max(jLo0, r.k0 - 5 - reach)
         if jHi - jLo + 1 < 73 { jLo = max(jLo0, jHi - 72) }
         if jHi - jLo + 1 > 72 {
+            let kept = hmpdRows
             let pe = (jLo...jHi).map { j -> [Double] in
+                if configuration.reusesHMPDRows && kept.polarity == polarity && j >= kept.first && j - kept.first < kept.rows.count { return kept.rows[j - kept.first] }
                 let fr = finals[j - finalBase]
                 return HMPD.phaseDistortion(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity))
             }
+            // The next block's window starts at its k0 − 5 − reach.
+            let nextLo = max(jLo, glottalRange(b + 1).k0 - 5 - reach)
+            hmpdRows = (polarity, nextLo, nextLo <= jHi ? Array(pe[(nextLo - jLo)...]) : [])
             // Rows read below: k − 5 and k − 4 for k in the block.
             if let (pdm, pdd) = HMPD.features(pe, needed: (r.k0 - 5 - jLo)..<(r.k1 - 4 - jLo)) {
                 for k in r.k0..<r.k1 {

@@ -42,6 +42,13 @@ struct ComplexD4: Sendable {
     @inline(__always) var conj: ComplexD4 { ComplexD4(re, -im) }
 }
 
+extension UnsafeMutableBufferPointer where Element == ComplexD {
+    /// Writes the four lanes of `z` to self[i…i+3].
+    @inline(__always) func storeLanes(_ z: ComplexD4, at i: Int) {
+        for l in 0..<4 { self[i + l] = ComplexD(z.re[l], z.im[l]) }
+    }
+}
+
 enum RdMSP {
     /// COVAREP wrap(): to (−π, π].
     static func wrap(_ p: Double) -> Double {
@@ -65,40 +72,44 @@ enum RdMSP {
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
         let step = Double(dftlen) * f0 / fs
-        var freqBins = (1...maxH).map { step * Double($0) }
-        var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
+        // DC at index 0, harmonic j at index j; f holds bins until it is converted to Hz.
+        // (Built in place, four arrays: this runs for every frame.)
+        var f = [Double](repeating: 0, count: maxH + 1), amp = f, ph = f
+        amp[0] = S[0].abs; ph[0] = S[0].angle
+        for j in 1...maxH {
+            f[j] = step * Double(j)
+            amp[j] = S[min(h, Int(f[j].rounded(.toNearestOrAwayFromZero)))].abs
+        }
         let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
-            for j in 0..<maxH {
+            for j in 1...maxH {
                 // Peaks are sorted: the nearest one to 1 + bin is found by a forward scan.
-                let target = 1 + freqBins[j]
+                let target = 1 + f[j]
                 while start + 1 < pk.count && Swift.abs(pk[start + 1] - target) <= Swift.abs(pk[start] - target) { start += 1 }
                 let bd = Swift.abs(pk[start] - target)
-                if bd < step / 2 { freqBins[j] = pk[start] - 1; amps[j] = exp(pv[start]) }
+                if bd < step / 2 { f[j] = pk[start] - 1; amp[j] = exp(pv[start]) }
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
         let corrections = unwrapCorrections(S)
         func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
-        var phases = [Double](repeating: 0, count: maxH)
-        for j in 0..<maxH {
-            let x = freqBins[j]
-            if x < 0 || x > Double(h) { phases[j] = .nan; continue }
+        for j in 1...maxH {
+            let x = f[j]
+            if x < 0 || x > Double(h) { ph[j] = .nan; continue }
             let i0 = min(h - 1, Int(x.rounded(.down)))
             let t = x - Double(i0)
             let u0 = unwrapped(i0), u1 = unwrapped(i0 + 1)
-            phases[j] = wrap(u0 + t * (u1 - u0))
+            ph[j] = wrap(u0 + t * (u1 - u0))
         }
         // sins with DC; harmonic frequencies replaced by median spacing × index.
-        var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
-        let amp = [S[0].abs] + amps
-        let ph = [S[0].angle] + phases
-        var diffs = (1..<f.count).map { f[$0] - f[$0 - 1] }
+        for j in 1...maxH { f[j] = f[j] * fs / Double(dftlen) }
+        var diffs = [Double](repeating: 0, count: maxH)
+        for j in 0..<maxH { diffs[j] = f[j + 1] - f[j] }
         diffs.sort()
         let n = diffs.count
         let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
-        f = (0..<f.count).map { mf0 * Double($0) }
+        for j in 0...maxH { f[j] = mf0 * Double(j) }
         return (f, amp, ph)
     }
 
@@ -107,7 +118,8 @@ enum RdMSP {
     static func centredSpectrum(re: [Float], im: [Float], winlen: Int) -> [ComplexD] {
         let dftlen = 4096, h = dftlen / 2
         let delay = Double(winlen - 1) / 2
-        var S = [ComplexD](repeating: ComplexD(0), count: h + 1)
+        // Every bin is written below.
+        var S = [ComplexD](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
         // The delay is a whole number of samples: e^{2πi·delay·k/N} from a table at
         // (delay·k) mod N.
         let d = Int(delay)
@@ -152,16 +164,19 @@ enum RdMSP {
     /// of |S|²: the square roots (a third of `sinusoids` when taken for every bin) only
     /// there, where the test on |S| itself decides.
     static func logPeaks(_ S: [ComplexD], below h: Int) -> (k: [Double], v: [Double]) {
-        // (A plain loop: `map` here compiled to an append with a capacity check per bin.)
-        var power = [Double](repeating: 0, count: S.count)
-        S.withUnsafeBufferPointer { sp in
-            power.withUnsafeMutableBufferPointer { pp in
-                for k in 0..<sp.count { pp[k] = sp[k].re * sp[k].re + sp[k].im * sp[k].im }
-            }
-        }
+        // |S|² of three consecutive bins held in registers (no array of it); room for every
+        // possible maximum reserved once (appends then never reallocate).
         var pk: [Double] = [], pv: [Double] = []
-        for i in 1..<h where power[i] > power[i - 1] && power[i] > power[i + 1] {
-            let a0 = power[i - 1].squareRoot(), a1 = power[i].squareRoot(), a2 = power[i + 1].squareRoot()
+        pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
+        guard h >= 2, S.count > h else { return (pk, pv) }
+        S.withUnsafeBufferPointer { sp in
+        @inline(__always) func power(_ k: Int) -> Double { sp[k].re * sp[k].re + sp[k].im * sp[k].im }
+        var prev = power(0), cur = power(1)
+        for i in 1..<h {
+            let next = power(i + 1)
+            defer { prev = cur; cur = next }
+            guard cur > prev && cur > next else { continue }
+            let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
             guard a1 > a0 && a1 > a2 else { continue }
             let l0 = log(a0), l1 = log(a1), l2 = log(a2)
             guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
@@ -172,6 +187,7 @@ enum RdMSP {
             } else {
                 pk.append(Double(i + 1)); pv.append(l1)
             }
+        }
         }
         return (pk, pv)
     }
@@ -220,13 +236,14 @@ enum RdMSP {
         let (f, amp, ph) = sins
         // sin2shm: harmonics ≤ 8 kHz; DC and last made real; DC := |M(2)|.
         var M: [ComplexD] = []
+        M.reserveCapacity(f.count)
         for i in 0..<f.count where f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, ph[i])) * ComplexD(amp[i])) }
         guard M.count >= 3 else { return M }
         let last = M.count - 1
         M[last] = ComplexD((M[last].re >= 0 ? 1 : -1) * M[last].abs)
         // sin2shm's hspec2spec receives a column vector and transposes it with ', which
         // conjugates: COVAREP's harmonic model is conj(a·e^{iφ}). Kept for fidelity.
-        M = M.map { $0.conj }
+        for i in 0..<M.count { M[i] = M[i].conj }
         M[0] = ComplexD(M[1].abs)
         return M
     }
@@ -298,17 +315,20 @@ enum RdMSP {
         let A = (1 - exp(-e * D)) / (e * e * Ta) - D * exp(-e * D) / (e * Ta)
         let s = sin(wg * Te), c = cos(wg * Te)
         let fa = { (a: Double) in (a * a + wg * wg) * s * A + wg * exp(-a * Te) + a * s - wg * c }
-        let grid: [Double] = [0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
-        var idx = -1
-        var prevSign = fa(grid[0]).sign
-        for i in 1..<grid.count {
-            let sg = fa(grid[i]).sign
-            if sg != prevSign { idx = i - 1; break }
+        // The bracket [g, 10g] of the grid 0, 1e1, 1e2, …, 1e9 where fa changes sign (powers of
+        // ten by products, which are exact here: no array literal per evaluation).
+        var aLo = 0.0, aHi = 10.0
+        var prevSign = fa(aLo).sign
+        var found = false
+        while aHi <= 1e9 {
+            let sg = fa(aHi).sign
+            if sg != prevSign { found = true; break }
             prevSign = sg
+            aLo = aHi; aHi *= 10
         }
-        guard idx >= 0 else { return nil }
-        let a = plainBisection ? bisect(fa, grid[idx], grid[idx + 1])
-            : newtonBisect(fa, { a in 2 * a * s * A - wg * Te * exp(-a * Te) + s }, grid[idx], grid[idx + 1])
+        guard found else { return nil }
+        let a = plainBisection ? bisect(fa, aLo, aHi)
+            : newtonBisect(fa, { a in 2 * a * s * A - wg * Te * exp(-a * Te) + s }, aLo, aHi)
         let E0 = -1 / (exp(a * Te) * s)
         return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
     }
@@ -337,18 +357,27 @@ enum RdMSP {
     /// rotation recurrence, and e^{−j2πk·f0·D} = e^{+j2πk·f0·Te} (f0·D = 1 − f0·Te), so no
     /// trigonometric call per harmonic (relative difference to `lfSpectrum` ~1e−13).
     static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
-        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return nil }
+        var out: [ComplexD] = []
+        return lfHarmonicSpectrum(f0: f0, count: count, fs: fs, te: te, tp: tp, ta: ta, into: &out) ? out : nil
+    }
+
+    /// `lfHarmonicSpectrum` into `out` (resized to `count`; its storage is reused across
+    /// the criterion's evaluations). False where the model has no valid root.
+    static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double,
+                                   into out: inout [ComplexD]) -> Bool {
+        guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return false }
+        if out.count != count { out = [ComplexD](repeating: ComplexD(0), count: max(0, count)) }
         let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
         let eaTe = exp(a * Te)
         let step = -2 * Double.pi * f0 * Te
         let r1 = ComplexD(cos(step), sin(step))
         var rot = ComplexD(1)
-        var out = [ComplexD](); out.reserveCapacity(count)
         let eTa = ComplexD(e * Ta), wg2 = ComplexD(wg * wg), sC = ComplexD(s), wgc = ComplexD(wg * c)
         let k4 = ComplexD(e * (1 - e * Ta))
         // Four harmonics per pass on SIMD4 lanes (the rotation still advances one harmonic at
         // a time): each lane does the scalar loop's operations below in the same order, so
         // the same values; the six divisions per harmonic share the vector divider.
+        out.withUnsafeMutableBufferPointer { op in
         var k = 1
         while k + 3 <= count {
             var rr = SIMD4<Double>(), ri = SIMD4<Double>()
@@ -362,7 +391,7 @@ enum RdMSP {
             let P3 = rotV / ((ComplexD4(eTa) * jw) * (ComplexD4(e) + jw))
             let P4 = ComplexD4(k4) * (ComplexD4(1) - rotV.conj) - ComplexD4(eTa) * jw
             let g = (P1 * P2 + P3 * P4) * ComplexD4(fs)
-            for l in 0..<4 { out.append(ComplexD(g.re[l], g.im[l])) }
+            op.storeLanes(g, at: k - 1)
             k += 4
         }
         for k in stride(from: k, through: count, by: 1) {
@@ -374,9 +403,10 @@ enum RdMSP {
             let P2 = ComplexD(wg) + ComplexD(eaTe * rot.re, eaTe * rot.im) * (am * sC - wgc)
             let P3 = rot / ((eTa * jw) * (ComplexD(e) + jw))
             let P4 = k4 * (ComplexD(1) - rot.conj) - eTa * jw
-            out.append((P1 * P2 + P3 * P4) * ComplexD(fs))
+            op[k - 1] = (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
-        return out
+        }
+        return true
     }
 
     /// optimfnRd of rd_msp.m.
@@ -387,6 +417,9 @@ enum RdMSP {
         /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
         /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
         let kc: [[Double]], ks: [[Double]]
+        /// ks transposed, nine to a harmonic: ksByHarmonic[9m + k] = ks[k][m] (zero for
+        /// k > o), so that the criterion forms its nine sums side by side.
+        let ksByHarmonic: [Double]
         init(L: Int) {
             let len = max(1, 2 * (L - 1))
             let o = min(len - 1, 8)
@@ -416,49 +449,81 @@ enum RdMSP {
             let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
             let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
             self.kc = kc; self.ks = ks
+            var t = [Double](repeating: 0, count: 9 * L)
+            for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
+            ksByHarmonic = t
         }
     }
 
+    /// The criterion's work arrays, kept across fminbnd's evaluations of one frame: the cost
+    /// then allocates nothing per evaluation.
+    struct CostScratch {
+        var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = []
+    }
+
     static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
+        var scratch = CostScratch()
+        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch)
+    }
+
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch) -> Double {
         let L = M.count
         let (te, tp, ta) = rd2tetpta(rd)
-        guard let G = lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta) else { return .infinity }
-        var N = [ComplexD](repeating: ComplexD(0), count: L)
-        var k = 1
-        while k + 3 < L {   // four bins per pass, lane by lane the scalar division
-            let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
-            let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
-            let q = m / g
-            for l in 0..<4 { N[k + l] = ComplexD(q.re[l], q.im[l]) }
-            k += 4
+        guard lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta, into: &scratch.G) else { return .infinity }
+        if scratch.N.count != L { scratch.N = [ComplexD](repeating: ComplexD(0), count: L) }
+        if scratch.logAbs.count != L { scratch.logAbs = [Double](repeating: 0, count: L) }
+        scratch.G.withUnsafeBufferPointer { G in
+        scratch.N.withUnsafeMutableBufferPointer { N in
+        M.withUnsafeBufferPointer { M in
+            var k = 1
+            while k + 3 < L {   // four bins per pass, lane by lane the scalar division
+                let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
+                let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
+                N.storeLanes(m / g, at: k)
+                k += 4
+            }
+            while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
+            N[L - 1] = ComplexD(N[L - 2].abs)
+            N[0] = ComplexD(N[1].abs)
         }
-        while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
-        N[L - 1] = ComplexD(N[L - 2].abs)
-        N[0] = ComplexD(N[1].abs)
+        }
+        }
         // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the
         // full spectrum of length 2(L−1), by the precomputed linear map (Double).
         let len = 2 * (L - 1)
-        var logAbs = [Double](repeating: 0, count: L)
-        for k in 0..<L { logAbs[k] = log(N[k].abs) }
         let o = min(len - 1, 8)
-        var P = [Double](repeating: 0, count: o + 1)
-        for k in 0...o {
-            var li = 0.0
-            let sk = ctx.ks[k]
-            for m in 0..<L { li += logAbs[m] * sk[m] }
-            // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
-            // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
-            // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
-            // the complex exponential is needed.
-            P[k] = wrap(-N[k].angle - li)
-        }
         guard o >= 2 else { return .infinity }
-        var err = 0.0
-        for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
-            let d = wrap((P[i + 1] - P[i]) - P[1])
-            err += d * d
+        // The nine sums li_k = Σ_m log|N_m|·ks[k][m] side by side (k = 0…7 on eight lanes,
+        // k = 8 apart), each in m order as one sum at a time would add them: the nine
+        // chains of dependent adds then overlap instead of running one after the other.
+        var li8 = SIMD8<Double>(repeating: 0), li9 = 0.0
+        scratch.N.withUnsafeBufferPointer { N in
+        scratch.logAbs.withUnsafeMutableBufferPointer { logAbs in
+        ctx.ksByHarmonic.withUnsafeBufferPointer { t in
+            for k in 0..<L { logAbs[k] = log(N[k].abs) }
+            let tb = UnsafeRawPointer(t.baseAddress!)
+            for m in 0..<L {
+                let v = logAbs[m]
+                li8 += SIMD8(repeating: v) * tb.loadUnaligned(fromByteOffset: 72 * m, as: SIMD8<Double>.self)
+                li9 += v * t[9 * m + 8]
+            }
         }
-        return err / Double(o - 1)
+        }
+        }
+        // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
+        // M_min = e^{lr + i·li}. Only R's angle is used, and |M_min| does not change it:
+        // angle R = −angle N_k − li (mod 2π): neither the real part lr of the log nor
+        // the complex exponential is needed.
+        // P on the stack (nine Doubles; a SIMD16 written lane by lane stalled its reloads).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 9) { P in
+            for k in 0...o { P[k] = wrap(-scratch.N[k].angle - (k < 8 ? li8[k] : li9)) }
+            var err = 0.0
+            for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
+                let d = wrap((P[i + 1] - P[i]) - P[1])
+                err += d * d
+            }
+            return err / Double(o - 1)
+        }
     }
 
     /// Octave fminbnd (golden section + parabolic interpolation).
@@ -540,7 +605,8 @@ enum RdMSP {
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
         let ctx: CostContext
         if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
-        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx) }, 0.3, 2.5)
+        var scratch = CostScratch()
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
 }

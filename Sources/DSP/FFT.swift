@@ -9,9 +9,12 @@ import Foundation
 public struct FFT: Sendable {
     public let count: Int
     private let radices: [Int]
-    /// Per stage, twiddles w^(p·k) for p in 0..<m, k in 1..<P, laid out [p*(P-1) + (k-1)].
-    private let twRe: [[Float]]
-    private let twIm: [[Float]]
+    /// Per stage, twiddles w^(p·k) for p in 0..<m, k in 1..<P, laid out [p*(P-1) + (k-1)]
+    /// from the stage's offset; all stages in one array (an array per stage was retained
+    /// and released around every stage of every transform).
+    private let twRe: [Float]
+    private let twIm: [Float]
+    private let twOffset: [Int]
     private let bluestein: Bluestein?
     /// For a first radix-4 stage: its twiddles as [1, w^p, w^2p, w^3p] per p (real and
     /// imaginary parts), so that a zero-padded first stage forms its four outputs of one
@@ -31,7 +34,7 @@ public struct FFT: Sendable {
             p += 2
         }
         if n > 1 {
-            radices = []; twRe = []; twIm = []; firstRe = []; firstIm = []
+            radices = []; twRe = []; twIm = []; twOffset = []; firstRe = []; firstIm = []
             bluestein = Bluestein(count: count)
             return
         }
@@ -53,7 +56,10 @@ public struct FFT: Sendable {
             tre.append(re); tim.append(im)
             len = m
         }
-        twRe = tre; twIm = tim
+        twRe = tre.flatMap { $0 }; twIm = tim.flatMap { $0 }
+        var offsets: [Int] = [], o = 0
+        for t in tre { offsets.append(o); o += t.count }
+        twOffset = offsets
         if f.first == 4 {
             let m = count / 4
             var fr = [Float](repeating: 0, count: 4 * m), fi = fr
@@ -86,13 +92,28 @@ public struct FFT: Sendable {
         for i in 0..<count { re[i] *= s; im[i] *= s }
     }
 
-    /// Forward transform of input whose entries from `nonzero` on are zero (zero-padded
-    /// frames): the first radix-4 or radix-2 stage then has one non-zero input per
-    /// butterfly and skips the all-zero ones. Same values as `forward(re:im:)`.
+    /// Forward transform of input whose entries from `nonzero` on are taken as zero
+    /// (zero-padded frames; those entries need not be set): the first radix-4 or radix-2
+    /// stage then has one non-zero input per butterfly and skips the all-zero ones. Same
+    /// values as `forward(re:im:)` of the input with those entries zeroed.
     func forward(re: inout [Float], im: inout [Float], nonzero: Int) {
         precondition(re.count == count && im.count == count, "FFT input length differs from plan length \(count)")
-        if let b = bluestein { b.transform(re: &re, im: &im, inverse: false); return }
+        if let b = bluestein {
+            FFT.zeroTail(&re, &im, from: nonzero)
+            b.transform(re: &re, im: &im, inverse: false); return
+        }
         run(re: &re, im: &im, conjugate: false, nonzero: nonzero)
+    }
+
+    /// Sets re and im to 0 from index `from` on.
+    private static func zeroTail(_ re: inout [Float], _ im: inout [Float], from: Int) {
+        let lo = max(0, min(from, re.count))
+        for i in lo..<re.count { re[i] = 0; im[i] = 0 }
+    }
+
+    /// An array of `n` Floats whose entries the caller writes before reading (no zero-fill).
+    static func unfilled(_ n: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
     }
 
     /// `forward(re:im:)` with at most eight SIMD lanes per stage (the reference the
@@ -109,14 +130,21 @@ public struct FFT: Sendable {
         let n = count
         if n == 1 { return }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
-        var yr = [Float](repeating: 0, count: n)
-        var yi = [Float](repeating: 0, count: n)
+        // y is written by the first stage before any read, except the outputs of a pruned
+        // first stage's all-zero butterflies (zeroed here): no fill of the whole array.
+        let prunedRadix = (radices.first == 4 || radices.first == 2) && nonzero <= n / radices[0] ? radices[0] : 0
+        var yr = FFT.unfilled(n), yi = FFT.unfilled(n)
+        if prunedRadix > 0 {
+            FFT.zeroTail(&yr, &yi, from: prunedRadix * max(0, nonzero))
+        } else if nonzero < n {
+            FFT.zeroTail(&re, &im, from: nonzero)     // read by the unpruned first stage
+        }
         var inX = true
         var len = n, s = 1
         var firstStage = 0
-        if radices.first == 4 && nonzero <= n / 4 {
+        if prunedRadix == 4 {
             // Only a = x[p] (p < nonzero) is non-zero: y[4p + k] = a·w^(pk), y[4p] = a;
-            // outputs of p ≥ nonzero stay 0 (y starts zeroed). The products of the plain loop
+            // outputs of p ≥ nonzero stay 0 (zeroed above). The products of the plain loop
             // (below, for radix 2), four per p on SIMD4 lanes (that loop was a third of this
             // function's time in the 16000-point transforms).
             re.withUnsafeBufferPointer { xr in
@@ -145,39 +173,42 @@ public struct FFT: Sendable {
             }
             inX = false; len = n / 4; s = 4; firstStage = 1
         }
-        for stage in firstStage..<radices.count {
-            let r = radices[stage]
-            let m = len / r
-            twRe[stage].withUnsafeBufferPointer { wr in
-                twIm[stage].withUnsafeBufferPointer { wi in
-                    re.withUnsafeMutableBufferPointer { xr in
-                        im.withUnsafeMutableBufferPointer { xi in
-                            yr.withUnsafeMutableBufferPointer { ur in
-                                yi.withUnsafeMutableBufferPointer { ui in
-                                    if stage == 0 && nonzero <= m && (r == 4 || r == 2) {
-                                        // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
-                                        // outputs of p ≥ nonzero stay 0 (y starts zeroed).
-                                        for p in 0..<max(0, nonzero) {
-                                            let ar = xr[p], ai = xi[p], o = r * p
-                                            ur[o] = ar; ui[o] = ai
-                                            for k in 1..<r {
-                                                let t = p * (r - 1) + k - 1
-                                                ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
-                                            }
-                                        }
-                                    } else if inX {
-                                        FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
-                                    } else {
-                                        FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
-                                    }
-                                }
-                            }
+        // All stages inside one set of buffer-pointer scopes.
+        twRe.withUnsafeBufferPointer { wrAll in
+        twIm.withUnsafeBufferPointer { wiAll in
+        re.withUnsafeMutableBufferPointer { xr in
+        im.withUnsafeMutableBufferPointer { xi in
+        yr.withUnsafeMutableBufferPointer { ur in
+        yi.withUnsafeMutableBufferPointer { ui in
+            for stage in firstStage..<radices.count {
+                let r = radices[stage]
+                let m = len / r
+                let tw = twOffset[stage]..<(twOffset[stage] + m * (r - 1))
+                let wr = UnsafeBufferPointer(rebasing: wrAll[tw]), wi = UnsafeBufferPointer(rebasing: wiAll[tw])
+                if stage == 0 && prunedRadix == 2 {
+                    // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
+                    // outputs of p ≥ nonzero stay 0 (zeroed above).
+                    for p in 0..<max(0, nonzero) {
+                        let ar = xr[p], ai = xi[p], o = r * p
+                        ur[o] = ar; ui[o] = ai
+                        for k in 1..<r {
+                            let t = p * (r - 1) + k - 1
+                            ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
                         }
                     }
+                } else if inX {
+                    FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
+                } else {
+                    FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
                 }
+                inX.toggle()
+                len = m; s *= r
             }
-            inX.toggle()
-            len = m; s *= r
+        }
+        }
+        }
+        }
+        }
         }
         if !inX { re = yr; im = yi }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
@@ -541,64 +572,90 @@ public struct RealFFT: Sendable {
             return (Array(r[0..<nb]), Array(i[0..<nb]))
         }
         let h = n / 2
-        var zr = [Float](repeating: 0, count: h), zi = [Float](repeating: 0, count: h)
-        let lim = min(n, x.count)
+        // Entries from (lim + 1)/2 on are the zero padding, which the half-length transform
+        // takes as zero without reading (`nonzero`): no fill.
+        var zr = FFT.unfilled(h), zi = FFT.unfilled(h)
+        let lim = min(n, x.count), nz = (lim + 1) / 2
         x.withUnsafeBufferPointer { xp in
-            var k = 0
-            while 2 * k < lim {
-                zr[k] = xp[2 * k]
-                if 2 * k + 1 < lim { zi[k] = xp[2 * k + 1] }
+        zr.withUnsafeMutableBufferPointer { zrp in
+        zi.withUnsafeMutableBufferPointer { zip in
+            for k in 0..<nz {
+                zrp[k] = xp[2 * k]
+                zip[k] = 2 * k + 1 < lim ? xp[2 * k + 1] : 0
+            }
+        }
+        }
+        }
+        half!.forward(re: &zr, im: &zi, nonzero: nz)
+        if nb == 0 { return ([], []) }
+        let kEnd = min(h, nb)
+        if 2 * kEnd <= h + 1 {
+            // Bin k reads Z[k] and Z[h − k], and h − k ≥ h − kEnd + 1 ≥ kEnd for every k < kEnd:
+            // bins 1..<kEnd can overwrite Z[k] in place, and the arrays are cut to nb
+            // (no output arrays; SRH and H1H2 ask for at most ~40 % of the bins).
+            zr.withUnsafeMutableBufferPointer { zrp in
+            zi.withUnsafeMutableBufferPointer { zip in
+                untangle(zr: UnsafeBufferPointer(zrp), zi: UnsafeBufferPointer(zip), h: h, kEnd: kEnd, outR: zrp, outI: zip)
+                zrp[0] = zrp[0] + zip[0]; zip[0] = 0
+            }
+            }
+            zr.removeLast(h - nb); zi.removeLast(h - nb)
+            return (zr, zi)
+        }
+        // Every bin 0..<nb is written below.
+        var outR = FFT.unfilled(nb), outI = FFT.unfilled(nb)
+        outR[0] = zr[0] + zi[0]; outI[0] = 0
+        if nb > h { outR[h] = zr[0] - zi[0]; outI[h] = 0 }
+        zr.withUnsafeBufferPointer { zrp in
+        zi.withUnsafeBufferPointer { zip in
+        outR.withUnsafeMutableBufferPointer { orp in
+        outI.withUnsafeMutableBufferPointer { oip in
+            untangle(zr: zrp, zi: zip, h: h, kEnd: kEnd, outR: orp, outI: oip)
+        }
+        }
+        }
+        }
+        return (outR, outI)
+    }
+
+    /// Bins 1..<kEnd of the real input's spectrum from the half-length transform Z
+    /// (`outR`/`outI` may be `zr`/`zi` themselves where bin k's writes never reach an
+    /// index a later bin reads).
+    @inline(__always)
+    private func untangle(zr zrp: UnsafeBufferPointer<Float>, zi zip: UnsafeBufferPointer<Float>, h: Int, kEnd: Int,
+                          outR orp: UnsafeMutableBufferPointer<Float>, outI oip: UnsafeMutableBufferPointer<Float>) {
+        guard h > 1 else { return }
+        wRe.withUnsafeBufferPointer { wrp in
+        wIm.withUnsafeBufferPointer { wip in
+            // Eight k per pass (Z[h−k] read as a reversed vector), each lane the
+            // scalar arithmetic below.
+            @inline(__always) func ld(_ p: UnsafeBufferPointer<Float>, _ i: Int) -> SIMD8<Float> {
+                UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+            }
+            @inline(__always) func rev(_ v: SIMD8<Float>) -> SIMD8<Float> {
+                SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+            }
+            var k = 1
+            while k + 8 <= kEnd {
+                let ar = ld(zrp, k), ai = ld(zip, k)
+                let br = rev(ld(zrp, h - k - 7)), bi = -rev(ld(zip, h - k - 7))
+                let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
+                let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
+                let wr = ld(wrp, k), wi = ld(wip, k)
+                UnsafeMutableRawPointer(orp.baseAddress! + k).storeBytes(of: er + wr * orr - wi * oi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(oip.baseAddress! + k).storeBytes(of: ei + wr * oi + wi * orr, as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < kEnd {
+                let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]   // Z[k], conj Z[h-k]
+                let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
+                let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
+                orp[k] = er + wrp[k] * orr - wip[k] * oi
+                oip[k] = ei + wrp[k] * oi + wip[k] * orr
                 k += 1
             }
         }
-        half!.forward(re: &zr, im: &zi, nonzero: (lim + 1) / 2)
-        var outR = [Float](repeating: 0, count: nb), outI = [Float](repeating: 0, count: nb)
-        if nb == 0 { return (outR, outI) }
-        outR[0] = zr[0] + zi[0]; outI[0] = 0
-        if nb > h { outR[h] = zr[0] - zi[0]; outI[h] = 0 }
-        if h > 1 && nb > 1 {
-            let kEnd = min(h, nb)
-            zr.withUnsafeBufferPointer { zrp in
-            zi.withUnsafeBufferPointer { zip in
-            wRe.withUnsafeBufferPointer { wrp in
-            wIm.withUnsafeBufferPointer { wip in
-            outR.withUnsafeMutableBufferPointer { orp in
-            outI.withUnsafeMutableBufferPointer { oip in
-                // Eight k per pass (Z[h−k] read as a reversed vector), each lane the
-                // scalar arithmetic below.
-                @inline(__always) func ld(_ p: UnsafeBufferPointer<Float>, _ i: Int) -> SIMD8<Float> {
-                    UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                @inline(__always) func rev(_ v: SIMD8<Float>) -> SIMD8<Float> {
-                    SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
-                }
-                var k = 1
-                while k + 8 <= kEnd {
-                    let ar = ld(zrp, k), ai = ld(zip, k)
-                    let br = rev(ld(zrp, h - k - 7)), bi = -rev(ld(zip, h - k - 7))
-                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
-                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
-                    let wr = ld(wrp, k), wi = ld(wip, k)
-                    UnsafeMutableRawPointer(orp.baseAddress! + k).storeBytes(of: er + wr * orr - wi * oi, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(oip.baseAddress! + k).storeBytes(of: ei + wr * oi + wi * orr, as: SIMD8<Float>.self)
-                    k += 8
-                }
-                while k < kEnd {
-                    let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]   // Z[k], conj Z[h-k]
-                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
-                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
-                    orp[k] = er + wrp[k] * orr - wip[k] * oi
-                    oip[k] = ei + wrp[k] * oi + wip[k] * orr
-                    k += 1
-                }
-            }
-            }
-            }
-            }
-            }
-            }
         }
-        return (outR, outI)
     }
 
     /// |DFT| at bins 0...count/2.

@@ -47,17 +47,16 @@ public enum Filter {
         // x with nb − 1 + 32 zeros before it and 64 after, so that 8- and 16-lane loads over any
         // tap of any output in `outputs` stay inside (outputs past n + nb − 1 are zero).
         let pad = nb - 1 + 32
-        // Only the pads are zeroed (x is copied over the rest).
-        let ext = [Float](unsafeUninitializedCapacity: pad + n + 64) { e, count in
+        // Only the pads are zeroed (x is copied over the rest); a scratch buffer, not an Array.
+        return withScratch(Float.self, pad + n + 64) { e in
             e.baseAddress!.initialize(repeating: 0, count: pad)
             (e.baseAddress! + pad).initialize(from: x.baseAddress!, count: n)
             (e.baseAddress! + pad + n).initialize(repeating: 0, count: 64)
-            count = pad + n + 64
-        }
+            let ep = UnsafeBufferPointer(e)
         return [Float](unsafeUninitializedCapacity: count) { yOut, written in
             let yb = yOut.baseAddress! - lo        // yb[i] is output i
             b.withUnsafeBufferPointer { bp in
-                ext.withUnsafeBufferPointer { ep in
+                do {
                     let xb = UnsafeRawPointer(ep.baseAddress! + pad)   // xb as Float index i reads x[i]
                     @inline(__always) func ld(_ k: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self) }
                     // Taps j of outputs i..<i+w that can read x: i + w − 1 − j ≥ 0 and i − j ≤ n − 1.
@@ -119,6 +118,7 @@ public enum Filter {
                 }
             }
             written = count
+        }
         }
     }
 

@@ -17,12 +17,10 @@ public enum LPC {
         // the one-lag-at-a-time loop), and the chains of all lags advance together instead
         // of one after the other (one Double add waits four cycles on the previous one).
         let pad = order + 32
-        let xd = [Double](unsafeUninitializedCapacity: n + pad) { buf, count in
+        withScratch(Double.self, n + pad) { buf in
             for i in 0..<n { buf[i] = Double(x[i]) }
             for i in n..<(n + pad) { buf[i] = 0 }
-            count = n + pad
-        }
-        xd.withUnsafeBufferPointer { xp in
+            let xp = UnsafeBufferPointer(buf)
             let xb = UnsafeRawPointer(xp.baseAddress!)
             // Wrapping index arithmetic: i + lag + 23 < n + pad, far from overflow, and the
             // overflow checks were a compare and branch per load in this latency-bound loop.
@@ -95,10 +93,14 @@ public enum LPC {
     /// recursion stops (a non-finite reflection coefficient, a non-positive error).
     public static func levinson4(_ r: [[Double]], order: Int) -> [[Double]] {
         precondition(r.count == 4, "levinson4 takes four autocorrelations, got \(r.count)")
-        var a = [SIMD4<Double>](repeating: .zero, count: order + 1)
+        // The lanes' polynomials and autocorrelations in one scratch buffer (an Array of
+        // SIMD4<Double> looked up its storage type's metadata on every call).
+        return withScratch(SIMD4<Double>.self, 2 * (order + 1)) { buf in
+        let a = UnsafeMutableBufferPointer(rebasing: buf[0..<(order + 1)])
+        let rl = UnsafeMutableBufferPointer(rebasing: buf[(order + 1)...])
+        a.initialize(repeating: .zero); rl.initialize(repeating: .zero)
         var active = SIMDMask<SIMD4<Int64>>(repeating: false)
         var err = SIMD4<Double>.zero
-        var rl = [SIMD4<Double>](repeating: .zero, count: order + 1)
         if order >= 1 {
             for l in 0..<4 where r[l].count > order && r[l][0] > 0 && r[l][0].isFinite {
                 active[l] = true
@@ -133,6 +135,7 @@ public enum LPC {
             }
         }
         return (0..<4).map { l in a.map { $0[l] } }
+        }
     }
 
     /// Octave/MATLAB `lpc(x, order)`.

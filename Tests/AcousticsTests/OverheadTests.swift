@@ -215,6 +215,114 @@ struct OverheadTests {
         }
     }
 
+    @Test("Rd's criterion (nine sums side by side, one scratch reused over frames of different harmonic counts) equals the plain criterion bit for bit")
+    func rdCostScratch() {
+        var scratch = RdMSP.CostScratch()
+        // Harmonic counts go up and down so that the scratch is resized both ways (9 is the
+        // least the criterion's nine bins need).
+        for (f0, L) in [(100.0, 80), (480.0, 17), (55.0, 146), (210.0, 38), (210.0, 38), (333.0, 24), (400.0, 9), (300.0, 10)] {
+            let M = (0..<L).map { k -> ComplexD in
+                let t = Double(k), scale = 1 / Double(k + 2)
+                return ComplexD(sin(t * 0.9) * scale, cos(t * 0.4) * scale)
+            }
+            let ctx = RdMSP.CostContext(L: L)
+            for rd in [0.3, 0.52, 1.7, 2.5] {
+                let got = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch)
+                let want = OverheadTests.plainCost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx)
+                #expect(got.bitPattern == want.bitPattern, "f0 \(f0) L \(L) rd \(rd)")
+            }
+        }
+    }
+
+    @Test("HMPD rows reused across glottal blocks give the frames of forming every row in every block, bit for bit")
+    func hmpdRowsAcrossBlocks() {
+        // 4 s in 60-frame blocks with short margins (many block boundaries); the second half
+        // negated and at another F0, so that blocks may differ in polarity.
+        let a = harmonicSignal(f0: 120, seconds: 2), b = harmonicSignal(f0: 190, seconds: 2).map { -$0 }
+        var cfg = AcousticExtractor.Configuration()
+        cfg.glottalBlockFrames = 60
+        cfg.glottalMarginSamples = 2000
+        let reused = AcousticExtractor.extract(a + b, configuration: cfg)
+        cfg.reusesHMPDRows = false
+        let formed = AcousticExtractor.extract(a + b, configuration: cfg)
+        #expect(reused.count == formed.count)
+        let differing = zip(reused, formed).filter { $0.values.map(\.bitPattern) != $1.values.map(\.bitPattern) }.count
+        #expect(differing == 0, "\(differing) frames differ")
+        #expect(reused.contains { $0.values[(AcousticFrame.Column.hmpdm0.rawValue + 1)...].contains { $0 != 0 } }, "HMPD was computed")
+    }
+
+    /// `RdMSP.sinusoids` and `harmonicModel` as they were before they built their arrays in
+    /// place (DC prepended by concatenation, `map`s, M conjugated by `map`).
+    static func plainSinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
+        -> (f: [Double], amp: [Double], ph: [Double]) {
+        let dftlen = 4096, h = dftlen / 2
+        let S = RdMSP.centredSpectrum(re: re, im: im, winlen: winlen)
+        let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
+        guard maxH >= 1 else { return ([], [], []) }
+        let step = Double(dftlen) * f0 / fs
+        var freqBins = (1...maxH).map { step * Double($0) }
+        var amps = freqBins.map { S[min(h, Int($0.rounded(.toNearestOrAwayFromZero)))].abs }
+        let (pk, pv) = plainLogPeaks(S, below: h)
+        if !pk.isEmpty {
+            var start = 0
+            for j in 0..<maxH {
+                let target = 1 + freqBins[j]
+                while start + 1 < pk.count && abs(pk[start + 1] - target) <= abs(pk[start] - target) { start += 1 }
+                if abs(pk[start] - target) < step / 2 { freqBins[j] = pk[start] - 1; amps[j] = exp(pv[start]) }
+            }
+        }
+        let corrections = RdMSP.unwrapCorrections(S)
+        var phases = [Double](repeating: 0, count: maxH)
+        for j in 0..<maxH {
+            let x = freqBins[j]
+            if x < 0 || x > Double(h) { phases[j] = .nan; continue }
+            let i0 = min(h - 1, Int(x.rounded(.down)))
+            let t = x - Double(i0)
+            let u0 = S[i0].angle + corrections[i0], u1 = S[i0 + 1].angle + corrections[i0 + 1]
+            phases[j] = RdMSP.wrap(u0 + t * (u1 - u0))
+        }
+        var f = [0.0] + freqBins.map { $0 * fs / Double(dftlen) }
+        let amp = [S[0].abs] + amps
+        let ph = [S[0].angle] + phases
+        var diffs = (1..<f.count).map { f[$0] - f[$0 - 1] }
+        diffs.sort()
+        let n = diffs.count
+        let mf0 = n % 2 == 1 ? diffs[n / 2] : 0.5 * (diffs[n / 2 - 1] + diffs[n / 2])
+        f = (0..<f.count).map { mf0 * Double($0) }
+        return (f, amp, ph)
+    }
+
+    static func plainHarmonicModel(_ sins: (f: [Double], amp: [Double], ph: [Double])) -> [ComplexD] {
+        var M: [ComplexD] = []
+        for i in 0..<sins.f.count where sins.f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, sins.ph[i])) * ComplexD(sins.amp[i])) }
+        guard M.count >= 3 else { return M }
+        let last = M.count - 1
+        M[last] = ComplexD((M[last].re >= 0 ? 1 : -1) * M[last].abs)
+        M = M.map { $0.conj }
+        M[0] = ComplexD(M[1].abs)
+        return M
+    }
+
+    @Test("sinusoids and the harmonic model built in place equal the concatenating forms bit for bit")
+    func sinusoidsInPlace() {
+        var seed: UInt32 = 21
+        func next() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) }
+        for (f0, winlen) in [(60.0, 801), (133.3, 361), (250.0, 193), (480.0, 101), (97.0, 496), (5000.0, 11)] {
+            // A harmonic spectrum (peaks near k·f0) with noise, as a Blackman frame's would be.
+            let re = (0...2048).map { k -> Float in
+                let x = Float(k) * 16000 / 4096 / Float(f0)
+                return (cos(2 * .pi * x) + 1.05) * exp(-Float(k) / 900) * (0.8 + 0.4 * next()) * (next() < 0.5 ? 1 : -1)
+            }
+            let im = (0...2048).map { _ in 0.3 * (2 * next() - 1) }
+            let got = RdMSP.sinusoids(re: re, im: im, winlen: winlen, f0: f0)
+            let want = OverheadTests.plainSinusoids(re: re, im: im, winlen: winlen, f0: f0)
+            let same = { (a: [Double], b: [Double]) in a.map(\.bitPattern) == b.map(\.bitPattern) }
+            #expect(same(got.f, want.f) && same(got.amp, want.amp) && same(got.ph, want.ph), "f0 \(f0) winlen \(winlen)")
+            let M = RdMSP.harmonicModel(sins: got), wantM = OverheadTests.plainHarmonicModel(want)
+            #expect(same(M.map(\.re), wantM.map(\.re)) && same(M.map(\.im), wantM.map(\.im)), "f0 \(f0)")
+        }
+    }
+
     @Test("the window-centred frame spectrum equals the per-bin loop with its branches, bit for bit (odd and even windows)")
     func centredSpectrumLoop() {
         let re = (0...2048).map { Float(sin(Double($0) * 0.31) * 3) }, im = (0...2048).map { Float(cos(Double($0) * 0.17)) }

@@ -142,4 +142,36 @@ struct DSPOverheadTests {
             #expect((0..<8).allSatisfy { got[$0].bitPattern == want[$0].bitPattern }, "\(x)")
         }
     }
+
+    @Test("the zero-padded transform ignores the padding's contents: equal to the transform of the zeroed input bit for bit",
+          arguments: [8000, 4000, 1024, 16, 4, 6, 10, 134])
+    func paddingNotRead(n: Int) {
+        // 6 and 10 start with a radix-2 stage, 134 = 2·67 goes through Bluestein.
+        let plan = FFT(count: n)
+        for nonzero in [0, 1, n / 8, n / 4, n / 4 + 1, n / 2, n / 2 + 1, n] where nonzero <= n {
+            var re = (0..<n).map { $0 < nonzero ? Float(sin(Double($0) * 0.71)) : 0 }
+            var im = (0..<n).map { $0 < nonzero ? Float(cos(Double($0) * 0.29)) : 0 }
+            var r2 = re.indices.map { $0 < nonzero ? re[$0] : Float.nan }, i2 = im.indices.map { $0 < nonzero ? im[$0] : -Float.infinity }
+            plan.forward(re: &re, im: &im)
+            plan.forward(re: &r2, im: &i2, nonzero: nonzero)
+            #expect(re.map(\.bitPattern) == r2.map(\.bitPattern) && im.map(\.bitPattern) == i2.map(\.bitPattern), "n \(n), nonzero \(nonzero)")
+        }
+    }
+
+    @Test("the real FFT's first bins, formed in place when few are asked, equal those of the whole spectrum bit for bit",
+          arguments: [16000, 4096, 2048, 1598, 12, 8])
+    func realFFTBinsInPlace(n: Int) {
+        let plan = RealFFT(count: n), h = n / 2
+        for length in [n, n / 10 + 1, n + 7, 3, 0] {
+            let x = (0..<length).map { Float(sin(Double($0) * 0.123) + 0.25 * cos(Double($0) * 1.7)) }
+            let (fr, fi) = plan.forward(x)
+            #expect(fr.count == h + 1 && fi.count == h + 1)
+            for bins in [0, 1, 2, 9, 17, h / 2, h / 2 + 1, (h + 1) / 2, (h + 1) / 2 + 1, h, h + 1, h + 5] {
+                let (r, i) = plan.forward(x, bins: bins)
+                let nb = max(0, min(bins, h + 1))
+                #expect(r.map(\.bitPattern) == fr.prefix(nb).map(\.bitPattern) && i.map(\.bitPattern) == fi.prefix(nb).map(\.bitPattern),
+                        "n \(n) length \(length) bins \(bins)")
+            }
+        }
+    }
 }
