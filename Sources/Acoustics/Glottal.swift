@@ -353,51 +353,158 @@ enum Glottal {
 
     // MARK: IAIF
 
+    /// `Filter.fir(b, x, outputs:)`'s values (the same sums in the same tap order) for short
+    /// frames: DSP's four-chain blocks end where fewer than 4·w outputs remain, and the rest
+    /// ran as one eight-lane chain and then scalar sums, each waiting on its previous add
+    /// every tap (on IAIF's 150–250-sample frames the tails took as long as the blocks).
+    /// Here the last block is four-chain too: its lanes past the outputs wanted read zeros
+    /// and are dropped, and its tap range covers only the lanes wanted. Each lane sums its
+    /// taps from the block's first tap that can read x, as DSP's block does; taps that read
+    /// only zeros add ±0, so a lane's value equals the plain sum over its own taps (only an
+    /// exactly zero output may differ in sign from the tail loops'). Belongs in DSP's fir.
+    static func blockFIR(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
+        let n = x.count, pad = firPad
+        let count = max(0, outputs.upperBound - max(0, outputs.lowerBound))
+        var ext = [Float](repeating: 0, count: pad + n + pad)
+        for i in 0..<n { ext[pad + i] = x[i] }
+        var y = [Float](repeating: 0, count: count + pad)
+        ext.withUnsafeBufferPointer { ep in
+            y.withUnsafeMutableBufferPointer { blockFIR(b, ep, count: n, outputs: outputs, into: $0) }
+        }
+        y.removeLast(pad)
+        return y
+    }
+
+    /// Zeros blockFIR reads on each side of x, and the most outputs it writes past those wanted.
+    static var firPad: Int { KernelBuild.sixteenLaneRegisters ? 64 : 32 }
+
+    /// blockFIR on x = padded[firPad ..< firPad + count] (zeros on both sides, firPad each),
+    /// into y[0 ..< outputs.count + firPad] (the outputs wanted first).
+    static func blockFIR(_ b: [Float], _ padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
+                         into y: UnsafeMutableBufferPointer<Float>) {
+        let nb = b.count, pad = firPad
+        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
+        guard hi > lo else { return }
+        guard n > 0, nb > 0 else { for i in 0..<(hi - lo) { y[i] = 0 }; return }
+        precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "blockFIR: buffers too short")
+        b.withUnsafeBufferPointer { bp in
+            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
+            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
+            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
+            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                let w = V.scalarCount
+                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
+                var i = lo
+                while i < hi {
+                    // Taps that lanes i..<min(i + 4w, hi) can read x with (DSP's `taps`).
+                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
+                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                    if j0 <= j1 {
+                        let bj = V(repeating: bp[j0])
+                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
+                        var j = j0 + 1
+                        while j <= j1 {
+                            let bj = V(repeating: bp[j])
+                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
+                            j += 1
+                        }
+                    }
+                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
+                    yr.storeBytes(of: a0, as: V.self)
+                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
+                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
+                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
+                    i += 4 * w
+                }
+            }
+            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
+        }
+    }
+
+    /// iaif.m's buffers, reused over a block's GCI frames (each frame had allocated some
+    /// twenty arrays, a metadata look-up each).
+    struct IAIFWork {
+        /// firPad zeros, the windowed frame (`load`), zeros.
+        private(set) var input: [Float] = []
+        /// firPad zeros, the pre-frame ramp and the high-passed frame, zeros.
+        private var signal: [Float] = []
+        private var hp: [Float] = [], y1: [Float] = [], g1: [Float] = [], y2: [Float] = [], scratch: [Float] = []
+        /// Outputs of `run`: the flow and its derivative over the frame, from index `preflt` on.
+        private(set) var g: [Float] = [], dg: [Float] = []
+        private(set) var frameCount = 0
+
+        /// Puts x[i]·w[i] as the frame, growing the buffers if needed.
+        mutating func load(_ x: UnsafeBufferPointer<Float>, from start: Int, window w: [Float]) {
+            let n = w.count, pad = Glottal.firPad
+            let size = n + 2 * pad + 32 + 64          // + pre-frame (pVT + 1 ≤ 32 here) and slack
+            if input.count < size {
+                input = [Float](repeating: 0, count: size); signal = input
+                hp = input; y1 = input; g1 = input; y2 = input; scratch = input; g = input; dg = input
+            }
+            for i in 0..<n { input[pad + i] = x[start + i] * w[i] }
+            for i in (pad + n)..<min(input.count, pad + n + pad) { input[i] = 0 }
+            frameCount = n
+        }
+
+        /// iaif.m on the loaded frame (`window`: hanning of its length); false where the
+        /// frame is too short. The same operations in the same order as `iaif(_:)`.
+        mutating func run(pVT: Int = 20, pGL: Int = 8, d: Float = 0.99, window win: [Float]) -> Bool {
+            let n0 = frameCount, pad = Glottal.firPad
+            // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
+            input.withUnsafeBufferPointer { ip in
+                hp.withUnsafeMutableBufferPointer { Glottal.blockFIR(GlottalCoefficients.iaifHighPass, ip, count: n0, outputs: 150..<(n0 + 150), into: $0) }
+            }
+            let n = n0
+            guard n > pVT, win.count == n else { return false }
+            let preflt = pVT + 1, total = preflt + n
+            precondition(preflt <= 32, "IAIFWork: vocal-tract order above 31")
+            // A ramp from −x[0] to x[0] before the signal (iaif.m's pre-frame).
+            let x0 = hp[0], steps = Float(max(1, preflt - 1))
+            for i in 0..<preflt {
+                let ramp: Float = 2 * x0 * Float(i) / steps
+                signal[pad + i] = preflt == 1 ? -x0 : ramp - x0
+            }
+            for i in 0..<n { signal[pad + preflt + i] = hp[i] }
+            for i in (pad + total)..<(2 * pad + total) { signal[i] = 0 }
+            func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
+                for i in 0..<n { scratch[i] = v[o + i] * win[i] }
+                return scratch.withUnsafeBufferPointer { LPC.coefficients(UnsafeBufferPointer(rebasing: $0[0..<n]), order: order) }
+            }
+            // `signal` passed in, not captured: the output is another of self's buffers.
+            func fir(_ a: [Float], _ signal: [Float], from o: Int = 0, into y: inout [Float]) {
+                signal.withUnsafeBufferPointer { sp in
+                    y.withUnsafeMutableBufferPointer { Glottal.blockFIR(a, sp, count: total, outputs: o..<total, into: $0) }
+                }
+            }
+            func integrate(_ v: inout [Float], _ count: Int) {
+                var prev: Float = 0
+                for i in 0..<count { prev = v[i] + d * prev; v[i] = prev }
+            }
+            let hg1 = windowedLPC(hp, from: 0, order: 1)
+            fir(hg1, signal, from: preflt, into: &y1)
+            let hvt1 = windowedLPC(y1, from: 0, order: pVT)
+            fir(hvt1, signal, into: &g1)
+            integrate(&g1, total)
+            let hg2 = windowedLPC(g1, from: preflt, order: pGL)
+            fir(hg2, signal, into: &y2)
+            integrate(&y2, total)
+            let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
+            fir(hvt2, signal, into: &dg)
+            for i in 0..<total { g[i] = dg[i] }
+            integrate(&g, total)
+            return true
+        }
+    }
+
     /// `window`: hanning(xw.count), when the caller has it.
     static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99, window: [Float]? = nil) -> (g: [Float], dg: [Float])? {
-        // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
-        let b = GlottalCoefficients.iaifHighPass
-        let n0 = xw.count
-        let x = xw.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: 150..<(n0 + 150)) }
-        guard x.count > pVT else { return nil }
-        let n = x.count
+        let n = xw.count
+        var work = IAIFWork()
+        xw.withUnsafeBufferPointer { work.load($0, from: 0, window: [Float](repeating: 1, count: n)) }
         let win = window?.count == n ? window! : Window.hanning(n)
+        guard work.run(pVT: pVT, pGL: pGL, d: d, window: win) else { return nil }
         let preflt = pVT + 1
-        var signal = [Float](repeating: 0, count: preflt + n)
-        // A ramp from −x[0] to x[0] before the signal (iaif.m's pre-frame).
-        let x0 = x[0], steps = Float(max(1, preflt - 1))
-        for i in 0..<preflt {
-            let ramp: Float = 2 * x0 * Float(i) / steps
-            signal[i] = preflt == 1 ? -x0 : ramp - x0
-        }
-        for i in 0..<n { signal[preflt + i] = x[i] }
-        // One scratch frame for the windowed LPC inputs; filters from `preflt` on where only
-        // those outputs are read, integration in place (no copies of each stage).
-        var scratch = [Float](repeating: 0, count: n)
-        func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
-            for i in 0..<n { scratch[i] = v[o + i] * win[i] }
-            return LPC.coefficients(scratch, order: order)
-        }
-        func fir(_ a: [Float], from o: Int = 0) -> [Float] { signal.withUnsafeBufferPointer { Filter.fir(a, $0, from: o) } }
-        func integrate(_ v: inout [Float]) {
-            var prev: Float = 0
-            for i in 0..<v.count { prev = v[i] + d * prev; v[i] = prev }
-        }
-        let hg1 = windowedLPC(x, from: 0, order: 1)
-        let y1 = fir(hg1, from: preflt)
-        let hvt1 = windowedLPC(y1, from: 0, order: pVT)
-        var g1 = fir(hvt1)
-        integrate(&g1)
-        let hg2 = windowedLPC(g1, from: preflt, order: pGL)
-        var y2 = fir(hg2)
-        integrate(&y2)
-        let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
-        let dgFull = fir(hvt2)
-        var gFull = dgFull
-        integrate(&gFull)
-        let g = Array(gFull[preflt...])
-        let dg = Array(dgFull[preflt...])
-        return (g, dg)
+        return (Array(work.g[preflt..<(preflt + n)]), Array(work.dg[preflt..<(preflt + n)]))
     }
 
     /// iaif_gci.m: overlap-add of IAIF on two-period Hanning frames centred on each GCI.
@@ -408,6 +515,8 @@ enum Glottal {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
+        var work = IAIFWork()
+        let preflt = 21                                  // iaif's pVT + 1
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
@@ -415,14 +524,17 @@ enum Glottal {
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
             let count = stop - start + 1
             let w = cachedHanning(count)
-            var xw = [Float](repeating: 0, count: count)
-            for i in 0..<count { xw[i] = x[start - 1 + i] * w[i] }
-            guard let r = iaif(xw, window: w) else { continue }
+            x.withUnsafeBufferPointer { work.load($0, from: start - 1, window: w) }
+            guard work.run(window: w) else { continue }
             // On buffer pointers: with the two arrays' element stores interleaved, each store
             // re-checked uniqueness (a call per sample).
             g.withUnsafeMutableBufferPointer { gp in
                 gd.withUnsafeMutableBufferPointer { dp in
-                    for i in 0..<count { gp[start - 1 + i] += r.g[i]; dp[start - 1 + i] += r.dg[i] }
+                    work.g.withUnsafeBufferPointer { rg in
+                        work.dg.withUnsafeBufferPointer { rd in
+                            for i in 0..<count { gp[start - 1 + i] += rg[preflt + i]; dp[start - 1 + i] += rd[preflt + i] }
+                        }
+                    }
                 }
             }
         }
