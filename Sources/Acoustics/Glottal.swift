@@ -353,78 +353,272 @@ enum Glottal {
 
     // MARK: IAIF
 
+    /// `Filter.fir(b, x, outputs:)`'s values (the same sums in the same tap order) for short
+    /// frames: DSP's four-chain blocks end where fewer than 4·w outputs remain, and the rest
+    /// ran as one eight-lane chain and then scalar sums, each waiting on its previous add
+    /// every tap (on IAIF's 150–250-sample frames the tails took as long as the blocks).
+    /// Here the last block is four-chain too: its lanes past the outputs wanted read zeros
+    /// and are dropped, and its tap range covers only the lanes wanted. Each lane sums its
+    /// taps from the block's first tap that can read x, as DSP's block does; taps that read
+    /// only zeros add ±0, so a lane's value equals the plain sum over its own taps (only an
+    /// exactly zero output may differ in sign from the tail loops'). Belongs in DSP's fir.
+    static func blockFIR(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
+        let n = x.count, pad = firPad
+        let count = max(0, outputs.upperBound - max(0, outputs.lowerBound))
+        var ext = [Float](repeating: 0, count: pad + n + pad)
+        for i in 0..<n { ext[pad + i] = x[i] }
+        var y = [Float](repeating: 0, count: count + pad)
+        ext.withUnsafeBufferPointer { ep in
+            y.withUnsafeMutableBufferPointer { blockFIR(b, ep, count: n, outputs: outputs, into: $0) }
+        }
+        y.removeLast(pad)
+        return y
+    }
+
+    /// Zeros blockFIR reads on each side of x, and the most outputs it writes past those wanted.
+    static var firPad: Int { KernelBuild.sixteenLaneRegisters ? 64 : 32 }
+
+    /// blockFIR on x = padded[firPad ..< firPad + count] (zeros on both sides, firPad each),
+    /// into y[0 ..< outputs.count + firPad] (the outputs wanted first).
+    static func blockFIR(_ b: [Float], _ padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
+                         into y: UnsafeMutableBufferPointer<Float>) {
+        let nb = b.count, pad = firPad
+        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
+        guard hi > lo else { return }
+        guard n > 0, nb > 0 else { for i in 0..<(hi - lo) { y[i] = 0 }; return }
+        precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "blockFIR: buffers too short")
+        b.withUnsafeBufferPointer { bp in
+            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
+            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
+            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
+            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                let w = V.scalarCount
+                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
+                var i = lo
+                while i < hi {
+                    // Taps that lanes i..<min(i + 4w, hi) can read x with (DSP's `taps`).
+                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
+                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                    if j0 <= j1 {
+                        let bj = V(repeating: bp[j0])
+                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
+                        var j = j0 + 1
+                        while j <= j1 {
+                            let bj = V(repeating: bp[j])
+                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
+                            j += 1
+                        }
+                    }
+                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
+                    yr.storeBytes(of: a0, as: V.self)
+                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
+                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
+                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
+                    i += 4 * w
+                }
+            }
+            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
+        }
+    }
+
+    /// iaif.m on one frame in three stages, its buffers reused over a block's GCI frames
+    /// (each frame had allocated some twenty arrays, a metadata look-up each). Between the
+    /// stages the caller integrates (`g = x + d·g`) `g1`, then `y2`, then `g`, so that
+    /// iaifGCI can run the three integrations of three frames as one loop (`integrate3`).
+    struct IAIFWork {
+        /// firPad zeros, the windowed frame (`load`), zeros.
+        private(set) var input: [Float] = []
+        /// firPad zeros, the pre-frame ramp and the high-passed frame, zeros.
+        private var signal: [Float] = []
+        private var hp: [Float] = [], y1: [Float] = [], scratch: [Float] = []
+        /// The stages' outputs over `total` samples; the frame's flow and its derivative
+        /// are g and dg from index `preflt` on.
+        var g1: [Float] = [], y2: [Float] = [], g: [Float] = [], dg: [Float] = []
+        private(set) var frameCount = 0, total = 0
+        private var win: [Float] = []
+        let pVT: Int, pGL: Int
+        var preflt: Int { pVT + 1 }
+
+        init(pVT: Int = 20, pGL: Int = 8) {
+            precondition(pVT < 32 && pGL <= pVT, "IAIFWork: vocal-tract order \(pVT) above 31 or below the glottal order \(pGL)")
+            self.pVT = pVT; self.pGL = pGL
+        }
+
+        /// Grows the buffers to frames of up to n samples.
+        mutating func reserve(_ n: Int) {
+            let size = n + 2 * Glottal.firPad + 32 + 64         // + pre-frame (≤ 32) and slack
+            guard input.count < size else { return }
+            input = [Float](repeating: 0, count: size); signal = input
+            hp = input; y1 = input; g1 = input; y2 = input; scratch = input; g = input; dg = input
+        }
+
+        /// Puts x[start + i]·w[i] as the frame.
+        mutating func load(_ x: UnsafeBufferPointer<Float>, from start: Int, window w: [Float]) {
+            let n = w.count, pad = Glottal.firPad
+            reserve(n)
+            for i in 0..<n { input[pad + i] = x[start + i] * w[i] }
+            for i in (pad + n)..<(pad + n + pad) { input[i] = 0 }
+            frameCount = n
+        }
+
+        /// Mutating, on self's scratch (a scratch passed inout beside a non-mutating self was
+        /// copied on every write).
+        private mutating func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
+            let n = frameCount
+            for i in 0..<n { scratch[i] = v[o + i] * win[i] }
+            return scratch.withUnsafeBufferPointer { LPC.coefficients(UnsafeBufferPointer(rebasing: $0[0..<n]), order: order) }
+        }
+
+        /// Outputs o..<total of filter(a, 1, signal) into y.
+        private static func fir(_ a: [Float], _ signal: [Float], from o: Int = 0, total: Int, into y: inout [Float]) {
+            signal.withUnsafeBufferPointer { sp in
+                y.withUnsafeMutableBufferPointer { Glottal.blockFIR(a, sp, count: total, outputs: o..<total, into: $0) }
+            }
+        }
+
+        /// The high-pass, the pre-frame and the first vocal-tract inverse filter: g1 (to be
+        /// integrated). False where the frame is too short (or `window` not its length).
+        mutating func stageA(window: [Float]) -> Bool {
+            let n = frameCount, pad = Glottal.firPad
+            // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
+            input.withUnsafeBufferPointer { ip in
+                hp.withUnsafeMutableBufferPointer { Glottal.blockFIR(GlottalCoefficients.iaifHighPass, ip, count: n, outputs: 150..<(n + 150), into: $0) }
+            }
+            guard n > pVT, window.count == n else { return false }
+            win = window
+            total = preflt + n
+            // A ramp from −x[0] to x[0] before the signal (iaif.m's pre-frame).
+            let x0 = hp[0], steps = Float(max(1, preflt - 1))
+            for i in 0..<preflt {
+                let ramp: Float = 2 * x0 * Float(i) / steps
+                signal[pad + i] = preflt == 1 ? -x0 : ramp - x0
+            }
+            for i in 0..<n { signal[pad + preflt + i] = hp[i] }
+            for i in (pad + total)..<(2 * pad + total) { signal[i] = 0 }
+            let hg1 = windowedLPC(hp, from: 0, order: 1)
+            Self.fir(hg1, signal, from: preflt, total: total, into: &y1)
+            let hvt1 = windowedLPC(y1, from: 0, order: pVT)
+            Self.fir(hvt1, signal, total: total, into: &g1)
+            return true
+        }
+
+        /// The glottal inverse filter from integrated g1: y2 (to be integrated).
+        mutating func stageB() {
+            let hg2 = windowedLPC(g1, from: preflt, order: pGL)
+            Self.fir(hg2, signal, total: total, into: &y2)
+        }
+
+        /// The vocal-tract inverse filter from integrated y2: dg, and g = dg (to be integrated).
+        mutating func stageC() {
+            let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
+            Self.fir(hvt2, signal, total: total, into: &dg)
+            for i in 0..<total { g[i] = dg[i] }
+        }
+    }
+
+    /// `g = x + d·g` in place over a[0..<na], b[0..<nb], c[0..<nc]: each a serial chain
+    /// waiting on a multiply and an add per sample; three interleaved chains overlap. Each
+    /// chain's arithmetic is its own loop's.
+    static func integrate3(_ a: UnsafeMutablePointer<Float>, _ na: Int, _ b: UnsafeMutablePointer<Float>, _ nb: Int,
+                           _ c: UnsafeMutablePointer<Float>, _ nc: Int, d: Float) {
+        var pa: Float = 0, pb: Float = 0, pc: Float = 0
+        let m = min(na, nb, nc)
+        for i in 0..<m {
+            pa = a[i] + d * pa; a[i] = pa
+            pb = b[i] + d * pb; b[i] = pb
+            pc = c[i] + d * pc; c[i] = pc
+        }
+        for i in m..<max(m, na) { pa = a[i] + d * pa; a[i] = pa }
+        for i in m..<max(m, nb) { pb = b[i] + d * pb; b[i] = pb }
+        for i in m..<max(m, nc) { pc = c[i] + d * pc; c[i] = pc }
+    }
+
     /// `window`: hanning(xw.count), when the caller has it.
     static func iaif(_ xw: [Float], pVT: Int = 20, pGL: Int = 8, d: Float = 0.99, window: [Float]? = nil) -> (g: [Float], dg: [Float])? {
-        // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
-        let b = GlottalCoefficients.iaifHighPass
-        let n0 = xw.count
-        let x = xw.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: 150..<(n0 + 150)) }
-        guard x.count > pVT else { return nil }
-        let n = x.count
-        let win = window?.count == n ? window! : Window.hanning(n)
-        let preflt = pVT + 1
-        var signal = [Float](repeating: 0, count: preflt + n)
-        // A ramp from −x[0] to x[0] before the signal (iaif.m's pre-frame).
-        let x0 = x[0], steps = Float(max(1, preflt - 1))
-        for i in 0..<preflt {
-            let ramp: Float = 2 * x0 * Float(i) / steps
-            signal[i] = preflt == 1 ? -x0 : ramp - x0
-        }
-        for i in 0..<n { signal[preflt + i] = x[i] }
-        // One scratch frame for the windowed LPC inputs; filters from `preflt` on where only
-        // those outputs are read, integration in place (no copies of each stage).
-        var scratch = [Float](repeating: 0, count: n)
-        func windowedLPC(_ v: [Float], from o: Int, order: Int) -> [Float] {
-            for i in 0..<n { scratch[i] = v[o + i] * win[i] }
-            return LPC.coefficients(scratch, order: order)
-        }
-        func fir(_ a: [Float], from o: Int = 0) -> [Float] { signal.withUnsafeBufferPointer { Filter.fir(a, $0, from: o) } }
-        func integrate(_ v: inout [Float]) {
+        let n = xw.count
+        var work = IAIFWork(pVT: pVT, pGL: pGL)
+        xw.withUnsafeBufferPointer { work.load($0, from: 0, window: [Float](repeating: 1, count: n)) }
+        func integrate(_ v: inout [Float], _ total: Int) {
             var prev: Float = 0
-            for i in 0..<v.count { prev = v[i] + d * prev; v[i] = prev }
+            for i in 0..<total { prev = v[i] + d * prev; v[i] = prev }
         }
-        let hg1 = windowedLPC(x, from: 0, order: 1)
-        let y1 = fir(hg1, from: preflt)
-        let hvt1 = windowedLPC(y1, from: 0, order: pVT)
-        var g1 = fir(hvt1)
-        integrate(&g1)
-        let hg2 = windowedLPC(g1, from: preflt, order: pGL)
-        var y2 = fir(hg2)
-        integrate(&y2)
-        let hvt2 = windowedLPC(y2, from: preflt, order: pVT)
-        let dgFull = fir(hvt2)
-        var gFull = dgFull
-        integrate(&gFull)
-        let g = Array(gFull[preflt...])
-        let dg = Array(dgFull[preflt...])
-        return (g, dg)
+        guard work.stageA(window: window?.count == n ? window! : Window.hanning(n)) else { return nil }
+        let total = work.total
+        integrate(&work.g1, total)
+        work.stageB()
+        integrate(&work.y2, total)
+        work.stageC()
+        integrate(&work.g, total)
+        let p = work.preflt
+        return (Array(work.g[p..<(p + n)]), Array(work.dg[p..<(p + n)]))
     }
 
     /// iaif_gci.m: overlap-add of IAIF on two-period Hanning frames centred on each GCI.
     /// `gci` are COVAREP's GCI sample numbers used as 1-based indices.
     /// Only frames that reach the 1-based samples `needed` are analysed: the flow there is
     /// the same as with all frames (elsewhere it is incomplete).
+    /// Three frames in flight: frame t's stage A, t − 1's B and t − 2's C, then their
+    /// integrations as one loop, then frame t − 2 added (frames are still added in order).
     static func iaifGCI(_ x: [Float], gci: [Int], needed: ClosedRange<Int>? = nil) -> (g: [Float], gd: [Float]) {
         let len = x.count
         var g = [Float](repeating: 0, count: len), gd = g
         guard gci.count >= 2 else { return (g, gd) }
+        var frames: [(start: Int, count: Int)] = []           // 1-based start
         for k in 0..<gci.count {
             let t0 = k == 0 ? gci[1] - gci[0] : gci[k] - gci[k - 1]
             let start = max(1, gci[k] - t0), stop = min(len, gci[k] + t0)
             guard stop >= start else { continue }
             if let needed, stop < needed.lowerBound || start > needed.upperBound { continue }
-            let count = stop - start + 1
-            let w = cachedHanning(count)
-            var xw = [Float](repeating: 0, count: count)
-            for i in 0..<count { xw[i] = x[start - 1 + i] * w[i] }
-            guard let r = iaif(xw, window: w) else { continue }
-            // On buffer pointers: with the two arrays' element stores interleaved, each store
-            // re-checked uniqueness (a call per sample).
-            g.withUnsafeMutableBufferPointer { gp in
-                gd.withUnsafeMutableBufferPointer { dp in
-                    for i in 0..<count { gp[start - 1 + i] += r.g[i]; dp[start - 1 + i] += r.dg[i] }
+            frames.append((start, stop - start + 1))
+        }
+        let longest = frames.map(\.count).max() ?? 0
+        // a: frame t, b: t − 1, c: t − 2; `ok` says which hold a frame past stage A.
+        var a = IAIFWork(), b = IAIFWork(), c = IAIFWork()
+        a.reserve(longest); b.reserve(longest); c.reserve(longest)
+        var okA = false, okB = false, okC = false
+        // Absent chains integrate zeros here over the present ones' common length (zeros stay
+        // zero), so that the present ones still run side by side.
+        var spare = [Float](repeating: 0, count: longest + 32)
+        let preflt = a.preflt
+        for t in 0..<(frames.count + 2) {
+            okC = okB; okB = okA; okA = false
+            if t < frames.count {
+                let f = frames[t], w = cachedHanning(f.count)
+                x.withUnsafeBufferPointer { a.load($0, from: f.start - 1, window: w) }
+                okA = a.stageA(window: w)
+            }
+            if okB { b.stageB() }
+            if okC { c.stageC() }
+            let common = min(okA ? a.total : Int.max, okB ? b.total : Int.max, okC ? c.total : Int.max)
+            if common < Int.max {
+                spare.withUnsafeMutableBufferPointer { sp in
+                    let s = sp.baseAddress!
+                    a.g1.withUnsafeMutableBufferPointer { pa in
+                        b.y2.withUnsafeMutableBufferPointer { pb in
+                            c.g.withUnsafeMutableBufferPointer { pc in
+                                integrate3(okA ? pa.baseAddress! : s, okA ? a.total : common, okB ? pb.baseAddress! : s, okB ? b.total : common,
+                                           okC ? pc.baseAddress! : s, okC ? c.total : common, d: 0.99)
+                            }
+                        }
+                    }
                 }
             }
+            if okC {
+                let f = frames[t - 2], count = f.count, start = f.start
+                // On buffer pointers: with the two arrays' element stores interleaved, each
+                // store re-checked uniqueness (a call per sample).
+                g.withUnsafeMutableBufferPointer { gp in
+                    gd.withUnsafeMutableBufferPointer { dp in
+                        c.g.withUnsafeBufferPointer { rg in
+                            c.dg.withUnsafeBufferPointer { rd in
+                                for i in 0..<count { gp[start - 1 + i] += rg[preflt + i]; dp[start - 1 + i] += rd[preflt + i] }
+                            }
+                        }
+                    }
+                }
+            }
+            // c is done: it takes frame t + 1.
+            swap(&b, &c); swap(&a, &b)
         }
         return (g, gd)
     }

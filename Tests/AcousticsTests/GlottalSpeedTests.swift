@@ -191,12 +191,90 @@ struct GlottalSpeedTests {
         // Irregular periods; one of 8 samples gives a 17-sample frame, too short for IAIF.
         var gci: [Int] = [], p = 30, k = 0
         while p < 3990 { gci.append(p); p += [90, 120, 97, 150, 8, 88, 101][k % 7]; k += 1 }
-        for count in [2, 5, gci.count] {
+        // From the fifth GCI on, the first frame is the short one (the three-frame pipeline's start).
+        let late = Array(gci.dropFirst(4)), lateGot = Glottal.iaifGCI(x, gci: late, needed: needed)
+        let lateRef = GlottalSpeedTests.iaifGCIReference(x, gci: late, needed: needed)
+        #expect(lateGot.g == lateRef.g && lateGot.gd == lateRef.gd)
+        for count in [2, 3, 5, gci.count] {
             let got = Glottal.iaifGCI(x, gci: Array(gci.prefix(count)), needed: needed)
             let ref = GlottalSpeedTests.iaifGCIReference(x, gci: Array(gci.prefix(count)), needed: needed)
             #expect(got.g == ref.g && got.gd == ref.gd, "\(count) GCIs")
             // (The first 5 GCIs' frames end before sample 900.)
             #expect(got.g.contains { $0 != 0 } == (needed == nil || count == gci.count), "\(count) GCIs")
         }
+    }
+
+    @Test("blockFIR's four-chain last block equals Filter.fir, IAIF's lengths, taps and output ranges included")
+    func blockFIREqualsFir() {
+        let hp = GlottalCoefficients.iaifHighPass
+        let taps: [[Float]] = [hp, Array(hp.prefix(21)), [1, -0.93], [0.5], Array(hp.prefix(70))]
+        for n in [1, 2, 17, 63, 64, 65, 150, 201, 250, 271, 401] {
+            let x = GlottalResidualTests.speechLike(n, seed: UInt32(n))
+            for b in taps {
+                for outputs in [0..<n, 150..<(n + 150), 21..<(n + 21), 3..<5, 0..<(n + b.count + 70), 7..<7] {
+                    let got = x.withUnsafeBufferPointer { Glottal.blockFIR(b, $0, outputs: outputs) }
+                    let ref = x.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: outputs) }
+                    // Bit for bit but for the sign of exact zeros (none in speech-like x's sums).
+                    #expect(got == ref && GlottalSpeedTests.sameBits(got.map { $0 == 0 ? 0 : $0 }, ref.map { $0 == 0 ? 0 : $0 }),
+                            "n \(n), \(b.count) taps, outputs \(outputs)")
+                }
+            }
+        }
+        // Zeros, ∞ and NaN stay where the plain sums put them.
+        let odd: [Float] = [0, -0.0, .infinity, 1, .nan, 2] + [Float](repeating: 0.25, count: 80)
+        let got = odd.withUnsafeBufferPointer { Glottal.blockFIR(hp, $0, outputs: 150..<236) }
+        let ref = odd.withUnsafeBufferPointer { Filter.fir(hp, $0, outputs: 150..<236) }
+        #expect(GlottalSpeedTests.sameBits(got, ref))
+    }
+
+    /// g = x + d·g over v[0..<count], as iaif.m's filter(1, [1 −d], ·).
+    static func integrate(_ v: inout [Float], _ count: Int, d: Float = 0.99) {
+        var prev: Float = 0
+        for i in 0..<count { prev = v[i] + d * prev; v[i] = prev }
+    }
+
+    @Test("IAIF's stages on reused work buffers, over frames of growing and shrinking length, equal the stage-by-stage arrays")
+    func iaifReusedWork() {
+        let x = GlottalResidualTests.speechLike(2000, seed: 9)
+        var work = Glottal.IAIFWork()
+        for (k, count) in [160, 321, 65, 17, 250, 22, 401, 199, 20, 21].enumerated() {
+            let w = Window.hanning(count)
+            let start = 37 * k
+            x.withUnsafeBufferPointer { work.load($0, from: start, window: w) }
+            let ok = work.stageA(window: w)
+            let xw = (0..<count).map { x[start + $0] * w[$0] }
+            let ref = GlottalKernelTests.iaifReference(xw)
+            #expect(ok == (ref != nil), "frame \(k)")
+            guard let ref, ok else { continue }
+            let total = work.total
+            GlottalSpeedTests.integrate(&work.g1, total)
+            work.stageB()
+            GlottalSpeedTests.integrate(&work.y2, total)
+            work.stageC()
+            GlottalSpeedTests.integrate(&work.g, total)
+            #expect(total == 21 + count && Array(work.g[21..<total]) == ref.g && Array(work.dg[21..<total]) == ref.dg, "frame \(k)")
+        }
+    }
+
+    @Test("three integrations side by side equal three plain integrations, for unequal lengths and a shared zero spare",
+          arguments: [[250, 250, 250], [221, 300, 180], [400, 0, 17], [0, 0, 5], [1, 2, 3]])
+    func integrateThree(lengths: [Int]) {
+        // One sample past each length, which stays as it was.
+        let v = (0..<3).map { GlottalKernelTests.noise(lengths[$0] + 1, seed: UInt32(7 + $0)) }
+        var ref = v, g0 = v[0], g1 = v[1], g2 = v[2]
+        for k in 0..<3 { GlottalSpeedTests.integrate(&ref[k], lengths[k]) }
+        g0.withUnsafeMutableBufferPointer { a in g1.withUnsafeMutableBufferPointer { b in g2.withUnsafeMutableBufferPointer { c in
+            Glottal.integrate3(a.baseAddress!, lengths[0], b.baseAddress!, lengths[1], c.baseAddress!, lengths[2], d: 0.99)
+        } } }
+        for (k, got) in [g0, g1, g2].enumerated() { #expect(GlottalSpeedTests.sameBits(got, ref[k]), "chain \(k)") }
+        // Absent chains as iaifGCI passes them: one zero spare, the present ones' common length.
+        var spare = [Float](repeating: 0, count: 64), one = v[0]
+        let n = min(lengths[0], 64)
+        one.withUnsafeMutableBufferPointer { a in spare.withUnsafeMutableBufferPointer { s in
+            Glottal.integrate3(a.baseAddress!, n, s.baseAddress!, n, s.baseAddress!, n, d: 0.99)
+        } }
+        var plain = v[0]
+        GlottalSpeedTests.integrate(&plain, n)
+        #expect(GlottalSpeedTests.sameBits(one, plain) && spare.allSatisfy { $0.bitPattern == 0 })
     }
 }
