@@ -353,74 +353,6 @@ enum Glottal {
 
     // MARK: IAIF
 
-    /// `Filter.fir(b, x, outputs:)`'s values (the same sums in the same tap order) for short
-    /// frames: DSP's four-chain blocks end where fewer than 4·w outputs remain, and the rest
-    /// ran as one eight-lane chain and then scalar sums, each waiting on its previous add
-    /// every tap (on IAIF's 150–250-sample frames the tails took as long as the blocks).
-    /// Here the last block is four-chain too: its lanes past the outputs wanted read zeros
-    /// and are dropped, and its tap range covers only the lanes wanted. Each lane sums its
-    /// taps from the block's first tap that can read x, as DSP's block does; taps that read
-    /// only zeros add ±0, so a lane's value equals the plain sum over its own taps (only an
-    /// exactly zero output may differ in sign from the tail loops'). Belongs in DSP's fir.
-    static func blockFIR(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
-        let n = x.count, pad = firPad
-        let count = max(0, outputs.upperBound - max(0, outputs.lowerBound))
-        var ext = [Float](repeating: 0, count: pad + n + pad)
-        for i in 0..<n { ext[pad + i] = x[i] }
-        var y = [Float](repeating: 0, count: count + pad)
-        ext.withUnsafeBufferPointer { ep in
-            y.withUnsafeMutableBufferPointer { blockFIR(b, ep, count: n, outputs: outputs, into: $0) }
-        }
-        y.removeLast(pad)
-        return y
-    }
-
-    /// Zeros blockFIR reads on each side of x, and the most outputs it writes past those wanted.
-    static var firPad: Int { KernelBuild.sixteenLaneRegisters ? 64 : 32 }
-
-    /// blockFIR on x = padded[firPad ..< firPad + count] (zeros on both sides, firPad each),
-    /// into y[0 ..< outputs.count + firPad] (the outputs wanted first).
-    static func blockFIR(_ b: [Float], _ padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
-                         into y: UnsafeMutableBufferPointer<Float>) {
-        let nb = b.count, pad = firPad
-        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
-        guard hi > lo else { return }
-        guard n > 0, nb > 0 else { for i in 0..<(hi - lo) { y[i] = 0 }; return }
-        precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "blockFIR: buffers too short")
-        b.withUnsafeBufferPointer { bp in
-            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
-            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
-            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
-            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
-                let w = V.scalarCount
-                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
-                var i = lo
-                while i < hi {
-                    // Taps that lanes i..<min(i + 4w, hi) can read x with (DSP's `taps`).
-                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
-                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                    if j0 <= j1 {
-                        let bj = V(repeating: bp[j0])
-                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
-                        var j = j0 + 1
-                        while j <= j1 {
-                            let bj = V(repeating: bp[j])
-                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
-                            j += 1
-                        }
-                    }
-                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
-                    yr.storeBytes(of: a0, as: V.self)
-                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
-                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
-                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
-                    i += 4 * w
-                }
-            }
-            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
-        }
-    }
-
     /// iaif.m on one frame in three stages, its buffers reused over a block's GCI frames
     /// (each frame had allocated some twenty arrays, a metadata look-up each). Between the
     /// stages the caller integrates (`g = x + d·g`) `g1`, then `y2`, then `g`, so that
@@ -446,7 +378,7 @@ enum Glottal {
 
         /// Grows the buffers to frames of up to n samples.
         mutating func reserve(_ n: Int) {
-            let size = n + 2 * Glottal.firPad + 32 + 64         // + pre-frame (≤ 32) and slack
+            let size = n + 2 * Filter.firPad + 32 + 64         // + pre-frame (≤ 32) and slack
             guard input.count < size else { return }
             input = [Float](repeating: 0, count: size); signal = input
             hp = input; y1 = input; g1 = input; y2 = input; scratch = input; g = input; dg = input
@@ -454,7 +386,7 @@ enum Glottal {
 
         /// Puts x[start + i]·w[i] as the frame.
         mutating func load(_ x: UnsafeBufferPointer<Float>, from start: Int, window w: [Float]) {
-            let n = w.count, pad = Glottal.firPad
+            let n = w.count, pad = Filter.firPad
             reserve(n)
             for i in 0..<n { input[pad + i] = x[start + i] * w[i] }
             for i in (pad + n)..<(pad + n + pad) { input[i] = 0 }
@@ -472,17 +404,17 @@ enum Glottal {
         /// Outputs o..<total of filter(a, 1, signal) into y.
         private static func fir(_ a: [Float], _ signal: [Float], from o: Int = 0, total: Int, into y: inout [Float]) {
             signal.withUnsafeBufferPointer { sp in
-                y.withUnsafeMutableBufferPointer { Glottal.blockFIR(a, sp, count: total, outputs: o..<total, into: $0) }
+                y.withUnsafeMutableBufferPointer { Filter.fir(a, padded: sp, count: total, outputs: o..<total, into: $0) }
             }
         }
 
         /// The high-pass, the pre-frame and the first vocal-tract inverse filter: g1 (to be
         /// integrated). False where the frame is too short (or `window` not its length).
         mutating func stageA(window: [Float]) -> Bool {
-            let n = frameCount, pad = Glottal.firPad
+            let n = frameCount, pad = Filter.firPad
             // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
             input.withUnsafeBufferPointer { ip in
-                hp.withUnsafeMutableBufferPointer { Glottal.blockFIR(GlottalCoefficients.iaifHighPass, ip, count: n, outputs: 150..<(n + 150), into: $0) }
+                hp.withUnsafeMutableBufferPointer { Filter.fir(GlottalCoefficients.iaifHighPass, padded: ip, count: n, outputs: 150..<(n + 150), into: $0) }
             }
             guard n > pVT, window.count == n else { return false }
             win = window
