@@ -35,7 +35,7 @@ struct FilterTests {
     func firIntoReusedBuffers() {
         let pad = Filter.firPad
         let b: [Float] = (0..<301).map { Float(cos(Double($0) * 0.77)) / Float(3 + $0 % 5) }
-        var padded = [Float](repeating: .nan, count: 500 + 2 * pad), y = [Float](repeating: .nan, count: 700 + pad)
+        var padded = [Float](repeating: .nan, count: 500 + 2 * pad), y = [Float](repeating: .nan, count: 800 + pad)
         for n in [250, 17, 401, 1, 160, 64, 199] {
             let x: [Float] = (0..<n).map { Float(sin(Double($0) * 0.53 + Double(n))) }
             // Stale values from the previous frame stay outside the zero pads.
