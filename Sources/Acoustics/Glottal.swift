@@ -353,74 +353,6 @@ enum Glottal {
 
     // MARK: IAIF
 
-    /// `Filter.fir(b, x, outputs:)`'s values (the same sums in the same tap order) for short
-    /// frames: DSP's four-chain blocks end where fewer than 4·w outputs remain, and the rest
-    /// ran as one eight-lane chain and then scalar sums, each waiting on its previous add
-    /// every tap (on IAIF's 150–250-sample frames the tails took as long as the blocks).
-    /// Here the last block is four-chain too: its lanes past the outputs wanted read zeros
-    /// and are dropped, and its tap range covers only the lanes wanted. Each lane sums its
-    /// taps from the block's first tap that can read x, as DSP's block does; taps that read
-    /// only zeros add ±0, so a lane's value equals the plain sum over its own taps (only an
-    /// exactly zero output may differ in sign from the tail loops'). Belongs in DSP's fir.
-    static func blockFIR(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
-        let n = x.count, pad = firPad
-        let count = max(0, outputs.upperBound - max(0, outputs.lowerBound))
-        var ext = [Float](repeating: 0, count: pad + n + pad)
-        for i in 0..<n { ext[pad + i] = x[i] }
-        var y = [Float](repeating: 0, count: count + pad)
-        ext.withUnsafeBufferPointer { ep in
-            y.withUnsafeMutableBufferPointer { blockFIR(b, ep, count: n, outputs: outputs, into: $0) }
-        }
-        y.removeLast(pad)
-        return y
-    }
-
-    /// Zeros blockFIR reads on each side of x, and the most outputs it writes past those wanted.
-    static var firPad: Int { KernelBuild.sixteenLaneRegisters ? 64 : 32 }
-
-    /// blockFIR on x = padded[firPad ..< firPad + count] (zeros on both sides, firPad each),
-    /// into y[0 ..< outputs.count + firPad] (the outputs wanted first).
-    static func blockFIR(_ b: [Float], _ padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
-                         into y: UnsafeMutableBufferPointer<Float>) {
-        let nb = b.count, pad = firPad
-        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
-        guard hi > lo else { return }
-        guard n > 0, nb > 0 else { for i in 0..<(hi - lo) { y[i] = 0 }; return }
-        precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "blockFIR: buffers too short")
-        b.withUnsafeBufferPointer { bp in
-            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
-            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
-            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
-            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
-                let w = V.scalarCount
-                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
-                var i = lo
-                while i < hi {
-                    // Taps that lanes i..<min(i + 4w, hi) can read x with (DSP's `taps`).
-                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
-                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                    if j0 <= j1 {
-                        let bj = V(repeating: bp[j0])
-                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
-                        var j = j0 + 1
-                        while j <= j1 {
-                            let bj = V(repeating: bp[j])
-                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
-                            j += 1
-                        }
-                    }
-                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
-                    yr.storeBytes(of: a0, as: V.self)
-                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
-                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
-                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
-                    i += 4 * w
-                }
-            }
-            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
-        }
-    }
-
     /// iaif.m on one frame in three stages, its buffers reused over a block's GCI frames
     /// (each frame had allocated some twenty arrays, a metadata look-up each). Between the
     /// stages the caller integrates (`g = x + d·g`) `g1`, then `y2`, then `g`, so that
@@ -446,7 +378,7 @@ enum Glottal {
 
         /// Grows the buffers to frames of up to n samples.
         mutating func reserve(_ n: Int) {
-            let size = n + 2 * Glottal.firPad + 32 + 64         // + pre-frame (≤ 32) and slack
+            let size = n + 2 * Filter.firPad + 32 + 64         // + pre-frame (≤ 32) and slack
             guard input.count < size else { return }
             input = [Float](repeating: 0, count: size); signal = input
             hp = input; y1 = input; g1 = input; y2 = input; scratch = input; g = input; dg = input
@@ -454,7 +386,7 @@ enum Glottal {
 
         /// Puts x[start + i]·w[i] as the frame.
         mutating func load(_ x: UnsafeBufferPointer<Float>, from start: Int, window w: [Float]) {
-            let n = w.count, pad = Glottal.firPad
+            let n = w.count, pad = Filter.firPad
             reserve(n)
             for i in 0..<n { input[pad + i] = x[start + i] * w[i] }
             for i in (pad + n)..<(pad + n + pad) { input[i] = 0 }
@@ -472,17 +404,17 @@ enum Glottal {
         /// Outputs o..<total of filter(a, 1, signal) into y.
         private static func fir(_ a: [Float], _ signal: [Float], from o: Int = 0, total: Int, into y: inout [Float]) {
             signal.withUnsafeBufferPointer { sp in
-                y.withUnsafeMutableBufferPointer { Glottal.blockFIR(a, sp, count: total, outputs: o..<total, into: $0) }
+                y.withUnsafeMutableBufferPointer { Filter.fir(a, padded: sp, count: total, outputs: o..<total, into: $0) }
             }
         }
 
         /// The high-pass, the pre-frame and the first vocal-tract inverse filter: g1 (to be
         /// integrated). False where the frame is too short (or `window` not its length).
         mutating func stageA(window: [Float]) -> Bool {
-            let n = frameCount, pad = Glottal.firPad
+            let n = frameCount, pad = Filter.firPad
             // High-pass: filter(B, 1, [x; zeros(150)]) then drop the first 150 samples.
             input.withUnsafeBufferPointer { ip in
-                hp.withUnsafeMutableBufferPointer { Glottal.blockFIR(GlottalCoefficients.iaifHighPass, ip, count: n, outputs: 150..<(n + 150), into: $0) }
+                hp.withUnsafeMutableBufferPointer { Filter.fir(GlottalCoefficients.iaifHighPass, padded: ip, count: n, outputs: 150..<(n + 150), into: $0) }
             }
             guard n > pVT, window.count == n else { return false }
             win = window
@@ -682,29 +614,19 @@ enum Glottal {
     /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
     /// keep the first), so the spectrum is formed first up to about six harmonics.
     static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
-        var work = SparseSpectrum.Work(h1h2Spectrum)
+        var work = RealFFT.Work(h1h2FFT)
         return h1h2Peaks(fr, f0: f0, work: &work)
     }
 
-    static let h1h2Spectrum = SparseSpectrum(count: 16000)
-
     /// h1h2Peaks with the transform's work arrays from the caller (one per block).
-    static func h1h2Peaks(_ fr: [Float], f0: Float, work: inout SparseSpectrum.Work) -> (h1: Float, h2: Float)? {
+    static func h1h2Peaks(_ fr: [Float], f0: Float, work: inout RealFFT.Work) -> (h1: Float, h2: Float)? {
         let w = f0 / 2, half = h1h2FFT.count / 2 + 1
         let c1 = Float(1) * f0, c2 = Float(2) * f0
         var bins = min(half, Int(6 * f0 + w) + 16)
-        // Frames of up to 4000 samples (all) are transformed once, for any bins.
-        let sparse = h1h2Spectrum.transform(fr, work: &work)
+        // The frame is transformed once; the rare retry over all bins only re-forms magnitudes.
+        h1h2FFT.transform(fr, into: &work)
         while true {
-            let mag: [Float]
-            if sparse {
-                mag = h1h2Spectrum.magnitudes(bins: bins, work: work)
-            } else {
-                let (re, im) = h1h2FFT.forward(fr, bins: bins)
-                var m = [Float](repeating: 0, count: bins)
-                for b in 0..<bins { m[b] = (re[b] * re[b] + im[b] * im[b]).squareRoot() }
-                mag = m
-            }
+            let mag = h1h2FFT.magnitudes(bins: bins, work: work)
             let found = mag.withUnsafeBufferPointer {
                 separatedPeaks($0, complete: bins == half, width: w, minCount: 5, through: c2)
             }
@@ -716,296 +638,6 @@ enum Glottal {
                 return bi
             }
             return (hv[nearest(c1)], hv[nearest(c2)])
-        }
-    }
-
-    /// The real DFT magnitudes of a short frame zero-padded to `count` (H1H2's 16000-point
-    /// and PSP's 2048-point spectra): RealFFT(count:).forward's values (its Stockham
-    /// stages, radix 4 then 5, and twiddles, each output by the same arithmetic; zeros may
-    /// differ in sign, magnitudes not), without its work on the zero padding. A frame fills
-    /// the first nz of the count/2 complex inputs, and a stage whose butterflies read
-    /// inputs m·s apart sees at most one non-zero input per butterfly while nz ≤ m: its
-    /// outputs are that input times the twiddles (the full butterfly adds only zeros to
-    /// it). For H1H2's three-period frames that holds for the first two stages (three when
-    /// nz ≤ 125). The work arrays are the caller's, not allocated and zeroed per frame.
-    /// (DSP's FFT prunes only the first stage, and its stages are private to DSP.)
-    struct SparseSpectrum: Sendable {
-        let count: Int, half: Int
-        let radices: [Int]
-        /// Per stage, w^(p·k) for p < m, k = 1 … r − 1 at [p·(r − 1) + k − 1], as FFT builds them.
-        let twRe: [[Float]], twIm: [[Float]]
-        /// e^{−2πik/count}, k = 0 … count/2, as RealFFT builds them.
-        let wRe: [Float], wIm: [Float]
-        /// Longest frame transformed here (the first stage sparse); longer ones go through RealFFT.
-        var maxFrame: Int { 2 * (half / radices[0]) }
-
-        /// `count`: 2·4^a·5^b with a ≥ 1 (FFT's radices are then 4, …, 4, 5, …, 5).
-        init(count: Int) {
-            self.count = count; half = count / 2
-            var f: [Int] = [], n = half
-            while n % 4 == 0 { f.append(4); n /= 4 }
-            while n % 5 == 0 { f.append(5); n /= 5 }
-            precondition(count % 2 == 0 && n == 1 && f.first == 4, "SparseSpectrum takes lengths 2·4^a·5^b, got \(count)")
-            radices = f
-            var tre: [[Float]] = [], tim: [[Float]] = []
-            var len = half
-            for r in f {
-                let m = len / r
-                var re = [Float](repeating: 0, count: m * (r - 1)), im = re
-                for pp in 0..<m {
-                    for k in 1..<r {
-                        let a = -2.0 * Double.pi * Double(pp * k) / Double(len)
-                        re[pp * (r - 1) + k - 1] = Float(cos(a)); im[pp * (r - 1) + k - 1] = Float(sin(a))
-                    }
-                }
-                tre.append(re); tim.append(im)
-                len = m
-            }
-            twRe = tre; twIm = tim
-            var wr = [Float](repeating: 0, count: half + 1), wi = wr
-            for k in 0...half {
-                let a = -2.0 * Double.pi * Double(k) / Double(count)
-                wr[k] = Float(cos(a)); wi[k] = Float(sin(a))
-            }
-            wRe = wr; wIm = wi
-        }
-
-        /// Two complex buffers of count/2 points, reused from frame to frame.
-        struct Work {
-            var ar: [Float], ai: [Float], br: [Float], bi: [Float]
-            /// Where the last transform left its result.
-            var resultInA = true
-            init(_ spectrum: SparseSpectrum) {
-                ar = [Float](repeating: 0, count: spectrum.half); ai = ar; br = ar; bi = ar
-            }
-        }
-
-        /// Transforms x (zero-padded to `count`) into `work`; false when x is longer than
-        /// `maxFrame` (nothing done).
-        func transform(_ x: [Float], work: inout Work) -> Bool {
-            let h = half, lim = x.count
-            guard lim <= maxFrame, work.ar.count == h else { return false }
-            let nz = (lim + 1) / 2
-            // z[k] = x[2k] + i·x[2k + 1]; only z[0..<nz] is written (the first stage reads no more).
-            for k in 0..<nz {
-                work.ar[k] = x[2 * k]
-                work.ai[k] = 2 * k + 1 < lim ? x[2 * k + 1] : 0
-            }
-            var inA = true, len = h, s = 1
-            for (t, r) in radices.enumerated() {
-                let m = len / r
-                // The next stage's m (−1 after the last: its outputs are all read).
-                let next = t + 1 < radices.count ? m / radices[t + 1] : -1
-                twRe[t].withUnsafeBufferPointer { wr in
-                twIm[t].withUnsafeBufferPointer { wi in
-                work.ar.withUnsafeMutableBufferPointer { ar in
-                work.ai.withUnsafeMutableBufferPointer { ai in
-                work.br.withUnsafeMutableBufferPointer { br in
-                work.bi.withUnsafeMutableBufferPointer { bi in
-                    let (xr, xi, yr, yi) = inA ? (ar, ai, br, bi) : (br, bi, ar, ai)
-                    if nz <= m {
-                        // A sparse next stage reads only the outputs of butterflies p < nz.
-                        Self.sparseStage(r, m, s, nz, zeroRest: nz > next, xr, xi, yr, yi, wr, wi)
-                    } else if KernelBuild.sixteenLaneRegisters && s % 16 == 0 {
-                        Self.stage(SIMD16<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
-                    } else if s % 8 == 0 {
-                        Self.stage(SIMD8<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
-                    } else {
-                        // s ≥ 4 past the first stage, which is sparse here (nz ≤ its m).
-                        Self.stage(SIMD4<Float>.self, r, m, s, xr, xi, yr, yi, wr, wi)
-                    }
-                } } } } } }
-                inA.toggle()
-                len = m; s *= r
-            }
-            work.resultInA = inA
-            return true
-        }
-
-        /// |DFT_count(x)| at bins 0..<min(bins, count/2 + 1) of the frame last transformed into
-        /// `work`, each (re² + im²).squareRoot() of RealFFT's re and im (its post-processing,
-        /// bin by bin).
-        func magnitudes(bins: Int, work: Work) -> [Float] {
-            let h = half, nb = max(0, min(bins, h + 1))
-            var mag = [Float](repeating: 0, count: nb)
-            guard nb > 0 else { return mag }
-            let zr = work.resultInA ? work.ar : work.br, zi = work.resultInA ? work.ai : work.bi
-            let zero: Float = 0
-            var re = zr[0] + zi[0]
-            mag[0] = (re * re + zero * zero).squareRoot()
-            if nb > h { re = zr[0] - zi[0]; mag[h] = (re * re + zero * zero).squareRoot() }
-            let kEnd = max(1, min(h, nb))
-            zr.withUnsafeBufferPointer { zrp in
-            zi.withUnsafeBufferPointer { zip in
-            wRe.withUnsafeBufferPointer { wrp in
-            wIm.withUnsafeBufferPointer { wip in
-            mag.withUnsafeMutableBufferPointer { mp in
-                // Eight bins per pass (Z[h − k] read as a reversed vector), each lane the
-                // scalar arithmetic of the loop after it.
-                @inline(__always) func ld(_ p: UnsafeBufferPointer<Float>, _ i: Int) -> SIMD8<Float> {
-                    UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                @inline(__always) func rev(_ v: SIMD8<Float>) -> SIMD8<Float> { SIMD8(v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0]) }
-                var k = 1
-                while k + 8 <= kEnd {
-                    let ar = ld(zrp, k), ai = ld(zip, k)
-                    let br = rev(ld(zrp, h - k - 7)), bi = -rev(ld(zip, h - k - 7))
-                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
-                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
-                    let wr = ld(wrp, k), wi = ld(wip, k)
-                    let re = er + wr * orr - wi * oi, im = ei + wr * oi + wi * orr
-                    UnsafeMutableRawPointer(mp.baseAddress! + k).storeBytes(of: (re * re + im * im).squareRoot(), as: SIMD8<Float>.self)
-                    k += 8
-                }
-                while k < kEnd {
-                    let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]
-                    let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
-                    let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
-                    let re = er + wrp[k] * orr - wip[k] * oi, im = ei + wrp[k] * oi + wip[k] * orr
-                    mp[k] = (re * re + im * im).squareRoot()
-                    k += 1
-                }
-            } } } } }
-            return mag
-        }
-
-        /// A stage whose butterflies p < nz have the one non-zero input a = x[q + s·p]:
-        /// y[o] = a, y[o + k·s] = a·w^(pk) (o = q + s·r·p); the outputs of p ≥ nz are zero,
-        /// written only when `zeroRest`. Lanes over q when s allows, else scalar.
-        private static func sparseStage(_ r: Int, _ m: Int, _ s: Int, _ nz: Int, zeroRest: Bool,
-                                        _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
-                                        _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
-                                        _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) {
-            if s % 16 == 0 && KernelBuild.sixteenLaneRegisters {
-                sparseLanes(SIMD16<Float>.self, r, m, s, nz, zeroRest, xr, xi, yr, yi, wr, wi)
-            } else if s % 4 == 0 {
-                sparseLanes(SIMD4<Float>.self, r, m, s, nz, zeroRest, xr, xi, yr, yi, wr, wi)
-            } else {
-                for p in 0..<min(nz, m) {
-                    for q in 0..<s {
-                        let o = q + s * r * p
-                        let ar = xr[q + s * p], ai = xi[q + s * p]
-                        yr[o] = ar; yi[o] = ai
-                        for k in 1..<r {
-                            let t = p * (r - 1) + k - 1
-                            yr[o + k * s] = ar * wr[t] - ai * wi[t]; yi[o + k * s] = ar * wi[t] + ai * wr[t]
-                        }
-                    }
-                }
-                zeroOutputs(r, m, s, nz, zeroRest, yr, yi)
-            }
-        }
-
-        /// Zeros the outputs of butterflies p ≥ nz when the next stage reads them.
-        private static func zeroOutputs(_ r: Int, _ m: Int, _ s: Int, _ nz: Int, _ zeroRest: Bool,
-                                        _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>) {
-            guard zeroRest && nz < m else { return }
-            let from = s * r * nz, n = s * r * m
-            (yr.baseAddress! + from).update(repeating: 0, count: n - from)
-            (yi.baseAddress! + from).update(repeating: 0, count: n - from)
-        }
-
-        @inline(__always)
-        private static func sparseLanes<V: SIMD>(_: V.Type, _ r: Int, _ m: Int, _ s: Int, _ nz: Int, _ zeroRest: Bool,
-                                                _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
-                                                _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
-                                                _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) where V.Scalar == Float {
-            let w = V.scalarCount
-            let xrb = UnsafeRawPointer(xr.baseAddress!), xib = UnsafeRawPointer(xi.baseAddress!)
-            let yrb = UnsafeMutableRawPointer(yr.baseAddress!), yib = UnsafeMutableRawPointer(yi.baseAddress!)
-            @inline(__always) func ld(_ b: UnsafeRawPointer, _ i: Int) -> V { b.loadUnaligned(fromByteOffset: i &* 4, as: V.self) }
-            @inline(__always) func st(_ b: UnsafeMutableRawPointer, _ i: Int, _ v: V) { b.storeBytes(of: v, toByteOffset: i &* 4, as: V.self) }
-            for p in 0..<min(nz, m) {
-                var q = 0
-                while q < s {
-                    let ar = ld(xrb, q &+ s &* p), ai = ld(xib, q &+ s &* p), o = q &+ s &* r &* p
-                    st(yrb, o, ar); st(yib, o, ai)
-                    for k in 1..<r {
-                        let t = p * (r - 1) + k - 1
-                        let cr = V(repeating: wr[t]), ci = V(repeating: wi[t])
-                        st(yrb, o &+ k &* s, ar * cr - ai * ci); st(yib, o &+ k &* s, ar * ci + ai * cr)
-                    }
-                    q += w
-                }
-            }
-            zeroOutputs(r, m, s, nz, zeroRest, yr, yi)
-        }
-
-        /// DSP.FFT's radix-4 and radix-5 butterflies with q on V lanes (s a multiple of
-        /// V.scalarCount), each lane the scalar arithmetic.
-        @inline(__always)
-        private static func stage<V: SIMD>(_: V.Type, _ r: Int, _ m: Int, _ s: Int,
-                                           _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
-                                           _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
-                                           _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) where V.Scalar == Float {
-            let sm = s * m, w = V.scalarCount
-            let xrb = UnsafeRawPointer(xr.baseAddress!), xib = UnsafeRawPointer(xi.baseAddress!)
-            let yrb = UnsafeMutableRawPointer(yr.baseAddress!), yib = UnsafeMutableRawPointer(yi.baseAddress!)
-            @inline(__always) func ld(_ b: UnsafeRawPointer, _ i: Int) -> V { b.loadUnaligned(fromByteOffset: i * 4, as: V.self) }
-            @inline(__always) func st(_ b: UnsafeMutableRawPointer, _ i: Int, _ v: V) { b.storeBytes(of: v, toByteOffset: i * 4, as: V.self) }
-            if r == 4 {
-                for p in 0..<m {
-                    let t = p * 3
-                    let w1r = V(repeating: wr[t]), w1i = V(repeating: wi[t])
-                    let w2r = V(repeating: wr[t + 1]), w2i = V(repeating: wi[t + 1])
-                    let w3r = V(repeating: wr[t + 2]), w3i = V(repeating: wi[t + 2])
-                    var q = 0
-                    while q < s {
-                        let i0 = q + s * p
-                        let ar = ld(xrb, i0), ai = ld(xib, i0)
-                        let br = ld(xrb, i0 + sm), bi = ld(xib, i0 + sm)
-                        let cr = ld(xrb, i0 + 2 * sm), ci = ld(xib, i0 + 2 * sm)
-                        let dr = ld(xrb, i0 + 3 * sm), di = ld(xib, i0 + 3 * sm)
-                        let apcR = ar + cr, apcI = ai + ci, amcR = ar - cr, amcI = ai - ci
-                        let bpdR = br + dr, bpdI = bi + di, bmdR = br - dr, bmdI = bi - di
-                        let o = q + s * 4 * p
-                        st(yrb, o, apcR + bpdR); st(yib, o, apcI + bpdI)
-                        let y1r = amcR + bmdI, y1i = amcI - bmdR
-                        let y2r = apcR - bpdR, y2i = apcI - bpdI
-                        let y3r = amcR - bmdI, y3i = amcI + bmdR
-                        st(yrb, o + s, y1r * w1r - y1i * w1i); st(yib, o + s, y1r * w1i + y1i * w1r)
-                        st(yrb, o + 2 * s, y2r * w2r - y2i * w2i); st(yib, o + 2 * s, y2r * w2i + y2i * w2r)
-                        st(yrb, o + 3 * s, y3r * w3r - y3i * w3i); st(yib, o + 3 * s, y3r * w3i + y3i * w3r)
-                        q += w
-                    }
-                }
-                return
-            }
-            let c1 = V(repeating: 0.30901699437494742410), c2 = V(repeating: -0.80901699437494742410)
-            let s1 = V(repeating: -0.95105651629515357212), s2 = V(repeating: -0.58778525229247312917)
-            for p in 0..<m {
-                let t = p * 4
-                let w1r = V(repeating: wr[t]), w1i = V(repeating: wi[t])
-                let w2r = V(repeating: wr[t + 1]), w2i = V(repeating: wi[t + 1])
-                let w3r = V(repeating: wr[t + 2]), w3i = V(repeating: wi[t + 2])
-                let w4r = V(repeating: wr[t + 3]), w4i = V(repeating: wi[t + 3])
-                var q = 0
-                while q < s {
-                    let i0 = q + s * p
-                    let ar = ld(xrb, i0), ai = ld(xib, i0)
-                    let br = ld(xrb, i0 + sm), bi = ld(xib, i0 + sm)
-                    let cr = ld(xrb, i0 + 2 * sm), ci = ld(xib, i0 + 2 * sm)
-                    let dr = ld(xrb, i0 + 3 * sm), di = ld(xib, i0 + 3 * sm)
-                    let er = ld(xrb, i0 + 4 * sm), ei = ld(xib, i0 + 4 * sm)
-                    let s14r = br + er, s14i = bi + ei, d14r = br - er, d14i = bi - ei
-                    let s23r = cr + dr, s23i = ci + di, d23r = cr - dr, d23i = ci - di
-                    let o = q + s * 5 * p
-                    st(yrb, o, ar + s14r + s23r); st(yib, o, ai + s14i + s23i)
-                    let m1r = ar + c1 * s14r + c2 * s23r, m1i = ai + c1 * s14i + c2 * s23i
-                    let m2r = ar + c2 * s14r + c1 * s23r, m2i = ai + c2 * s14i + c1 * s23i
-                    let n1r = s1 * d14r + s2 * d23r, n1i = s1 * d14i + s2 * d23i
-                    let n2r = s2 * d14r - s1 * d23r, n2i = s2 * d14i - s1 * d23i
-                    let y1r = m1r - n1i, y1i = m1i + n1r
-                    let y4r = m1r + n1i, y4i = m1i - n1r
-                    let y2r = m2r - n2i, y2i = m2i + n2r
-                    let y3r = m2r + n2i, y3i = m2i - n2r
-                    st(yrb, o + s, y1r * w1r - y1i * w1i); st(yib, o + s, y1r * w1i + y1i * w1r)
-                    st(yrb, o + 2 * s, y2r * w2r - y2i * w2i); st(yib, o + 2 * s, y2r * w2i + y2i * w2r)
-                    st(yrb, o + 3 * s, y3r * w3r - y3i * w3i); st(yib, o + 3 * s, y3r * w3i + y3i * w3r)
-                    st(yrb, o + 4 * s, y4r * w4r - y4i * w4i); st(yib, o + 4 * s, y4r * w4i + y4i * w4r)
-                    q += w
-                }
-            }
         }
     }
 
@@ -1074,22 +706,17 @@ enum Glottal {
         return (0..<1024).map { 20 * log10(Double(m[$0])) }
     }
 
-    static let pspSparse = SparseSpectrum(count: 2048)
-
     /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads.
     static func pspA(_ seg: [Float]) -> Double {
-        var work = SparseSpectrum.Work(pspSparse)
+        var work = RealFFT.Work(pspFFT)
         return pspA(seg, work: &work)
     }
 
     /// pspA with the transform's work arrays from the caller (one per block).
-    static func pspA(_ seg: [Float], work: inout SparseSpectrum.Work) -> Double {
-        if pspSparse.transform(seg, work: &work) {
-            let m = pspSparse.magnitudes(bins: 1024, work: work)
-            return pspGetA(count: 1024) { k in 20 * log10(Double(m[k])) }
-        }
-        let (re, im) = pspFFT.forward(seg, bins: 1024)
-        return pspGetA(count: 1024) { k in 20 * log10(Double((re[k] * re[k] + im[k] * im[k]).squareRoot())) }
+    static func pspA(_ seg: [Float], work: inout RealFFT.Work) -> Double {
+        pspFFT.transform(seg, into: &work)
+        let m = pspFFT.magnitudes(bins: 1024, work: work)
+        return pspGetA(count: 1024) { k in 20 * log10(Double(m[k])) }
     }
 
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
@@ -1125,7 +752,7 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
-        var h1h2Work = SparseSpectrum.Work(h1h2Spectrum), pspWork = SparseSpectrum.Work(pspSparse)
+        var h1h2Work = RealFFT.Work(h1h2FFT), pspWork = RealFFT.Work(pspFFT)
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]

@@ -130,76 +130,79 @@ public struct FFT: Sendable {
         let n = count
         if n == 1 { return }
         if conjugate { for i in 0..<n { im[i] = -im[i] } }
-        // y is written by the first stage before any read, except the outputs of a pruned
-        // first stage's all-zero butterflies (zeroed here): no fill of the whole array.
-        let prunedRadix = (radices.first == 4 || radices.first == 2) && nonzero <= n / radices[0] ? radices[0] : 0
+        // y is written by the stages before any read: no fill of the whole array.
         var yr = FFT.unfilled(n), yi = FFT.unfilled(n)
-        if prunedRadix > 0 {
-            FFT.zeroTail(&yr, &yi, from: prunedRadix * max(0, nonzero))
-        } else if nonzero < n {
-            FFT.zeroTail(&re, &im, from: nonzero)     // read by the unpruned first stage
+        let inX = stages(&re, &im, &yr, &yi, nonzero: nonzero, sparseStages: false, sixteenLanes: sixteenLanes)
+        if !inX { re = yr; im = yi }
+        if conjugate { for i in 0..<n { im[i] = -im[i] } }
+    }
+
+    /// Forward transform of re + i·im whose entries from `nonzero` on are taken as zero (not
+    /// read), with `yr`/`yi` (`count` each) as the caller's work arrays: no allocation. Every
+    /// stage whose butterflies see at most one non-zero input forms its outputs from that
+    /// input alone (a short frame in a long transform: H1H2's ≈ 125 of 8000 inputs keep the
+    /// first two or three stages so). Values: `forward(re:im:)`'s, except that an exactly zero
+    /// output may differ in the sign of zero. True when the result is in re/im, false when
+    /// it is in yr/yi.
+    func forward(re: inout [Float], im: inout [Float], nonzero: Int, work yr: inout [Float], _ yi: inout [Float]) -> Bool {
+        precondition(re.count == count && im.count == count && yr.count == count && yi.count == count,
+                     "FFT input or work length differs from plan length \(count)")
+        if let b = bluestein {
+            FFT.zeroTail(&re, &im, from: nonzero)
+            b.transform(re: &re, im: &im, inverse: false); return true
         }
-        var inX = true
-        var len = n, s = 1
-        var firstStage = 0
-        if prunedRadix == 4 {
-            // Only a = x[p] (p < nonzero) is non-zero: y[4p + k] = a·w^(pk), y[4p] = a;
-            // outputs of p ≥ nonzero stay 0 (zeroed above). The products of the plain loop
-            // (below, for radix 2), four per p on SIMD4 lanes (that loop was a third of this
-            // function's time in the 16000-point transforms).
-            re.withUnsafeBufferPointer { xr in
-            im.withUnsafeBufferPointer { xi in
-            firstRe.withUnsafeBufferPointer { wr in
-            firstIm.withUnsafeBufferPointer { wi in
-            yr.withUnsafeMutableBufferPointer { ur in
-            yi.withUnsafeMutableBufferPointer { ui in
-                let wrb = UnsafeRawPointer(wr.baseAddress!), wib = UnsafeRawPointer(wi.baseAddress!)
-                let urb = UnsafeMutableRawPointer(ur.baseAddress!), uib = UnsafeMutableRawPointer(ui.baseAddress!)
-                for p in 0..<max(0, nonzero) {
-                    let ar = xr[p], ai = xi[p]
-                    let w4r = wrb.loadUnaligned(fromByteOffset: 16 * p, as: SIMD4<Float>.self)
-                    let w4i = wib.loadUnaligned(fromByteOffset: 16 * p, as: SIMD4<Float>.self)
-                    let a4r = SIMD4<Float>(repeating: ar), a4i = SIMD4<Float>(repeating: ai)
-                    var y4r = a4r * w4r - a4i * w4i, y4i = a4r * w4i + a4i * w4r
-                    y4r[0] = ar; y4i[0] = ai
-                    urb.storeBytes(of: y4r, toByteOffset: 16 * p, as: SIMD4<Float>.self)
-                    uib.storeBytes(of: y4i, toByteOffset: 16 * p, as: SIMD4<Float>.self)
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            inX = false; len = n / 4; s = 4; firstStage = 1
+        if count == 1 {
+            if nonzero < 1 { re[0] = 0; im[0] = 0 }
+            return true
         }
+        return stages(&re, &im, &yr, &yi, nonzero: nonzero, sparseStages: true, sixteenLanes: KernelBuild.sixteenLaneRegisters)
+    }
+
+    /// The Stockham stages from x = re + i·im (entries from `nonzero` on taken as zero) with
+    /// y as the other buffer; true when the result is in x. A stage of m butterflies whose
+    /// inputs lie m·s apart sees at most one non-zero input per butterfly while nonzero ≤ m,
+    /// and its outputs are that input times the twiddles (the full butterfly only adds zeros
+    /// to it). Such a first radix-4 or radix-2 stage is always formed so; with
+    /// `sparseStages`, every such stage (they come first: m only shrinks), which may change
+    /// the sign of an exactly zero output.
+    private func stages(_ re: inout [Float], _ im: inout [Float], _ yr: inout [Float], _ yi: inout [Float],
+                        nonzero: Int, sparseStages: Bool, sixteenLanes: Bool) -> Bool {
+        let n = count
+        let nz = max(0, min(nonzero, n))
+        let firstSparse = nz <= n / radices[0] && (sparseStages || radices[0] == 4 || radices[0] == 2)
+        if !firstSparse && nz < n { FFT.zeroTail(&re, &im, from: nz) }     // read by a full first stage
+        var inX = true, len = n, s = 1
         // All stages inside one set of buffer-pointer scopes.
         twRe.withUnsafeBufferPointer { wrAll in
         twIm.withUnsafeBufferPointer { wiAll in
+        firstRe.withUnsafeBufferPointer { f4r in
+        firstIm.withUnsafeBufferPointer { f4i in
         re.withUnsafeMutableBufferPointer { xr in
         im.withUnsafeMutableBufferPointer { xi in
         yr.withUnsafeMutableBufferPointer { ur in
         yi.withUnsafeMutableBufferPointer { ui in
-            for stage in firstStage..<radices.count {
+            for stage in 0..<radices.count {
                 let r = radices[stage]
                 let m = len / r
                 let tw = twOffset[stage]..<(twOffset[stage] + m * (r - 1))
                 let wr = UnsafeBufferPointer(rebasing: wrAll[tw]), wi = UnsafeBufferPointer(rebasing: wiAll[tw])
-                if stage == 0 && prunedRadix == 2 {
-                    // Only a = x[p] (p < nonzero) is non-zero: y_k = a·w^(pk);
-                    // outputs of p ≥ nonzero stay 0 (zeroed above).
-                    for p in 0..<max(0, nonzero) {
-                        let ar = xr[p], ai = xi[p], o = r * p
-                        ur[o] = ar; ui[o] = ai
-                        for k in 1..<r {
-                            let t = p * (r - 1) + k - 1
-                            ur[o + k] = ar * wr[t] - ai * wi[t]; ui[o + k] = ar * wi[t] + ai * wr[t]
-                        }
+                let (ar, ai, br, bi) = inX ? (xr, xi, ur, ui) : (ur, ui, xr, xi)
+                if stage == 0 ? firstSparse : (sparseStages && nz <= m) {
+                    if stage == 0 && r == 4 {
+                        FFT.sparseFirstRadix4(nz, ar, ai, br, bi, f4r, f4i)
+                    } else {
+                        FFT.sparseStage(r, m, s, nz, ar, ai, br, bi, wr, wi, sixteenLanes)
                     }
-                } else if inX {
-                    FFT.dispatch(r, m, s, xr, xi, ur, ui, wr, wi, sixteenLanes)
+                    // The outputs of the all-zero butterflies, unless the next stage is sparse
+                    // too (it reads only those of butterflies p < nz).
+                    let nextM = stage + 1 < radices.count ? m / radices[stage + 1] : -1
+                    if !(sparseStages && nz <= nextM) && nz < m {
+                        let from = s * r * nz
+                        (br.baseAddress! + from).update(repeating: 0, count: n - from)
+                        (bi.baseAddress! + from).update(repeating: 0, count: n - from)
+                    }
                 } else {
-                    FFT.dispatch(r, m, s, ur, ui, xr, xi, wr, wi, sixteenLanes)
+                    FFT.dispatch(r, m, s, ar, ai, br, bi, wr, wi, sixteenLanes)
                 }
                 inX.toggle()
                 len = m; s *= r
@@ -210,8 +213,84 @@ public struct FFT: Sendable {
         }
         }
         }
-        if !inX { re = yr; im = yi }
-        if conjugate { for i in 0..<n { im[i] = -im[i] } }
+        }
+        }
+        return inX
+    }
+
+    /// A first radix-4 stage with the one non-zero input a = x[p] (p < nz):
+    /// y[4p + k] = a·w^(pk), y[4p] = a, the four outputs on SIMD4 lanes from contiguous
+    /// twiddle loads (the scalar loop was a third of the 16000-point transforms' time).
+    private static func sparseFirstRadix4(_ nz: Int,
+                                          _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                                          _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                                          _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) {
+        let wrb = UnsafeRawPointer(wr.baseAddress!), wib = UnsafeRawPointer(wi.baseAddress!)
+        let urb = UnsafeMutableRawPointer(yr.baseAddress!), uib = UnsafeMutableRawPointer(yi.baseAddress!)
+        for p in 0..<nz {
+            let ar = xr[p], ai = xi[p]
+            let w4r = wrb.loadUnaligned(fromByteOffset: 16 * p, as: SIMD4<Float>.self)
+            let w4i = wib.loadUnaligned(fromByteOffset: 16 * p, as: SIMD4<Float>.self)
+            let a4r = SIMD4<Float>(repeating: ar), a4i = SIMD4<Float>(repeating: ai)
+            var y4r = a4r * w4r - a4i * w4i, y4i = a4r * w4i + a4i * w4r
+            y4r[0] = ar; y4i[0] = ai
+            urb.storeBytes(of: y4r, toByteOffset: 16 * p, as: SIMD4<Float>.self)
+            uib.storeBytes(of: y4i, toByteOffset: 16 * p, as: SIMD4<Float>.self)
+        }
+    }
+
+    /// A stage whose butterflies p < nz have the one non-zero input a = x[q + s·p]:
+    /// y[o] = a, y[o + k·s] = a·w^(pk) (o = q + s·r·p), the products of the full butterfly's
+    /// twiddle step. Lanes over q when s allows, else scalar. The outputs of p ≥ nz are not
+    /// written.
+    private static func sparseStage(_ r: Int, _ m: Int, _ s: Int, _ nz: Int,
+                                    _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                                    _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                                    _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>, _ sixteenLanes: Bool) {
+        if sixteenLanes && s % 16 == 0 {
+            sparseLanes(SIMD16<Float>.self, r, m, s, nz, xr, xi, yr, yi, wr, wi)
+        } else if s % 4 == 0 {
+            sparseLanes(SIMD4<Float>.self, r, m, s, nz, xr, xi, yr, yi, wr, wi)
+        } else {
+            for p in 0..<min(nz, m) {
+                for q in 0..<s {
+                    let o = q + s * r * p
+                    let ar = xr[q + s * p], ai = xi[q + s * p]
+                    yr[o] = ar; yi[o] = ai
+                    for k in 1..<r {
+                        let t = p * (r - 1) + k - 1
+                        yr[o + k * s] = ar * wr[t] - ai * wi[t]; yi[o + k * s] = ar * wi[t] + ai * wr[t]
+                    }
+                }
+            }
+        }
+    }
+
+    /// `sparseStage` with q on V lanes (s a multiple of V.scalarCount), each lane the scalar
+    /// arithmetic.
+    @inline(__always)
+    private static func sparseLanes<V: SIMD>(_: V.Type, _ r: Int, _ m: Int, _ s: Int, _ nz: Int,
+                                             _ xr: UnsafeMutableBufferPointer<Float>, _ xi: UnsafeMutableBufferPointer<Float>,
+                                             _ yr: UnsafeMutableBufferPointer<Float>, _ yi: UnsafeMutableBufferPointer<Float>,
+                                             _ wr: UnsafeBufferPointer<Float>, _ wi: UnsafeBufferPointer<Float>) where V.Scalar == Float {
+        let w = V.scalarCount
+        let xrb = UnsafeRawPointer(xr.baseAddress!), xib = UnsafeRawPointer(xi.baseAddress!)
+        let yrb = UnsafeMutableRawPointer(yr.baseAddress!), yib = UnsafeMutableRawPointer(yi.baseAddress!)
+        @inline(__always) func ld(_ b: UnsafeRawPointer, _ i: Int) -> V { b.loadUnaligned(fromByteOffset: i &* 4, as: V.self) }
+        @inline(__always) func st(_ b: UnsafeMutableRawPointer, _ i: Int, _ v: V) { b.storeBytes(of: v, toByteOffset: i &* 4, as: V.self) }
+        for p in 0..<min(nz, m) {
+            var q = 0
+            while q < s {
+                let ar = ld(xrb, q &+ s &* p), ai = ld(xib, q &+ s &* p), o = q &+ s &* r &* p
+                st(yrb, o, ar); st(yib, o, ai)
+                for k in 1..<r {
+                    let t = p * (r - 1) + k - 1
+                    let cr = V(repeating: wr[t]), ci = V(repeating: wi[t])
+                    st(yrb, o &+ k &* s, ar * cr - ai * ci); st(yib, o &+ k &* s, ar * ci + ai * cr)
+                }
+                q += w
+            }
+        }
     }
 
     /// Stages whose butterflies repeat over `s` contiguous q run on SIMD lanes (each lane
@@ -575,17 +654,7 @@ public struct RealFFT: Sendable {
         // Entries from (lim + 1)/2 on are the zero padding, which the half-length transform
         // takes as zero without reading (`nonzero`): no fill.
         var zr = FFT.unfilled(h), zi = FFT.unfilled(h)
-        let lim = min(n, x.count), nz = (lim + 1) / 2
-        x.withUnsafeBufferPointer { xp in
-        zr.withUnsafeMutableBufferPointer { zrp in
-        zi.withUnsafeMutableBufferPointer { zip in
-            for k in 0..<nz {
-                zrp[k] = xp[2 * k]
-                zip[k] = 2 * k + 1 < lim ? xp[2 * k + 1] : 0
-            }
-        }
-        }
-        }
+        let nz = RealFFT.pack(x, count: n, &zr, &zi)
         half!.forward(re: &zr, im: &zi, nonzero: nz)
         if nb == 0 { return ([], []) }
         let kEnd = min(h, nb)
@@ -595,7 +664,9 @@ public struct RealFFT: Sendable {
             // (no output arrays; SRH and H1H2 ask for at most ~40 % of the bins).
             zr.withUnsafeMutableBufferPointer { zrp in
             zi.withUnsafeMutableBufferPointer { zip in
-                untangle(zr: UnsafeBufferPointer(zrp), zi: UnsafeBufferPointer(zip), h: h, kEnd: kEnd, outR: zrp, outI: zip)
+                untangle(zr: UnsafeBufferPointer(zrp), zi: UnsafeBufferPointer(zip), h: h, kEnd: kEnd,
+                         { k, re, im in RealFFT.store(re, zrp, k); RealFFT.store(im, zip, k) },
+                         { k, re, im in zrp[k] = re; zip[k] = im })
                 zrp[0] = zrp[0] + zip[0]; zip[0] = 0
             }
             }
@@ -610,7 +681,9 @@ public struct RealFFT: Sendable {
         zi.withUnsafeBufferPointer { zip in
         outR.withUnsafeMutableBufferPointer { orp in
         outI.withUnsafeMutableBufferPointer { oip in
-            untangle(zr: zrp, zi: zip, h: h, kEnd: kEnd, outR: orp, outI: oip)
+            untangle(zr: zrp, zi: zip, h: h, kEnd: kEnd,
+                     { k, re, im in RealFFT.store(re, orp, k); RealFFT.store(im, oip, k) },
+                     { k, re, im in orp[k] = re; oip[k] = im })
         }
         }
         }
@@ -618,12 +691,34 @@ public struct RealFFT: Sendable {
         return (outR, outI)
     }
 
-    /// Bins 1..<kEnd of the real input's spectrum from the half-length transform Z
-    /// (`outR`/`outI` may be `zr`/`zi` themselves where bin k's writes never reach an
-    /// index a later bin reads).
+    /// z[k] = x[2k] + i·x[2k + 1] for k < nz = (min(count, x.count) + 1)/2, the entries the
+    /// half-length transform reads (the rest is zero padding, left unwritten); returns nz.
+    private static func pack(_ x: [Float], count n: Int, _ zr: inout [Float], _ zi: inout [Float]) -> Int {
+        let lim = min(n, x.count), nz = (lim + 1) / 2
+        x.withUnsafeBufferPointer { xp in
+        zr.withUnsafeMutableBufferPointer { zrp in
+        zi.withUnsafeMutableBufferPointer { zip in
+            for k in 0..<nz {
+                zrp[k] = xp[2 * k]
+                zip[k] = 2 * k + 1 < lim ? xp[2 * k + 1] : 0
+            }
+        }
+        }
+        }
+        return nz
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutableBufferPointer<Float>, _ k: Int) {
+        UnsafeMutableRawPointer(p.baseAddress! + k).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// Bins 1..<kEnd of the real input's spectrum from the half-length transform Z, each
+    /// bin's re and im handed to `store8` (eight bins k…k + 7) or `store` (one bin). A store
+    /// may overwrite Z[k] itself where bin k's writes never reach an index a later bin reads.
     @inline(__always)
     private func untangle(zr zrp: UnsafeBufferPointer<Float>, zi zip: UnsafeBufferPointer<Float>, h: Int, kEnd: Int,
-                          outR orp: UnsafeMutableBufferPointer<Float>, outI oip: UnsafeMutableBufferPointer<Float>) {
+                          _ store8: (Int, SIMD8<Float>, SIMD8<Float>) -> Void, _ store: (Int, Float, Float) -> Void) {
         guard h > 1 else { return }
         wRe.withUnsafeBufferPointer { wrp in
         wIm.withUnsafeBufferPointer { wip in
@@ -642,19 +737,63 @@ public struct RealFFT: Sendable {
                 let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)
                 let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)
                 let wr = ld(wrp, k), wi = ld(wip, k)
-                UnsafeMutableRawPointer(orp.baseAddress! + k).storeBytes(of: er + wr * orr - wi * oi, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(oip.baseAddress! + k).storeBytes(of: ei + wr * oi + wi * orr, as: SIMD8<Float>.self)
+                store8(k, er + wr * orr - wi * oi, ei + wr * oi + wi * orr)
                 k += 8
             }
             while k < kEnd {
                 let ar = zrp[k], ai = zip[k], br = zrp[h - k], bi = -zip[h - k]   // Z[k], conj Z[h-k]
                 let er = 0.5 * (ar + br), ei = 0.5 * (ai + bi)                  // even part
                 let orr = 0.5 * (ai - bi), oi = -0.5 * (ar - br)                // (Z - conjZ)/(2i)
-                orp[k] = er + wrp[k] * orr - wip[k] * oi
-                oip[k] = ei + wrp[k] * oi + wip[k] * orr
+                store(k, er + wrp[k] * orr - wip[k] * oi, ei + wrp[k] * oi + wip[k] * orr)
                 k += 1
             }
         }
+        }
+    }
+
+    /// Work arrays of `transform(_:into:)`: the half-length transform's two buffers, reused
+    /// from frame to frame.
+    public struct Work: Sendable {
+        var zr: [Float], zi: [Float], yr: [Float], yi: [Float]
+        /// Where the last transform left Z: zr/zi, else yr/yi.
+        var resultInZ = true
+
+        public init(_ fft: RealFFT) {
+            zr = [Float](repeating: 0, count: fft.count / 2); zi = zr; yr = zr; yi = zr
+        }
+    }
+
+    /// The half-length transform of x (zero-padded or truncated to `count`, which is even)
+    /// into `work`, for `magnitudes(bins:work:)`: no allocation, and the FFT's stages that
+    /// see one non-zero input per butterfly formed from that input alone (a short frame in
+    /// a long transform: H1H2's three periods in 16000 points, PSP's one in 2048).
+    public func transform(_ x: [Float], into work: inout Work) {
+        guard let half else { preconditionFailure("RealFFT.transform takes even lengths of at least 4, not \(count)") }
+        precondition(work.zr.count == count / 2, "RealFFT.Work of length \(2 * work.zr.count) used with a \(count)-point plan")
+        let nz = RealFFT.pack(x, count: count, &work.zr, &work.zi)
+        work.resultInZ = half.forward(re: &work.zr, im: &work.zi, nonzero: nz, work: &work.yr, &work.yi)
+    }
+
+    /// |DFT_count(x)| at bins 0..<min(bins, count/2 + 1) of the x last transformed into
+    /// `work`: each (re² + im²).squareRoot() of `forward(_:bins:)`'s re and im, bit for bit
+    /// (the sparse stages change at most the sign of a zero, which no magnitude sees).
+    public func magnitudes(bins: Int, work: Work) -> [Float] {
+        let h = count / 2, nb = max(0, min(bins, h + 1))
+        guard nb > 0 else { return [] }
+        let zr = work.resultInZ ? work.zr : work.yr, zi = work.resultInZ ? work.zi : work.yi
+        return [Float](unsafeUninitializedCapacity: nb) { mp, written in
+            let zero: Float = 0
+            var re = zr[0] + zi[0]
+            mp[0] = (re * re + zero * zero).squareRoot()
+            if nb > h { re = zr[0] - zi[0]; mp[h] = (re * re + zero * zero).squareRoot() }
+            zr.withUnsafeBufferPointer { zrp in
+            zi.withUnsafeBufferPointer { zip in
+                untangle(zr: zrp, zi: zip, h: h, kEnd: min(h, nb),
+                         { k, re, im in RealFFT.store((re * re + im * im).squareRoot(), mp, k) },
+                         { k, re, im in mp[k] = (re * re + im * im).squareRoot() })
+            }
+            }
+            written = nb
         }
     }
 

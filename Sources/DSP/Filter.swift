@@ -39,86 +39,77 @@ public enum Filter {
     /// zeros before or after x are left out. Adding a zero product leaves a Float sum
     /// unchanged, so every output equals the plain scalar sum over all taps.
     public static func fir(_ b: [Float], _ x: UnsafeBufferPointer<Float>, outputs: Range<Int>) -> [Float] {
-        let n = x.count, nb = b.count
+        let n = x.count, pad = firPad
         let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
         let count = hi - lo
         guard count > 0 else { return [] }
-        guard n > 0, nb > 0 else { return [Float](repeating: 0, count: count) }
-        // x with nb − 1 + 32 zeros before it and 64 after, so that 8- and 16-lane loads over any
-        // tap of any output in `outputs` stay inside (outputs past n + nb − 1 are zero).
-        let pad = nb - 1 + 32
-        // Only the pads are zeroed (x is copied over the rest); a scratch buffer, not an Array.
-        return withScratch(Float.self, pad + n + 64) { e in
+        // x between firPad zeros on each side (a scratch buffer, not an Array; only the pads
+        // are zeroed), and firPad outputs of room past those wanted.
+        return withScratch(Float.self, pad + n + pad) { e in
             e.baseAddress!.initialize(repeating: 0, count: pad)
-            (e.baseAddress! + pad).initialize(from: x.baseAddress!, count: n)
-            (e.baseAddress! + pad + n).initialize(repeating: 0, count: 64)
-            let ep = UnsafeBufferPointer(e)
-        return [Float](unsafeUninitializedCapacity: count) { yOut, written in
-            let yb = yOut.baseAddress! - lo        // yb[i] is output i
-            b.withUnsafeBufferPointer { bp in
-                do {
-                    let xb = UnsafeRawPointer(ep.baseAddress! + pad)   // xb as Float index i reads x[i]
-                    @inline(__always) func ld(_ k: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self) }
-                    // Taps j of outputs i..<i+w that can read x: i + w − 1 − j ≥ 0 and i − j ≤ n − 1.
-                    @inline(__always) func taps(_ i: Int, _ w: Int) -> (Int, Int) {
-                        (max(0, i - (n - 1)), min(nb - 1, i + w - 1))
-                    }
-                    var i = lo
-                    // Outputs i..<i + 4w in four independent accumulator chains of w lanes (one
-                    // chain waits on its previous add every tap): w = 16 where AVX-512 registers
-                    // hold them (half the instructions per output), then w = 8. Same sums.
-                    @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
-                        let w = V.scalarCount
-                        @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k * 4, as: V.self) }
-                        while i + 4 * w <= hi {
-                            let (j0, j1) = taps(i, 4 * w)
-                            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                            if j0 <= j1 {
-                                let bj = V(repeating: bp[j0])
-                                a0 = bj * lv(i - j0); a1 = bj * lv(i + w - j0); a2 = bj * lv(i + 2 * w - j0); a3 = bj * lv(i + 3 * w - j0)
-                                var j = j0 + 1
-                                while j <= j1 {
-                                    let bj = V(repeating: bp[j])
-                                    a0 += bj * lv(i - j); a1 += bj * lv(i + w - j); a2 += bj * lv(i + 2 * w - j); a3 += bj * lv(i + 3 * w - j)
-                                    j += 1
-                                }
-                            }
-                            let yr = UnsafeMutableRawPointer(yb + i)
-                            yr.storeBytes(of: a0, as: V.self)
-                            yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
-                            yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
-                            yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
-                            i += 4 * w
+            if n > 0 { (e.baseAddress! + pad).initialize(from: x.baseAddress!, count: n) }
+            (e.baseAddress! + pad + n).initialize(repeating: 0, count: pad)
+            return [Float](unsafeUninitializedCapacity: count + pad) { y, written in
+                fir(b, padded: UnsafeBufferPointer(e), count: n, outputs: lo..<hi, into: y)
+                written = count
+            }
+        }
+    }
+
+    /// Zeros `fir(_:padded:count:outputs:into:)` reads on each side of x, and the most
+    /// outputs it writes past those wanted: its last block of four chains.
+    public static var firPad: Int { KernelBuild.sixteenLaneRegisters ? 64 : 32 }
+
+    /// `fir(b, x, outputs:)` for callers that hold the buffers: x = padded[firPad ..<
+    /// firPad + count] with firPad zeros on each side, into y[0 ..< outputs.count + firPad]
+    /// (the outputs wanted first, then up to firPad values to ignore).
+    ///
+    /// Outputs run in blocks of four independent accumulator chains of w lanes (one chain
+    /// waits on its previous add every tap): w = 16 where AVX-512 registers hold them, else
+    /// 8. The last block is four-chain too, its lanes past the outputs wanted reading zeros:
+    /// short frames (IAIF's 150–250 outputs) then have no latency-bound one-chain tail. Each
+    /// lane sums its taps in tap order from its block's first tap that can read x to the
+    /// block's last; the taps outside a lane's own add zero products, so every output equals
+    /// the plain sum (an exactly zero output may differ in the sign of zero).
+    public static func fir(_ b: [Float], padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
+                           into y: UnsafeMutableBufferPointer<Float>) {
+        let nb = b.count, pad = firPad
+        let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
+        guard hi > lo else { return }
+        precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "Filter.fir: padded input or output buffer too short")
+        guard n > 0, nb > 0 else { (y.baseAddress!).update(repeating: 0, count: hi - lo); return }
+        b.withUnsafeBufferPointer { bp in
+            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
+            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
+            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
+            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+                let w = V.scalarCount
+                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
+                var i = lo
+                while i < hi {
+                    // Taps j with which lanes i..<min(i + 4w, hi) can read x: i + 4w − 1 − j ≥ 0
+                    // and i − j ≤ n − 1.
+                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
+                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                    if j0 <= j1 {
+                        let bj = V(repeating: bp[j0])
+                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
+                        var j = j0 + 1
+                        while j <= j1 {
+                            let bj = V(repeating: bp[j])
+                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
+                            j += 1
                         }
                     }
-                    if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) }
-                    chains(SIMD8<Float>.self)
-                    while i + 8 <= hi {
-                        let (j0, j1) = taps(i, 8)
-                        var acc = SIMD8<Float>(repeating: 0)
-                        if j0 <= j1 {
-                            acc = SIMD8<Float>(repeating: bp[j0]) * ld(i - j0)
-                            var j = j0 + 1
-                            while j <= j1 { acc += SIMD8<Float>(repeating: bp[j]) * ld(i - j); j += 1 }
-                        }
-                        UnsafeMutableRawPointer(yb + i).storeBytes(of: acc, as: SIMD8<Float>.self)
-                        i += 8
-                    }
-                    while i < hi {
-                        let (j0, j1) = taps(i, 1)
-                        var s: Float = 0
-                        if j0 <= j1 {
-                            s = bp[j0] * x[i - j0]
-                            var j = j0 + 1
-                            while j <= j1 { s += bp[j] * x[i - j]; j += 1 }
-                        }
-                        yb[i] = s
-                        i += 1
-                    }
+                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
+                    yr.storeBytes(of: a0, as: V.self)
+                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
+                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
+                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
+                    i += 4 * w
                 }
             }
-            written = count
-        }
+            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
         }
     }
 

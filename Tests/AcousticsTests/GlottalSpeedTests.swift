@@ -83,50 +83,9 @@ struct GlottalSpeedTests {
         a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
     }
 
-    @Test("H1H2's sparse 16000-point spectrum equals RealFFT's magnitudes bit for bit, one work reused across frames",
-          arguments: [[1, 2, 3, 8, 249], [250, 251, 252, 1000, 481], [999, 17, 1001, 640, 3], [160, 161, 2, 0, 720], [4000, 2401, 40, 3999]])
-    func sparseSpectrum(lengths: [Int]) {
-        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
-        for (j, n) in lengths.enumerated() {
-            // A pulse-like flow derivative under a Hamming window, as H1H2 frames are.
-            let w = Window.hamming(max(1, n))
-            let x = GlottalKernelTests.noise(n, seed: UInt32(n + 3)).enumerated().map { i, e in
-                ((i % 97 < 6 ? -20 : 1) * sin(Float(i) * 0.05) + 0.1 * e) * 32768 * w[i]
-            }
-            #expect(Glottal.h1h2Spectrum.transform(x, work: &work), "length \(n)")
-            for bins in [0, 1, 2, 9, 17, 1300, 7999, 8000, 8001, 9000] {
-                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
-                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
-                #expect(same, "frame \(j), length \(n), bins \(bins)")
-            }
-        }
-    }
-
-    @Test("the sparse spectrum keeps RealFFT's values for zeros, signed zeros, subnormals and non-finite samples")
-    func sparseSpectrumEdges() {
-        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
-        let frames: [[Float]] = [
-            [Float](repeating: 0, count: 300), [Float](repeating: -0.0, count: 41), [-0.0, 0, -0.0, 1, -0.0],
-            [Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude] + GlottalKernelTests.noise(200, seed: 9),
-            GlottalKernelTests.noise(120, seed: 2) + [.infinity] + GlottalKernelTests.noise(30, seed: 3),
-            [.nan] + GlottalKernelTests.noise(60, seed: 4),
-        ]
-        for (j, x) in frames.enumerated() {
-            #expect(Glottal.h1h2Spectrum.transform(x, work: &work))
-            for bins in [1, 700, 8001] {
-                let same = GlottalSpeedTests.sameBits(Glottal.h1h2Spectrum.magnitudes(bins: bins, work: work),
-                                                      GlottalSpeedTests.fullMagnitudes(x, bins: bins))
-                #expect(same, "frame \(j), bins \(bins)")
-            }
-        }
-        // Longer frames (the first stage no longer sparse) are left to RealFFT.
-        #expect(Glottal.h1h2Spectrum.maxFrame == 4000)
-        #expect(!Glottal.h1h2Spectrum.transform([Float](repeating: 1, count: 4001), work: &work))
-    }
-
-    @Test("H1H2 peaks through the sparse spectrum equal those of RealFFT's full spectrum, long frames included")
+    @Test("H1H2 peaks through RealFFT's sparse-stage transform equal those of its full spectrum, long frames included")
     func h1h2ThroughSparse() {
-        var work = Glottal.SparseSpectrum.Work(Glottal.h1h2Spectrum)
+        var work = RealFFT.Work(Glottal.h1h2FFT)
         for (frame, f0) in GlottalKernelTests.frames() + [(GlottalResidualTests.speechLike(1200, seed: 8), 40)] {
             let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work)
             let mag = GlottalSpeedTests.fullMagnitudes(frame, bins: 8001)
@@ -144,27 +103,23 @@ struct GlottalSpeedTests {
         }
     }
 
-    @Test("PSP's sparse 2048-point spectrum equals RealFFT's magnitudes, and pspA through it the RealFFT fit",
-          arguments: [[1, 64, 127, 128, 129, 200], [512, 33, 300, 80, 2]])
+    @Test("PSP's 2048-point spectrum through RealFFT's sparse-stage transform equals its magnitudes, and pspA through it the plain fit",
+          arguments: [[1, 64, 127, 128, 129, 200], [512, 33, 300, 80, 2, 513, 700]])
     func pspSparse(lengths: [Int]) {
-        var work = Glottal.SparseSpectrum.Work(Glottal.pspSparse)
+        var work = RealFFT.Work(Glottal.pspFFT)
         let fft = RealFFT(count: 2048)
         for n in lengths {
             // One period of a normalised flow: rises, closes, as vqParams passes it.
             let seg = (0..<n).map { i -> Float in let ph = Float(i) / Float(max(1, n)); return ph < 0.7 ? sin(Float.pi * ph / 1.4) : (1 - ph) / 0.3 }
-            #expect(Glottal.pspSparse.transform(seg, work: &work), "length \(n)")
+            Glottal.pspFFT.transform(seg, into: &work)
             let (re, im) = fft.forward(seg, bins: 1024)
             let ref = (0..<1024).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
-            let same = GlottalSpeedTests.sameBits(Glottal.pspSparse.magnitudes(bins: 1024, work: work), ref)
+            let same = GlottalSpeedTests.sameBits(Glottal.pspFFT.magnitudes(bins: 1024, work: work), ref)
             #expect(same, "length \(n)")
             // (A silent segment's fit is NaN in both.)
             let a = Glottal.pspA(seg, work: &work), b = Glottal.pspGetA(count: 1024) { 20 * log10(Double(ref[$0])) }
             #expect(a == b || (a.isNaN && b.isNaN), "length \(n)")
         }
-        // Periods longer than 512 samples go through RealFFT.
-        #expect(!Glottal.pspSparse.transform([Float](repeating: 0.5, count: 513), work: &work))
-        let long = (0..<700).map { Float($0 % 350) / 350 }
-        #expect(Glottal.pspA(long, work: &work) == Glottal.pspA(long))
     }
 
     /// iaif_gci.m as computed before: frame by frame, added with a checked store per sample.
@@ -202,29 +157,6 @@ struct GlottalSpeedTests {
             // (The first 5 GCIs' frames end before sample 900.)
             #expect(got.g.contains { $0 != 0 } == (needed == nil || count == gci.count), "\(count) GCIs")
         }
-    }
-
-    @Test("blockFIR's four-chain last block equals Filter.fir, IAIF's lengths, taps and output ranges included")
-    func blockFIREqualsFir() {
-        let hp = GlottalCoefficients.iaifHighPass
-        let taps: [[Float]] = [hp, Array(hp.prefix(21)), [1, -0.93], [0.5], Array(hp.prefix(70))]
-        for n in [1, 2, 17, 63, 64, 65, 150, 201, 250, 271, 401] {
-            let x = GlottalResidualTests.speechLike(n, seed: UInt32(n))
-            for b in taps {
-                for outputs in [0..<n, 150..<(n + 150), 21..<(n + 21), 3..<5, 0..<(n + b.count + 70), 7..<7] {
-                    let got = x.withUnsafeBufferPointer { Glottal.blockFIR(b, $0, outputs: outputs) }
-                    let ref = x.withUnsafeBufferPointer { Filter.fir(b, $0, outputs: outputs) }
-                    // Bit for bit but for the sign of exact zeros (none in speech-like x's sums).
-                    #expect(got == ref && GlottalSpeedTests.sameBits(got.map { $0 == 0 ? 0 : $0 }, ref.map { $0 == 0 ? 0 : $0 }),
-                            "n \(n), \(b.count) taps, outputs \(outputs)")
-                }
-            }
-        }
-        // Zeros, ∞ and NaN stay where the plain sums put them.
-        let odd: [Float] = [0, -0.0, .infinity, 1, .nan, 2] + [Float](repeating: 0.25, count: 80)
-        let got = odd.withUnsafeBufferPointer { Glottal.blockFIR(hp, $0, outputs: 150..<236) }
-        let ref = odd.withUnsafeBufferPointer { Filter.fir(hp, $0, outputs: 150..<236) }
-        #expect(GlottalSpeedTests.sameBits(got, ref))
     }
 
     /// g = x + d·g over v[0..<count], as iaif.m's filter(1, [1 −d], ·).
