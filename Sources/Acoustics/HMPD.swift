@@ -396,21 +396,14 @@ enum HMPD {
     }
 
     /// PDD's deviation X = √(−2·log z), z = |(dc, ds)|, where z < 1, else 0, in three passes
-    /// so that only the logs are calls (log z < 0 marks z < 1, 1 the rest). The last pass on
-    /// explicit SIMD lanes: the scalar loop compiled into scalar roots with a libm fallback;
-    /// SIMD roots are correctly rounded too, so the values are the same.
+    /// so that only the logs are calls. The roots take |−2·log z| (and 0 where z ≥ 1): the same
+    /// values, but an argument the optimiser knows is not negative, so they compile to vector
+    /// roots without libm's errno fallback (which had kept them scalar, one call per lane).
     static func circularDeviation(_ dc: UnsafePointer<Double>, _ ds: UnsafePointer<Double>, count: Int,
                                   into x: UnsafeMutablePointer<Double>) {
         for c in 0..<count { x[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
-        for c in 0..<count { let z = x[c]; x[c] = z < 1 ? log(z) : 1 }
-        var c = 0
-        while c + 4 <= count {
-            let l = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD4<Double>.self)
-            let d = SIMD4<Double>().replacing(with: (-2 * l).squareRoot(), where: l .< 0)
-            UnsafeMutableRawPointer(x + c).storeBytes(of: d, as: SIMD4<Double>.self)
-            c += 4
-        }
-        while c < count { x[c] = x[c] < 0 ? (-2 * x[c]).squareRoot() : 0; c += 1 }
+        for c in 0..<count { let z = x[c]; x[c] = z < 1 ? log(z) : 0 }
+        for c in 0..<count { x[c] = (-2 * x[c]).magnitude.squareRoot() }
     }
 
     /// Runs `body` on a zeroed scratch of `count` Doubles (one allocation for a whole chain).
@@ -526,6 +519,37 @@ enum HMPD {
         return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
     }
 
+    /// PDM's log-harmonic band sums: adds bins `firstBin ..< firstBin + width` (below 512) of
+    /// each of `rows` rows of a strip `m` to the row's sum of the bin's band `hsl` (1…25) in
+    /// `sums` (band-major: band h, row r at h·rows + r), bin by bin in increasing order.
+    /// Four rows at a time on SIMD lanes, each band's run of bins added in a register: every
+    /// lane adds its row's bins in the same order as a scalar loop, so the same sums.
+    static func addBands(_ m: UnsafePointer<Double>, rows nO: Int, width cw: Int, firstBin c0: Int,
+                         into sums: UnsafeMutablePointer<Double>) {
+        let n = min(cw, 512 - c0)
+        var a = 0
+        while a < n {
+            let h = hsl[c0 + a]
+            var b = a + 1
+            while b < n && hsl[c0 + b] == h { b += 1 }
+            defer { a = b }
+            guard h >= 1 && h <= 25 else { continue }
+            let s = sums + h * nO
+            var r = 0
+            while r + 4 <= nO {
+                let p = m + r * cw
+                var acc = UnsafeRawPointer(s + r).loadUnaligned(as: SIMD4<Double>.self)
+                for c in a..<b { acc += SIMD4(p[c], p[cw + c], p[2 * cw + c], p[3 * cw + c]) }
+                UnsafeMutableRawPointer(s + r).storeBytes(of: acc, as: SIMD4<Double>.self)
+                r += 4
+            }
+            while r < nO {
+                for c in a..<b { s[r] += m[r * cw + c] }
+                r += 1
+            }
+        }
+    }
+
     /// Bins per strip of `features` (a multiple of 4 dividing 512; the last strip also takes
     /// bin 512).
     static let stripWidth = 64
@@ -597,12 +621,8 @@ enum HMPD {
                         mc[i] = rr > 0 ? xv / rr : 1
                         ms[i] = rr > 0 ? yv / rr : 0
                     }
-                    for c in 0..<min(cw, 512 - c0) {
-                        let h = hsl[c0 + c]
-                        guard h >= 1 && h <= 25 else { continue }
-                        let br = srp + h * nO, bi = sip + h * nO
-                        for r in 0..<nO { br[r] += mc[r * cw + c]; bi[r] += ms[r * cw + c] }
-                    }
+                    addBands(mc, rows: nO, width: cw, firstBin: c0, into: srp)
+                    addBands(ms, rows: nO, width: cw, firstBin: c0, into: sip)
                     // Trend: median then Hann smoothing of cos and sin.
                     let zeros = UnsafePointer(s + oZeros)
                     medfilt9(C, rows: nT, width: cw, out: med, zeros: zeros, into: M)

@@ -83,4 +83,27 @@ struct HMPDSpeedTests {
         #expect(walked.map(\.bitPattern) == stepped.map(\.bitPattern))
         for (k, v) in q.enumerated() { #expect(HMPD.interp(HMPD.binHz, y, v, outside: 0).bitPattern == stepped[k].bitPattern, "query \(v)") }
     }
+
+    @Test("PDM's band sums four rows at a time equal the bin-by-bin, row-by-row sums",
+          arguments: [(0, 64, 201), (64, 64, 7), (448, 65, 13), (384, 64, 1), (0, 64, 0)])
+    func addBands(firstBin c0: Int, width cw: Int, rows nO: Int) {
+        var seed: UInt32 = 777
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 2 - 1 }
+        let m = (0..<(nO * cw)).map { _ in next() }
+        let start = (0..<(26 * nO)).map { _ in next() }          // sums of earlier strips
+        var plain = start, fast = start
+        for c in 0..<min(cw, 512 - c0) {
+            let h = HMPD.hsl[c0 + c]
+            guard h >= 1 && h <= 25 else { continue }
+            for r in 0..<nO { plain[h * nO + r] += m[r * cw + c] }
+        }
+        m.withUnsafeBufferPointer { mp in
+            fast.withUnsafeMutableBufferPointer { fp in
+                guard let mb = mp.baseAddress, let fb = fp.baseAddress else { return }
+                HMPD.addBands(mb, rows: nO, width: cw, firstBin: c0, into: fb)
+            }
+        }
+        #expect(plain.map(\.bitPattern) == fast.map(\.bitPattern))
+        if nO > 0 { #expect(plain != start, "some bins were added") }
+    }
 }
