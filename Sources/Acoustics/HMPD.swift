@@ -286,22 +286,31 @@ enum HMPD {
     /// One output row as a sum of tap × row products in the given order,
     /// `((t₀·r₀ [0 + when fromZero]) + t₁·r₁) + …`, with the sum in registers and eight columns
     /// per SIMD lane group (each lane does the scalar sum of its column: the same values).
+    /// Without taps the rows are the products (formed once by the caller) and are only added.
     @inline(__always)
-    static func tapSum(_ taps: UnsafeBufferPointer<Double>, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
+    static func tapSum(_ taps: UnsafeBufferPointer<Double>?, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
                        fromZero: Bool, width w: Int, into o: UnsafeMutablePointer<Double>) {
-        let n = taps.count
+        let n = rows.count
+        @inline(__always) func term(_ k: Int, _ v: SIMD8<Double>) -> SIMD8<Double> {
+            guard let t = taps else { return v }
+            return SIMD8(repeating: t[k]) * v
+        }
+        @inline(__always) func term(_ k: Int, _ v: Double) -> Double {
+            guard let t = taps else { return v }
+            return t[k] * v
+        }
         var c = 0
         while c + 8 <= w {
-            var acc = SIMD8(repeating: taps[0]) * UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self)
+            var acc = term(0, UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self))
             if fromZero { acc = SIMD8<Double>() + acc }
-            for k in 1..<n { acc += SIMD8(repeating: taps[k]) * UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self) }
+            for k in 1..<n { acc += term(k, UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self)) }
             UnsafeMutableRawPointer(o + c).storeBytes(of: acc, as: SIMD8<Double>.self)
             c += 8
         }
         while c < w {
-            var acc = taps[0] * rows[0][c]
+            var acc = term(0, rows[0][c])
             if fromZero { acc = 0 + acc }
-            for k in 1..<n { acc += taps[k] * rows[k][c] }
+            for k in 1..<n { acc += term(k, rows[k][c]) }
             o[c] = acc
             c += 1
         }
@@ -352,6 +361,10 @@ enum HMPD {
         let w = v.width, n = b.count, lrefl = v.margin
         let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
         v.form((keep - n + 1)..<end)
+        if n > 1 && b.allSatisfy({ $0 == b[0] }) {
+            equalTapFiltfilt(v, tap: b[0], taps: n, out: out, y: y, into: dst)
+            return
+        }
         let taps = Array(b.reversed())          // oldest row first
         var rows = [UnsafePointer<Double>](repeating: v.row(keep), count: n)
         taps.withUnsafeBufferPointer { tp in
@@ -363,6 +376,36 @@ enum HMPD {
                 for e in keep..<(out.upperBound + lrefl) {
                     for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
                     tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
+                }
+            }
+        }
+    }
+
+    /// `exactFiltfilt` for n equal taps b (PDD's 9-frame mean): every sum that reads a row
+    /// multiplies it by the same b, so b·row is formed once — in the forward pass into a ring
+    /// of the last n rows, and the forward rows are stored as b·y for the backward pass — and
+    /// the sums add those products in the same order: the same values with one product per
+    /// element instead of n. (Rows formed as in `exactFiltfilt`, which calls this.)
+    static func equalTapFiltfilt(_ v: Extended, tap b: Double, taps n: Int, out: Range<Int>,
+                                 y: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, lrefl = v.margin
+        let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
+        withScratch(n * w) { ring in
+            func slot(_ e: Int) -> UnsafeMutablePointer<Double> { ring + (e % n) * w }
+            func scale(_ e: Int) { let x = v.row(e), d = slot(e); for c in 0..<w { d[c] = b * x[c] } }
+            var rows = [UnsafePointer<Double>](repeating: UnsafePointer(ring), count: n)
+            rows.withUnsafeMutableBufferPointer { rp in
+                for e in (keep - n + 1)..<keep { scale(e) }
+                for e in keep..<end {
+                    scale(e)
+                    for k in 0..<n { rp[k] = UnsafePointer(slot(e - (n - 1 - k))) }
+                    let yr = y + (e - keep) * w
+                    tapSum(nil, UnsafeBufferPointer(rp), fromZero: false, width: w, into: yr)
+                    for c in 0..<w { yr[c] = b * yr[c] }
+                }
+                for e in keep..<(out.upperBound + lrefl) {
+                    for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
+                    tapSum(nil, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
                 }
             }
         }
