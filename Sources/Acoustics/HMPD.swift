@@ -299,7 +299,21 @@ enum HMPD {
             guard let t = taps else { return v }
             return t[k] * v
         }
+        @inline(__always) func load(_ k: Int, _ c: Int) -> SIMD8<Double> {
+            term(k, UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self))
+        }
         var c = 0
+        // 32 columns at a time: four independent sums, so the adds of one do not wait for the
+        // previous add of a single chain (each column's sum keeps its order).
+        while c + 32 <= w {
+            var a0 = load(0, c), a1 = load(0, c + 8), a2 = load(0, c + 16), a3 = load(0, c + 24)
+            if fromZero { a0 = SIMD8<Double>() + a0; a1 = SIMD8<Double>() + a1; a2 = SIMD8<Double>() + a2; a3 = SIMD8<Double>() + a3 }
+            for k in 1..<n { a0 += load(k, c); a1 += load(k, c + 8); a2 += load(k, c + 16); a3 += load(k, c + 24) }
+            let d = UnsafeMutableRawPointer(o + c)
+            d.storeBytes(of: a0, as: SIMD8<Double>.self); d.storeBytes(of: a1, toByteOffset: 64, as: SIMD8<Double>.self)
+            d.storeBytes(of: a2, toByteOffset: 128, as: SIMD8<Double>.self); d.storeBytes(of: a3, toByteOffset: 192, as: SIMD8<Double>.self)
+            c += 32
+        }
         while c + 8 <= w {
             var acc = term(0, UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self))
             if fromZero { acc = SIMD8<Double>() + acc }
