@@ -286,22 +286,45 @@ enum HMPD {
     /// One output row as a sum of tap × row products in the given order,
     /// `((t₀·r₀ [0 + when fromZero]) + t₁·r₁) + …`, with the sum in registers and eight columns
     /// per SIMD lane group (each lane does the scalar sum of its column: the same values).
+    /// Without taps the rows are the products (formed once by the caller) and are only added.
     @inline(__always)
-    static func tapSum(_ taps: UnsafeBufferPointer<Double>, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
+    static func tapSum(_ taps: UnsafeBufferPointer<Double>?, _ rows: UnsafeBufferPointer<UnsafePointer<Double>>,
                        fromZero: Bool, width w: Int, into o: UnsafeMutablePointer<Double>) {
-        let n = taps.count
+        let n = rows.count
+        @inline(__always) func term(_ k: Int, _ v: SIMD8<Double>) -> SIMD8<Double> {
+            guard let t = taps else { return v }
+            return SIMD8(repeating: t[k]) * v
+        }
+        @inline(__always) func term(_ k: Int, _ v: Double) -> Double {
+            guard let t = taps else { return v }
+            return t[k] * v
+        }
+        @inline(__always) func load(_ k: Int, _ c: Int) -> SIMD8<Double> {
+            term(k, UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self))
+        }
         var c = 0
+        // 32 columns at a time: four independent sums, so the adds of one do not wait for the
+        // previous add of a single chain (each column's sum keeps its order).
+        while c + 32 <= w {
+            var a0 = load(0, c), a1 = load(0, c + 8), a2 = load(0, c + 16), a3 = load(0, c + 24)
+            if fromZero { a0 = SIMD8<Double>() + a0; a1 = SIMD8<Double>() + a1; a2 = SIMD8<Double>() + a2; a3 = SIMD8<Double>() + a3 }
+            for k in 1..<n { a0 += load(k, c); a1 += load(k, c + 8); a2 += load(k, c + 16); a3 += load(k, c + 24) }
+            let d = UnsafeMutableRawPointer(o + c)
+            d.storeBytes(of: a0, as: SIMD8<Double>.self); d.storeBytes(of: a1, toByteOffset: 64, as: SIMD8<Double>.self)
+            d.storeBytes(of: a2, toByteOffset: 128, as: SIMD8<Double>.self); d.storeBytes(of: a3, toByteOffset: 192, as: SIMD8<Double>.self)
+            c += 32
+        }
         while c + 8 <= w {
-            var acc = SIMD8(repeating: taps[0]) * UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self)
+            var acc = term(0, UnsafeRawPointer(rows[0] + c).loadUnaligned(as: SIMD8<Double>.self))
             if fromZero { acc = SIMD8<Double>() + acc }
-            for k in 1..<n { acc += SIMD8(repeating: taps[k]) * UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self) }
+            for k in 1..<n { acc += term(k, UnsafeRawPointer(rows[k] + c).loadUnaligned(as: SIMD8<Double>.self)) }
             UnsafeMutableRawPointer(o + c).storeBytes(of: acc, as: SIMD8<Double>.self)
             c += 8
         }
         while c < w {
-            var acc = taps[0] * rows[0][c]
+            var acc = term(0, rows[0][c])
             if fromZero { acc = 0 + acc }
-            for k in 1..<n { acc += taps[k] * rows[k][c] }
+            for k in 1..<n { acc += term(k, rows[k][c]) }
             o[c] = acc
             c += 1
         }
@@ -352,6 +375,10 @@ enum HMPD {
         let w = v.width, n = b.count, lrefl = v.margin
         let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
         v.form((keep - n + 1)..<end)
+        if n > 1 && b.allSatisfy({ $0 == b[0] }) {
+            equalTapFiltfilt(v, tap: b[0], taps: n, out: out, y: y, into: dst)
+            return
+        }
         let taps = Array(b.reversed())          // oldest row first
         var rows = [UnsafePointer<Double>](repeating: v.row(keep), count: n)
         taps.withUnsafeBufferPointer { tp in
@@ -363,6 +390,36 @@ enum HMPD {
                 for e in keep..<(out.upperBound + lrefl) {
                     for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
                     tapSum(tp, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
+                }
+            }
+        }
+    }
+
+    /// `exactFiltfilt` for n equal taps b (PDD's 9-frame mean): every sum that reads a row
+    /// multiplies it by the same b, so b·row is formed once — in the forward pass into a ring
+    /// of the last n rows, and the forward rows are stored as b·y for the backward pass — and
+    /// the sums add those products in the same order: the same values with one product per
+    /// element instead of n. (Rows formed as in `exactFiltfilt`, which calls this.)
+    static func equalTapFiltfilt(_ v: Extended, tap b: Double, taps n: Int, out: Range<Int>,
+                                 y: UnsafeMutablePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        let w = v.width, lrefl = v.margin
+        let keep = out.lowerBound + lrefl, end = out.upperBound + lrefl + n - 1
+        withScratch(n * w) { ring in
+            func slot(_ e: Int) -> UnsafeMutablePointer<Double> { ring + (e % n) * w }
+            func scale(_ e: Int) { let x = v.row(e), d = slot(e); for c in 0..<w { d[c] = b * x[c] } }
+            var rows = [UnsafePointer<Double>](repeating: UnsafePointer(ring), count: n)
+            rows.withUnsafeMutableBufferPointer { rp in
+                for e in (keep - n + 1)..<keep { scale(e) }
+                for e in keep..<end {
+                    scale(e)
+                    for k in 0..<n { rp[k] = UnsafePointer(slot(e - (n - 1 - k))) }
+                    let yr = y + (e - keep) * w
+                    tapSum(nil, UnsafeBufferPointer(rp), fromZero: false, width: w, into: yr)
+                    for c in 0..<w { yr[c] = b * yr[c] }
+                }
+                for e in keep..<(out.upperBound + lrefl) {
+                    for k in 0..<n { rp[k] = UnsafePointer(y + (e + n - 1 - k - keep) * w) }
+                    tapSum(nil, UnsafeBufferPointer(rp), fromZero: false, width: w, into: dst + (e - keep) * w)
                 }
             }
         }
@@ -396,21 +453,14 @@ enum HMPD {
     }
 
     /// PDD's deviation X = √(−2·log z), z = |(dc, ds)|, where z < 1, else 0, in three passes
-    /// so that only the logs are calls (log z < 0 marks z < 1, 1 the rest). The last pass on
-    /// explicit SIMD lanes: the scalar loop compiled into scalar roots with a libm fallback;
-    /// SIMD roots are correctly rounded too, so the values are the same.
+    /// so that only the logs are calls. The roots take |−2·log z| (and 0 where z ≥ 1): the same
+    /// values, but an argument the optimiser knows is not negative, so they compile to vector
+    /// roots without libm's errno fallback (which had kept them scalar, one call per lane).
     static func circularDeviation(_ dc: UnsafePointer<Double>, _ ds: UnsafePointer<Double>, count: Int,
                                   into x: UnsafeMutablePointer<Double>) {
         for c in 0..<count { x[c] = (dc[c] * dc[c] + ds[c] * ds[c]).squareRoot() }
-        for c in 0..<count { let z = x[c]; x[c] = z < 1 ? log(z) : 1 }
-        var c = 0
-        while c + 4 <= count {
-            let l = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD4<Double>.self)
-            let d = SIMD4<Double>().replacing(with: (-2 * l).squareRoot(), where: l .< 0)
-            UnsafeMutableRawPointer(x + c).storeBytes(of: d, as: SIMD4<Double>.self)
-            c += 4
-        }
-        while c < count { x[c] = x[c] < 0 ? (-2 * x[c]).squareRoot() : 0; c += 1 }
+        for c in 0..<count { let z = x[c]; x[c] = z < 1 ? log(z) : 0 }
+        for c in 0..<count { x[c] = (-2 * x[c]).magnitude.squareRoot() }
     }
 
     /// Runs `body` on a zeroed scratch of `count` Doubles (one allocation for a whole chain).
@@ -526,6 +576,37 @@ enum HMPD {
         return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
     }
 
+    /// PDM's log-harmonic band sums: adds bins `firstBin ..< firstBin + width` (below 512) of
+    /// each of `rows` rows of a strip `m` to the row's sum of the bin's band `hsl` (1…25) in
+    /// `sums` (band-major: band h, row r at h·rows + r), bin by bin in increasing order.
+    /// Four rows at a time on SIMD lanes, each band's run of bins added in a register: every
+    /// lane adds its row's bins in the same order as a scalar loop, so the same sums.
+    static func addBands(_ m: UnsafePointer<Double>, rows nO: Int, width cw: Int, firstBin c0: Int,
+                         into sums: UnsafeMutablePointer<Double>) {
+        let n = min(cw, 512 - c0)
+        var a = 0
+        while a < n {
+            let h = hsl[c0 + a]
+            var b = a + 1
+            while b < n && hsl[c0 + b] == h { b += 1 }
+            defer { a = b }
+            guard h >= 1 && h <= 25 else { continue }
+            let s = sums + h * nO
+            var r = 0
+            while r + 4 <= nO {
+                let p = m + r * cw
+                var acc = UnsafeRawPointer(s + r).loadUnaligned(as: SIMD4<Double>.self)
+                for c in a..<b { acc += SIMD4(p[c], p[cw + c], p[2 * cw + c], p[3 * cw + c]) }
+                UnsafeMutableRawPointer(s + r).storeBytes(of: acc, as: SIMD4<Double>.self)
+                r += 4
+            }
+            while r < nO {
+                for c in a..<b { s[r] += m[r * cw + c] }
+                r += 1
+            }
+        }
+    }
+
     /// Bins per strip of `features` (a multiple of 4 dividing 512; the last strip also takes
     /// bin 512).
     static let stripWidth = 64
@@ -597,12 +678,8 @@ enum HMPD {
                         mc[i] = rr > 0 ? xv / rr : 1
                         ms[i] = rr > 0 ? yv / rr : 0
                     }
-                    for c in 0..<min(cw, 512 - c0) {
-                        let h = hsl[c0 + c]
-                        guard h >= 1 && h <= 25 else { continue }
-                        let br = srp + h * nO, bi = sip + h * nO
-                        for r in 0..<nO { br[r] += mc[r * cw + c]; bi[r] += ms[r * cw + c] }
-                    }
+                    addBands(mc, rows: nO, width: cw, firstBin: c0, into: srp)
+                    addBands(ms, rows: nO, width: cw, firstBin: c0, into: sip)
                     // Trend: median then Hann smoothing of cos and sin.
                     let zeros = UnsafePointer(s + oZeros)
                     medfilt9(C, rows: nT, width: cw, out: med, zeros: zeros, into: M)

@@ -83,4 +83,58 @@ struct HMPDSpeedTests {
         #expect(walked.map(\.bitPattern) == stepped.map(\.bitPattern))
         for (k, v) in q.enumerated() { #expect(HMPD.interp(HMPD.binHz, y, v, outside: 0).bitPattern == stepped[k].bitPattern, "query \(v)") }
     }
+
+    @Test("PDM's band sums four rows at a time equal the bin-by-bin, row-by-row sums",
+          arguments: [(0, 64, 201), (64, 64, 7), (448, 65, 13), (384, 64, 1), (0, 64, 0)])
+    func addBands(firstBin c0: Int, width cw: Int, rows nO: Int) {
+        var seed: UInt32 = 777
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 2 - 1 }
+        let m = (0..<(nO * cw)).map { _ in next() }
+        let start = (0..<(26 * nO)).map { _ in next() }          // sums of earlier strips
+        var plain = start, fast = start
+        for c in 0..<min(cw, 512 - c0) {
+            let h = HMPD.hsl[c0 + c]
+            guard h >= 1 && h <= 25 else { continue }
+            for r in 0..<nO { plain[h * nO + r] += m[r * cw + c] }
+        }
+        m.withUnsafeBufferPointer { mp in
+            fast.withUnsafeMutableBufferPointer { fp in
+                guard let mb = mp.baseAddress, let fb = fp.baseAddress else { return }
+                HMPD.addBands(mb, rows: nO, width: cw, firstBin: c0, into: fb)
+            }
+        }
+        #expect(plain.map(\.bitPattern) == fast.map(\.bitPattern))
+        if nO > 0 { #expect(plain != start, "some bins were added") }
+    }
+
+    @Test("PDD's equal-tap filtfilt with each product formed once equals Octave's nested tap sums",
+          arguments: [9, 3])
+    func equalTapFiltfilt(taps n: Int) {
+        let nT = 3 * (n - 1) + 3, w = HMPD.bins, b = 1.0 / Double(n), margin = 3 * (n - 1)
+        var seed: UInt32 = 4242
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) * 2 - 1 }
+        let x = (0..<(nT * w)).map { _ in next() }
+        let fast = HMPD.filtfiltRowsExact(x, rows: nT, taps: [Double](repeating: b, count: n))
+        // Plain: Octave's reflected rows, then y_e = b·v_{e−n+1} + … + b·v_e forward and
+        // z_e = b·y_{e+n−1} + … + b·y_e backward, each product formed where it is added.
+        func v(_ e: Int, _ c: Int) -> Double {
+            if e < margin { return 2 * x[c] - x[(margin - e) * w + c] }
+            if e >= margin + nT { let i = e - margin - nT + 1; return 2 * x[(nT - 1) * w + c] - x[(nT - 1 - i) * w + c] }
+            return x[(e - margin) * w + c]
+        }
+        let keep = margin, end = nT + margin + n - 1
+        for c in 0..<w {
+            var y = [Double](repeating: 0, count: end - keep)
+            for e in keep..<end {
+                var acc = b * v(e - n + 1, c)
+                for k in 1..<n { acc += b * v(e - n + 1 + k, c) }
+                y[e - keep] = acc
+            }
+            for e in keep..<(nT + margin) {
+                var acc = b * y[e + n - 1 - keep]
+                for k in 1..<n { acc += b * y[e + n - 1 - k - keep] }
+                #expect(acc.bitPattern == fast[(e - keep) * w + c].bitPattern, "row \(e - keep), bin \(c)")
+            }
+        }
+    }
 }
