@@ -117,11 +117,11 @@ struct TrueEnvelope: Sendable {
         }
         let a0 = a
         let dblim = Float(log(pow(10.0, 2.0 / 20.0)))
-        var cc = [Float](repeating: 0, count: order + 1)
-        var lv = [Float](repeating: 0, count: h + 1)
         if order <= CosineTable.maxOrder && CosineTable.lengths.contains(n) {
             return iterateWithTable(a: a, a0: a0, order: order, win: win, dblim: dblim, table: CosineTable.shared(n: n))
         }
+        var cc = [Float](repeating: 0, count: order + 1)
+        var lv = [Float](repeating: 0, count: h + 1)
         precondition(n == dftLength, "env_te off the table needs the full \(dftLength)-point grid")
         for _ in 0..<200 {
             let cca = cepstrum(a)
