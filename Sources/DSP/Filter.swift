@@ -148,6 +148,17 @@ public enum Filter {
 public enum FilterD {
     /// `filter(b, a, x, zi)` (direct form II transposed).
     public static func apply(b: [Double], a: [Double], _ x: [Double], zi: [Double]? = nil) -> [Double] {
+        var y = [Double](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { apply(b: b, a: a, x, zi: zi, into: $0) } }
+        return y
+    }
+
+    /// `apply` into y (y.count == x.count; y may be x's own storage: each sample is read
+    /// before its output is written). `backward` runs the recursion from the last sample to
+    /// the first, which is `apply` of the reversed x, reversed, without the two copies.
+    static func apply(b: [Double], a: [Double], _ x: UnsafeBufferPointer<Double>, zi: [Double]? = nil,
+                      backward: Bool = false, into y: UnsafeMutableBufferPointer<Double>) {
+        precondition(y.count == x.count, "FilterD.apply: \(x.count) samples into \(y.count)")
         let a0 = a[0]
         let n = max(a.count, b.count)
         var bb = b.map { $0 / a0 }, aa = a.map { $0 / a0 }
@@ -155,19 +166,18 @@ public enum FilterD {
         aa += [Double](repeating: 0, count: n - aa.count)
         var z = zi ?? [Double](repeating: 0, count: n - 1)
         z += [Double](repeating: 0, count: max(0, n - 1 - z.count))
-        var y = [Double](repeating: 0, count: x.count)
         // On buffer pointers: with arrays every store to z was a uniqueness and bounds check
         // (the recursion itself is bound by its add–multiply–subtract latency).
         z.withUnsafeMutableBufferPointer { z in
-        y.withUnsafeMutableBufferPointer { y in
-        x.withUnsafeBufferPointer { x in
         bb.withUnsafeBufferPointer { bb in
         aa.withUnsafeBufferPointer { aa in
             // The two designs in use (9th- and 5th-order elliptics) keep their state in
             // registers: through memory, each sample's z[0] waited on a store-to-load forward.
-            if n == 10 { runOrder9(bb, aa, x, y, z); return }
-            if n == 6 { runOrder5(bb, aa, x, y, z); return }
-            for i in 0..<x.count {
+            if n == 10 { runOrder9(bb, aa, x, y, z, backward: backward); return }
+            if n == 6 { runOrder5(bb, aa, x, y, z, backward: backward); return }
+            let last = x.count - 1
+            for s in 0..<x.count {
+                let i = backward ? last - s : s
                 let xi = x[i]
                 let yi = bb[0] * xi + (n > 1 ? z[0] : 0)
                 if n > 1 {
@@ -179,19 +189,19 @@ public enum FilterD {
         }
         }
         }
-        }
-        }
-        return y
     }
 
     /// `apply`'s loop for 10 coefficients with the state in locals: the same operations in
     /// the same order, z_{j−1} = (b_j·x + z_j) − a_j·y.
     static func runOrder9(_ b: UnsafeBufferPointer<Double>, _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
-                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>) {
+                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>, backward: Bool) {
         let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8], b9 = b[9]
         let a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9]
         var z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3], z4 = z[4], z5 = z[5], z6 = z[6], z7 = z[7], z8 = z[8]
-        for i in 0..<x.count {
+        // The index off the recursion's chain: backward costs nothing.
+        let last = x.count - 1
+        for s in 0..<x.count {
+            let i = backward ? last - s : s
             let xi = x[i]
             let yi = b0 * xi + z0
             z0 = b1 * xi + z1 - a1 * yi
@@ -210,11 +220,14 @@ public enum FilterD {
 
     /// `runOrder9` for 6 coefficients.
     static func runOrder5(_ b: UnsafeBufferPointer<Double>, _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
-                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>) {
+                          _ y: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>, backward: Bool) {
         let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5]
         let a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5]
         var z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3], z4 = z[4]
-        for i in 0..<x.count {
+        // The index off the recursion's chain: backward costs nothing.
+        let last = x.count - 1
+        for s in 0..<x.count {
+            let i = backward ? last - s : s
             let xi = x[i]
             let yi = b0 * xi + z0
             z0 = b1 * xi + z1 - a1 * yi
@@ -245,19 +258,23 @@ public enum FilterD {
         }
         si.removeFirst()
         let lx = x.count
+        // Both passes in place in one buffer, the second run backward (no reversed copies).
         guard lx > lrefl else {
-            var y = apply(b: bb, a: aa, x)
-            y.reverse(); y = apply(b: bb, a: aa, y); y.reverse()
+            var y = x
+            y.withUnsafeMutableBufferPointer { y in
+                apply(b: bb, a: aa, UnsafeBufferPointer(y), into: y)
+                apply(b: bb, a: aa, UnsafeBufferPointer(y), backward: true, into: y)
+            }
             return y
         }
         var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
         for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x[0] - x[i]) }
         v.append(contentsOf: x)
         for i in 1...lrefl { v.append(2 * x[lx - 1] - x[lx - 1 - i]) }
-        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
-        v.reverse()
-        v = apply(b: bb, a: aa, v, zi: si.map { $0 * v[0] })
-        v.reverse()
+        v.withUnsafeMutableBufferPointer { v in
+            apply(b: bb, a: aa, UnsafeBufferPointer(v), zi: si.map { $0 * v[0] }, into: v)
+            apply(b: bb, a: aa, UnsafeBufferPointer(v), zi: si.map { $0 * v[v.count - 1] }, backward: true, into: v)
+        }
         return Array(v[lrefl..<(lrefl + lx)])
     }
 }

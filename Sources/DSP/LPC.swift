@@ -8,9 +8,18 @@ import Foundation
 public enum LPC {
     /// Biased autocorrelation r[0...order] of `x` (unnormalised; LPC does not depend on it).
     public static func autocorrelation(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Double] {
+        var r = [Double](repeating: 0, count: max(0, order + 1))
+        r.withUnsafeMutableBufferPointer { autocorrelation(x, order: order, into: $0) }
+        return r
+    }
+
+    /// `autocorrelation(x, order:)` into r[0...order] (caller-held; lags at or past x.count
+    /// are set to 0).
+    static func autocorrelation(_ x: UnsafeBufferPointer<Float>, order: Int, into r: UnsafeMutableBufferPointer<Double>) {
         let n = x.count
-        var r = [Double](repeating: 0, count: order + 1)
-        guard order >= 0 else { return r }
+        guard order >= 0 else { return }
+        precondition(r.count > order, "LPC.autocorrelation: room for \(r.count) lags, order \(order)")
+        for i in 0...order { r[i] = 0 }
         // The samples are widened once and followed by zeros, so every lag can run over the
         // same i range (a zero product leaves a sum unchanged). Up to 24 lags at a time, in
         // SIMD4 lanes: each lag's sum is its own chain, added in i order (the same values as
@@ -55,15 +64,22 @@ public enum LPC {
                 lagBase += 24
             }
         }
-        return r
     }
 
     /// Levinson–Durbin: prediction polynomial a = [1, a1, …, a_order] from autocorrelation
     /// r[0...order], and the final prediction error. r[0] == 0 gives [1, 0, …] (as Octave's lpc).
     public static func levinson(_ r: [Double], order: Int) -> (a: [Double], error: Double) {
         var a = [Double](repeating: 0, count: order + 1)
+        let error = r.withUnsafeBufferPointer { r in a.withUnsafeMutableBufferPointer { levinson(r, order: order, into: $0) } }
+        return (a, error)
+    }
+
+    /// `levinson(r, order:)` with the polynomial into a[0...order] (caller-held); returns the error.
+    static func levinson(_ r: UnsafeBufferPointer<Double>, order: Int, into a: UnsafeMutableBufferPointer<Double>) -> Double {
+        precondition(a.count > order, "LPC.levinson: room for \(a.count) coefficients, order \(order)")
+        for j in 0...order { a[j] = 0 }
         a[0] = 1
-        guard order >= 1, r.count > order, r[0] > 0, r[0].isFinite else { return (a, 0) }
+        guard order >= 1, r.count > order, r[0] > 0, r[0].isFinite else { return 0 }
         var err = r[0]
         for i in 1...order {
             var acc = r[i]
@@ -83,7 +99,7 @@ public enum LPC {
             err *= (1 - k * k)
             if err <= 0 { err = 0; break }
         }
-        return (a, err)
+        return err
     }
 
     /// `levinson(r[l], order:).a` of four autocorrelations at once, one per SIMD lane: the
@@ -144,6 +160,18 @@ public enum LPC {
     }
 
     public static func coefficients(_ x: UnsafeBufferPointer<Float>, order: Int) -> [Float] {
-        levinson(autocorrelation(x, order: order), order: order).a.map { Float($0) }
+        // The lags and the Double polynomial in one scratch buffer: one allocation per call
+        // (the returned array) instead of three; the same operations as the array forms.
+        guard order >= 0 else { return levinson(autocorrelation(x, order: order), order: order).a.map { Float($0) } }
+        return withScratch(Double.self, 2 * (order + 1)) { buf in
+            let r = UnsafeMutableBufferPointer(rebasing: buf[0...order])
+            let a = UnsafeMutableBufferPointer(rebasing: buf[(order + 1)...])
+            autocorrelation(x, order: order, into: r)
+            _ = levinson(UnsafeBufferPointer(r), order: order, into: a)
+            return [Float](unsafeUninitializedCapacity: order + 1) { out, count in
+                for j in 0...order { out[j] = Float(a[j]) }
+                count = order + 1
+            }
+        }
     }
 }

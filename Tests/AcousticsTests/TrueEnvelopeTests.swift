@@ -117,6 +117,38 @@ struct TrueEnvelopeTests {
         }
     }
 
+    @Test("the table cepstrum on caller-held buffers reused over spectra equals the array form, bit for bit",
+          arguments: [4096, 1024, 512])
+    func tableCepstrumOnHeldBuffers(n: Int) {
+        let te = TrueEnvelope()
+        let h = n / 2, table = CosineTable.shared(n: n), tw = table.width
+        // One work buffer for all calls, stale between them (NaN at first), as the iteration holds it.
+        var cca = [Float](repeating: .nan, count: 241), plus = [Float](repeating: .nan, count: tw), minus = plus
+        for (s, order) in [(1, 24), (2, 240), (3, 0), (4, 9), (5, 102)].map({ ($0.0, $0.1) }) {
+            let a = Self.testSpectrum(count: h + 1, seed: UInt32(n + s))
+            var want = [Float](repeating: 0, count: order + 1)
+            var p0 = [Float](repeating: 0, count: tw), m0 = p0
+            te.tableCepstrum(a, order: order, into: &want, plus: &p0, minus: &m0, table: table)
+            for folded in [false, true] {     // true: plus and minus already hold A± of this a
+                a.withUnsafeBufferPointer { ap in
+                    cca.withUnsafeMutableBufferPointer { cp in
+                        plus.withUnsafeMutableBufferPointer { pp in
+                            minus.withUnsafeMutableBufferPointer { mp in
+                                table.withRows { base in
+                                    TrueEnvelope.tableCepstrum(ap, order: order, into: cp, plus: pp, minus: mp, n: n,
+                                                               rows: base, stride: table.stride, folded: folded)
+                                }
+                            }
+                        }
+                    }
+                }
+                #expect(Array(cca[0...order]).map(\.bitPattern) == want.map(\.bitPattern), "n \(n), order \(order), folded \(folded)")
+                // Index 0 is not part of the fold (the ends are read from A itself).
+                #expect(plus[1...].map(\.bitPattern) == p0[1...].map(\.bitPattern) && minus[1...].map(\.bitPattern) == m0[1...].map(\.bitPattern))
+            }
+        }
+    }
+
     @Test("the envelope sums equal the four-rows-per-pass form they replaced, bit for bit",
           arguments: [4096, 2048, 1024, 512])
     func envelopeSumsMatchRowGroups(n: Int) {
