@@ -240,23 +240,30 @@ public enum FilterD {
         z[0] = z0; z[1] = z1; z[2] = z2; z[3] = z3; z[4] = z4
     }
 
-    /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end
-    /// and steady-state initial conditions scaled by the first sample of each pass.
-    /// Inputs not longer than 3·(n−1) are returned filtered forward and backward without padding.
-    public static func filtfilt(b: [Double], a: [Double], _ x: [Double]) -> [Double] {
+    /// filtfilt's set-up: b and a zero-padded to one length n, and the n − 1 steady-state
+    /// initial conditions of the transposed direct form for a unit step (zeros when the DC
+    /// gain is not finite).
+    static func filtfiltSetup(b: [Double], a: [Double]) -> (b: [Double], a: [Double], zi: [Double]) {
         let n = max(b.count, a.count)
-        let lrefl = 3 * (n - 1)
         var bb = b, aa = a
         bb += [Double](repeating: 0, count: n - bb.count)
         aa += [Double](repeating: 0, count: n - aa.count)
-        let sb = bb.reduce(0, +), sa = aa.reduce(0, +)
-        let kdc = sb / sa
+        let kdc = bb.reduce(0, +) / aa.reduce(0, +)
         var si = [Double](repeating: 0, count: n)
         if kdc.isFinite {
             var acc = 0.0
             for i in stride(from: n - 1, through: 0, by: -1) { acc += bb[i] - kdc * aa[i]; si[i] = acc }
         }
         si.removeFirst()
+        return (bb, aa, si)
+    }
+
+    /// Octave signal package's `filtfilt`: odd reflection of 3·(n−1) samples at each end
+    /// and steady-state initial conditions scaled by the first sample of each pass.
+    /// Inputs not longer than 3·(n−1) are returned filtered forward and backward without padding.
+    public static func filtfilt(b: [Double], a: [Double], _ x: [Double]) -> [Double] {
+        let (bb, aa, si) = filtfiltSetup(b: b, a: a)
+        let lrefl = 3 * (bb.count - 1)
         let lx = x.count
         // Both passes in place in one buffer, the second run backward (no reversed copies).
         guard lx > lrefl else {

@@ -8,17 +8,9 @@ struct DSPScratchFormTests {
     /// Octave's filtfilt as it was written: forward pass, reversed copy, forward pass,
     /// reversed copy (on `plainIIR`, the reference direct form II transposed loop).
     static func plainFiltfilt(b: [Double], a: [Double], _ x: [Double]) -> [Double] {
-        let n = max(b.count, a.count), lrefl = 3 * (n - 1)
-        var bb = b, aa = a
-        bb += [Double](repeating: 0, count: n - bb.count)
-        aa += [Double](repeating: 0, count: n - aa.count)
-        let kdc = bb.reduce(0, +) / aa.reduce(0, +)
-        var si = [Double](repeating: 0, count: n)
-        if kdc.isFinite {
-            var acc = 0.0
-            for i in stride(from: n - 1, through: 0, by: -1) { acc += bb[i] - kdc * aa[i]; si[i] = acc }
-        }
-        si.removeFirst()
+        // The set-up (padding, initial conditions) is shared; the passes are what is compared.
+        let (bb, aa, si) = FilterD.filtfiltSetup(b: b, a: a)
+        let lrefl = 3 * (bb.count - 1)
         let lx = x.count
         guard lx > lrefl else {
             let y = DSPOverheadTests.plainIIR(b: bb, a: aa, x, zi: nil)
