@@ -80,18 +80,7 @@ public enum VectorMath {
     /// Lanes outside ±87 (overflow, subnormal results) and NaN use Foundation.
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
-        let r = (x - k * 0.693_145_75) - k * 1.428_606_8e-6
-        let f8: Float = 1.0 / 40320, f7: Float = 1.0 / 5040, f6: Float = 1.0 / 720, f5: Float = 1.0 / 120
-        let f4: Float = 1.0 / 24, f3: Float = 1.0 / 6
-        var p = r * f8 + f7
-        p = p * r + f6
-        p = p * r + f5
-        p = p * r + f4
-        p = p * r + f3
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        let (k, p) = expReduced(x)
         // k limited to −126…127 by masks (`clamped` ran as a per-lane call); lanes it changes
         // are the `outside` ones, which Foundation recomputes below.
         var kc = k
@@ -105,6 +94,24 @@ public enum VectorMath {
             for l in 0..<8 where outside[l] { y[l] = Foundation.exp(x[l]) }
         }
         return y
+    }
+
+    /// exp's range reduction x = k·ln2 + r and e^r by its Taylor series to r⁸: (k, e^r).
+    @inline(__always)
+    static func expReduced(_ x: SIMD8<Float>) -> (k: SIMD8<Float>, p: SIMD8<Float>) {
+        let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        let r = (x - k * 0.693_145_75) - k * 1.428_606_8e-6
+        let f8: Float = 1.0 / 40320, f7: Float = 1.0 / 5040, f6: Float = 1.0 / 720, f5: Float = 1.0 / 120
+        let f4: Float = 1.0 / 24, f3: Float = 1.0 / 6
+        var p = r * f8 + f7
+        p = p * r + f6
+        p = p * r + f5
+        p = p * r + f4
+        p = p * r + f3
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        return (k, p)
     }
 
     /// sin and cos of Double lanes: x = q·π/2 + r with |r| ≤ π/4 (π/2 in two parts, exact

@@ -109,19 +109,9 @@ struct DSPOverheadTests {
     }
 
     /// `VectorMath.exp` as it was with the stdlib's `clamped` for the exponent.
+    /// (The reduction and polynomial are shared; the exponent's limiting is what is compared.)
     static func clampedExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
-        let r = (x - k * 0.693_145_75) - k * 1.428_606_8e-6
-        let f8: Float = 1.0 / 40320, f7: Float = 1.0 / 5040, f6: Float = 1.0 / 720, f5: Float = 1.0 / 120
-        let f4: Float = 1.0 / 24, f3: Float = 1.0 / 6
-        var p = r * f8 + f7
-        p = p * r + f6
-        p = p * r + f5
-        p = p * r + f4
-        p = p * r + f3
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        let (k, p) = VectorMath.expReduced(x)
         let ki = VectorMath.intFromIntegralFloat(k.clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127)))
         let scale = unsafeBitCast((ki &+ 127) &<< 23, to: SIMD8<Float>.self)
         var y = p * scale
