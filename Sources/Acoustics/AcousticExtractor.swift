@@ -443,8 +443,7 @@ public struct AcousticExtractor: Sendable {
             }
             for i in 0..<gridLogMag.count { gridLogMag[i] = logMag[i * d] }
         }
-        let le = envelope.logEnvelope(gridLogMag: gridLogMag, step: d, order: order)
-        let out = envelope.warpedCepstrum(logEnvelope: le, order: 24)
+        let out = envelope.melCepstrum(gridLogMag: gridLogMag, step: d, order: order)
         // Rd by mean squared phase on the same frame spectrum (rd_msp.m).
         // COVAREP's sinusoids of the frame, kept for Rd and HMPD (which need the polarity).
         let sins = RdMSP.sinusoids(re: re, im: im, winlen: winlen, f0: Double(f0))

@@ -7,6 +7,7 @@ import DSP
 
 struct TrueEnvelope: Sendable {
     let dftLength: Int
+    let sampleRate: Float
     /// Iterate on a coarser grid where the spectrum is oversampled (`logEnvelope`); false
     /// runs COVAREP's iteration on all N/2 + 1 bins.
     let decimates: Bool
@@ -26,23 +27,50 @@ struct TrueEnvelope: Sendable {
 
     init(dftLength: Int = 4096, sampleRate: Float = 16000, decimates: Bool = true) {
         self.dftLength = dftLength
+        self.sampleRate = sampleRate
         self.decimates = decimates
         fft = RealFFT(count: dftLength)
+        let (idx, frac) = TrueEnvelope.warp(dftLength: dftLength, sampleRate: sampleRate)
+        warpIndex = idx; warpFrac = frac.map { Float($0) }
+    }
+
+    /// hspec2fwcep's warp: for each linear bin j (0…N/2), the envelope segment
+    /// [index, index + 1] it reads and the fraction within it.
+    static func warp(dftLength: Int, sampleRate: Float) -> (index: [Int], frac: [Double]) {
         let h = dftLength / 2
         func mel(_ f: Double) -> Double { log(1 + f / 700) * (1000 / log(1 + 1000 / 700.0)) }
         let fs = Double(sampleRate)
         let melNyq = mel(0.5 * fs)
         // freqmel[k] = 0.5·fs·mel(f_k)/mel(fs/2);  env(f_j) = interp1(freqmel, E, f_j)
         let freqmel = (0...h).map { 0.5 * fs * mel(Double($0) * fs / Double(dftLength)) / melNyq }
-        var idx = [Int](repeating: 0, count: h + 1), frac = [Float](repeating: 0, count: h + 1)
+        var idx = [Int](repeating: 0, count: h + 1), frac = [Double](repeating: 0, count: h + 1)
         var seg = 0
         for j in 0...h {
             let f = Double(j) * fs / Double(dftLength)
             while seg < h - 1 && freqmel[seg + 1] < f { seg += 1 }
             let t = (f - freqmel[seg]) / (freqmel[seg + 1] - freqmel[seg])
-            idx[j] = seg; frac[j] = Float(min(max(t, 0), 1))
+            idx[j] = seg; frac[j] = min(max(t, 0), 1)
         }
-        warpIndex = idx; warpFrac = frac
+        return (idx, frac)
+    }
+
+    /// The mel-warp map of COVAREP's MCEP frame (N = 4096 at 16 kHz), built on first use.
+    static let standardMelWarp: MelWarpMap = {
+        let (idx, frac) = warp(dftLength: 4096, sampleRate: 16000)
+        return MelWarpMap(position: zip(idx, frac).map { Double($0) + $1 }, dftLength: 4096, maxOrder: tableOrder)
+    }()
+
+    /// MCEP_0…24 of a frame (env_te of `order`, then hspec2fwcep) from log|S| at the bins
+    /// 0, D, 2D, …, N/2 (D = `gridStep(order:)`). With `exactWarp` (or off the standard
+    /// N = 4096, 16 kHz, or an envelope order above the table's) the envelope is formed at all
+    /// N/2 + 1 bins and warped as hspec2fwcep does; otherwise its cepstrum goes through
+    /// `MelWarpMap` (MCEP within a few 1e−4, see there).
+    func melCepstrum(gridLogMag grid: [Float], step d: Int, order: Int, exactWarp: Bool = false) -> [Float] {
+        let env = envelopeOnGrid(grid, n: dftLength / d, order: order, presmooth: true)
+        if !exactWarp && dftLength == 4096 && sampleRate == 16000 && env.cc.count <= TrueEnvelope.tableOrder + 1 {
+            return TrueEnvelope.standardMelWarp.apply(env.cc)
+        }
+        return warpedCepstrum(logEnvelope: fullGrid(env, step: d), order: MelWarpMap.mcepOrder)
     }
 
     /// Real cepstrum of a symmetric log spectrum given by its half `a[0...N/2]`:
@@ -80,9 +108,12 @@ struct TrueEnvelope: Sendable {
     /// `logEnvelope(logMag:order:)` from log|S| at the bins 0, D, 2D, …, N/2 only
     /// (D = `gridStep(order:)`, the only bins the iteration reads).
     func logEnvelope(gridLogMag grid: [Float], step d: Int, order ord0: Int, presmooth: Bool = true) -> [Float] {
-        if d == 1 { return envelopeOnGrid(grid, n: dftLength, order: ord0, presmooth: presmooth).lv }
-        let cc = envelopeOnGrid(grid, n: dftLength / d, order: ord0, presmooth: presmooth).cc
-        return tableEnvelope(cc, table: CosineTable.shared(n: dftLength))
+        fullGrid(envelopeOnGrid(grid, n: dftLength / d, order: ord0, presmooth: presmooth), step: d)
+    }
+
+    /// The envelope at all N/2 + 1 bins from env_te's result on the grid of step `d`.
+    private func fullGrid(_ env: (lv: [Float], cc: [Float]), step d: Int) -> [Float] {
+        d == 1 ? env.lv : tableEnvelope(env.cc, table: CosineTable.shared(n: dftLength))
     }
 
     /// The bin step of the grid env_te of order `order` iterates on: `decimation(order:)`,
@@ -100,7 +131,7 @@ struct TrueEnvelope: Sendable {
 
     /// env_te on a grid of `n` points (bins 0...n/2 in `logMag`): the envelope there and the
     /// cepstrum cc_0…cc_order (lv_k = Σ_j cc_j cos(2πjk/n)) it came from.
-    private func envelopeOnGrid(_ logMag: [Float], n: Int, order ord0: Int, presmooth: Bool) -> (lv: [Float], cc: [Float]) {
+    func envelopeOnGrid(_ logMag: [Float], n: Int, order ord0: Int, presmooth: Bool) -> (lv: [Float], cc: [Float]) {
         let h = n / 2
         var order = min(ord0, h - 1)
         order = min(Int((1.2 * Float(order)).rounded(.toNearestOrAwayFromZero)), h - 1)

@@ -71,6 +71,43 @@ struct TrueEnvelopeTests {
         #expect(worstC < 0.025, "f0 \(f0): MCEP differ by \(worstC)")
     }
 
+    @Test("the mel-warp map gives hspec2fwcep's MCEP within its interpolation bound",
+          arguments: [60.0, 100.0, 140.0, 230.0, 420.0])
+    func melWarpMapMatchesInterpolatingWarp(f0: Double) {
+        let logMag = Self.vowelFrame(f0: f0)
+        let order = Int((8000 / f0).rounded())
+        for te in [TrueEnvelope(), TrueEnvelope(decimates: false)] {
+            let d = te.gridStep(order: order)
+            let grid = stride(from: 0, through: 2048, by: d).map { logMag[$0] }
+            let mapped = te.melCepstrum(gridLogMag: grid, step: d, order: order)
+            let interpolated = te.melCepstrum(gridLogMag: grid, step: d, order: order, exactWarp: true)
+            // The warped log envelope moves by at most (Δlv)²/8 + max|lv″|/8 per bin (MelWarpMap),
+            // each MCEP coefficient by at most twice that; 1e−4 for the Float rounding of the
+            // exp–interpolate–log form.
+            let cc = te.envelopeOnGrid(grid, n: 4096 / d, order: order, presmooth: true).cc
+            let w = 2 * Double.pi / 4096
+            let d1 = w * cc.indices.reduce(0.0) { $0 + Double($1) * Double(abs(cc[$1])) }
+            let d2 = w * w * cc.indices.reduce(0.0) { $0 + Double($1 * $1) * Double(abs(cc[$1])) }
+            let bound = 2 * (d1 * d1 / 8 + d2 / 8) + 1e-4
+            let worst = zip(mapped, interpolated).map { Double(abs($0 - $1)) }.max() ?? .infinity
+            #expect(mapped.count == 25 && worst <= bound, "f0 \(f0), step \(d): MCEP differ by \(worst), bound \(bound)")
+            // The bound adds magnitudes (1e−3 … 5e−3 here); the differences are second order and
+            // the cosine sums average them: measured 0.8e−5 … 3.4e−5.
+            #expect(worst < 1e-4, "f0 \(f0), step \(d): MCEP differ by \(worst)")
+        }
+    }
+
+    @Test("envelope orders beyond the mel-warp map's take the interpolating warp")
+    func melWarpMapFallsBackAboveItsOrder() {
+        let logMag = Self.vowelFrame(f0: 30)
+        let order = Int((8000 / 30.0).rounded())     // 1.2·267 = 320 > 240
+        let te = TrueEnvelope()
+        #expect(te.gridStep(order: order) == 1)
+        let mapped = te.melCepstrum(gridLogMag: logMag, step: 1, order: order)
+        let interpolated = te.melCepstrum(gridLogMag: logMag, step: 1, order: order, exactWarp: true)
+        #expect(mapped.map(\.bitPattern) == interpolated.map(\.bitPattern))
+    }
+
     /// A log-spectrum-like test vector of `count` values (slope, ripple, noise).
     static func testSpectrum(count: Int, seed start: UInt32) -> [Float] {
         var seed = start
