@@ -34,25 +34,37 @@ struct MelWarpMap: Sendable {
         self.maxOrder = maxOrder
         // W[m][i] = s_m/N (C_i(0) + (−1)^m C_i(h) + 2 Σ_{j=1}^{h−1} C_i(j) cos(2πmj/N)),
         // C_i(j) = cos(2πi·p_j/N), s_0 = 1, s_m = 2: hspec2fwcep's cepstrum of w = Σ_i cc_i C_i.
-        // Summed in Double over all h + 1 bins (≈ 12 M multiply-adds, once per process).
-        let cols = maxOrder + 1
-        var w = [Double](repeating: 0, count: (mo + 1) * cols)
-        var c = [Double](repeating: 0, count: cols)
-        var g = [Double](repeating: 0, count: mo + 1)
+        // Each W[m][i] is a Double dot product over the h + 1 bins of the weights G_m(j) and
+        // the row C_i, eight bins per vector (the bins beyond h padded with zero weights);
+        // rows by the Chebyshev recurrence C_{i+1} = 2 cosθ_j C_i − C_{i−1}. ≈ 12 M
+        // multiply-adds once per process (≈ 1 ms).
+        let cols = maxOrder + 1, vecs = (h + 1 + 7) / 8
+        typealias V = SIMD8<Double>
+        var x = [V](repeating: V(repeating: 1), count: vecs)
+        var g = [V](repeating: V(repeating: 0), count: (mo + 1) * vecs)
+        let unit = (0..<n).map { cos(2 * Double.pi * Double($0) / Double(n)) }
         for j in 0...h {
-            // C_i(j) for all i by the Chebyshev recurrence cos((i+1)θ) = 2cosθ·cos(iθ) − cos((i−1)θ).
-            let x = cos(2 * Double.pi * position[j] / Double(n))
-            c[0] = 1
-            if cols > 1 { c[1] = x }
-            if cols > 2 { for i in 2..<cols { c[i] = 2 * x * c[i - 1] - c[i - 2] } }
+            x[j / 8][j % 8] = cos(2 * Double.pi * position[j] / Double(n))
             for m in 0...mo {
                 let edge = j == 0 ? 1.0 : (j == h ? (m % 2 == 0 ? 1.0 : -1.0) : 0)
-                let inner = j == 0 || j == h ? 0 : 2 * cos(2 * Double.pi * Double((m * j) % n) / Double(n))
-                g[m] = (edge + inner) * (m == 0 ? 1 : 2) / Double(n)
+                let inner = j == 0 || j == h ? 0 : 2 * unit[(m * j) % n]
+                g[m * vecs + j / 8][j % 8] = (edge + inner) * (m == 0 ? 1 : 2) / Double(n)
+            }
+        }
+        var w = [Double](repeating: 0, count: (mo + 1) * cols)
+        var older = [V](repeating: V(repeating: 0), count: vecs), row = [V](repeating: V(repeating: 1), count: vecs)
+        for i in 0..<cols {
+            if i == 1 {
+                older = row; row = x
+            } else if i > 1 {
+                for v in 0..<vecs { let next = 2 * x[v] * row[v] - older[v]; older[v] = row[v]; row[v] = next }
             }
             for m in 0...mo {
-                let gm = g[m], row = m * cols
-                for i in 0..<cols { w[row + i] += gm * c[i] }
+                var a0 = V(repeating: 0), a1 = a0
+                var v = 0
+                while v + 1 < vecs { a0 += g[m * vecs + v] * row[v]; a1 += g[m * vecs + v + 1] * row[v + 1]; v += 2 }
+                if v < vecs { a0 += g[m * vecs + v] * row[v] }
+                w[m * cols + i] = (a0 + a1).sum()
             }
         }
         var r = [SIMD8<Float>](repeating: SIMD8(repeating: 0), count: 4 * cols)
