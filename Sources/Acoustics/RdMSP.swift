@@ -333,6 +333,81 @@ enum RdMSP {
         return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
     }
 
+    /// How the criterion finds the LF model's roots e and a for each Rd it tries.
+    enum LFRoots: Sendable {
+        /// Bracket search and Newton–bisection from scratch (`lfModel(t0:te:tp:ta:)`).
+        case bracketed
+        /// Newton steps from a start interpolated in `LFRootTable` (`lfModel(rd:t0:)`).
+        case tabled
+    }
+
+    /// The roots e·T0 and a·T0 of the LF model with T0 = 1 on the Rd grid 0.3, 0.31, …, 2.5
+    /// (fminbnd's search range). The model scales with the period (e and a are rates:
+    /// e(T0) = e(1)/T0), so one table serves every F0.
+    struct LFRootTable: Sendable {
+        static let rdMin = 0.3, step = 0.01, count = 221
+        let e: [Double], a: [Double]
+        init() {
+            var e = [Double](repeating: .nan, count: LFRootTable.count), a = e
+            for i in 0..<LFRootTable.count {
+                let (te, tp, ta) = rd2tetpta(LFRootTable.rdMin + LFRootTable.step * Double(i))
+                if let m = lfModel(t0: 1, te: te, tp: tp, ta: ta) { e[i] = m.e; a[i] = m.a }
+            }
+            self.e = e; self.a = a
+        }
+        /// Linear interpolation at `rd` (nil outside the grid or next to a point without roots).
+        func start(_ rd: Double) -> (e: Double, a: Double)? {
+            let u = (rd - LFRootTable.rdMin) / LFRootTable.step
+            guard u >= 0, u <= Double(LFRootTable.count - 1) else { return nil }
+            let i = min(Int(u), LFRootTable.count - 2), t = u - Double(i)
+            let se = e[i] + t * (e[i + 1] - e[i]), sa = a[i] + t * (a[i + 1] - a[i])
+            return se.isFinite && sa.isFinite ? (se, sa) : nil
+        }
+    }
+    static let lfRootTable = LFRootTable()
+
+    /// `lfModel` of Rd's (te, tp, ta) with its two roots by Newton steps from the table's
+    /// interpolated start instead of a bracket search: both roots are smooth in Rd, so the
+    /// start is off by ≈ (step²/8)·|root″| (≲ 1e−4 relative on the 0.01 grid), and Newton's
+    /// quadratic convergence reaches the root to rounding in 2–4 steps (one exp each,
+    /// instead of the ≈ 30 exps of the bracketed search). A root is taken once a step is
+    /// below 1e−13 of it; any other outcome (no convergence in 8 steps, a non-finite step,
+    /// Rd off the grid) falls back to the bracketed search. Equal to `lfModel(t0:te:tp:ta:)`
+    /// up to rounding (tested within 1e−12 relative).
+    static func lfModel(rd: Double, t0: Double) -> LFModel? {
+        let (te, tp, ta) = rd2tetpta(rd)
+        guard let s0 = lfRootTable.start(rd) else { return lfModel(t0: t0, te: te, tp: tp, ta: ta) }
+        let Te = te * t0, Tp = tp * t0, Ta = ta * t0
+        let wg = Double.pi / Tp
+        let D = t0 - Te
+        guard Ta > 0, D > Ta else { return nil }
+        @inline(__always) func polish(_ x0: Double, _ step: (Double) -> Double) -> Double? {
+            var x = x0
+            for _ in 0..<8 {
+                let dx = step(x)
+                guard dx.isFinite else { return nil }
+                x -= dx
+                if Swift.abs(dx) <= 1e-13 * Swift.abs(x) { return x }
+            }
+            return nil
+        }
+        // fb(e) = 1 − e^{−eD} − e·Ta; fb′ = D·e^{−eD} − Ta.
+        guard let e = polish(s0.e / t0, { e in let x = exp(-e * D); return (1 - x - e * Ta) / (D * x - Ta) }), e > 0 else {
+            return lfModel(t0: t0, te: te, tp: tp, ta: ta)
+        }
+        let A = (1 - exp(-e * D)) / (e * e * Ta) - D * exp(-e * D) / (e * Ta)
+        let s = sin(wg * Te), c = cos(wg * Te)
+        // fa(a) = (a² + wg²)·s·A + wg·e^{−a·Te} + a·s − wg·c.
+        guard let a = polish(s0.a / t0, { a in
+            let y = exp(-a * Te)
+            return ((a * a + wg * wg) * s * A + wg * y + a * s - wg * c) / (2 * a * s * A - wg * Te * y + s)
+        }) else {
+            return lfModel(t0: t0, te: te, tp: tp, ta: ta)
+        }
+        let E0 = -1 / (exp(a * Te) * s)
+        return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
+    }
+
     /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
     static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
         guard let m = lfModel(t0: t0, te: te, tp: tp, ta: ta) else { return nil }
@@ -366,6 +441,12 @@ enum RdMSP {
     static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double,
                                    into out: inout [ComplexD]) -> Bool {
         guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return false }
+        lfHarmonicSpectrum(m, f0: f0, count: count, fs: fs, into: &out)
+        return true
+    }
+
+    /// `lfHarmonicSpectrum` of the model `m` (period 1/f0) into `out`.
+    static func lfHarmonicSpectrum(_ m: LFModel, f0: Double, count: Int, fs: Double, into out: inout [ComplexD]) {
         if out.count != count { out = [ComplexD](repeating: ComplexD(0), count: max(0, count)) }
         let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
         let eaTe = exp(a * Te)
@@ -406,7 +487,6 @@ enum RdMSP {
             op[k - 1] = (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
         }
-        return true
     }
 
     /// optimfnRd of rd_msp.m.
@@ -461,15 +541,24 @@ enum RdMSP {
         var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = []
     }
 
-    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, roots: LFRoots = .bracketed) -> Double {
         var scratch = CostScratch()
-        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch)
+        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch, roots: roots)
     }
 
-    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch) -> Double {
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch,
+                     roots: LFRoots = .bracketed) -> Double {
         let L = M.count
-        let (te, tp, ta) = rd2tetpta(rd)
-        guard lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta, into: &scratch.G) else { return .infinity }
+        let model: LFModel?
+        switch roots {
+        case .bracketed:
+            let (te, tp, ta) = rd2tetpta(rd)
+            model = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta)
+        case .tabled:
+            model = lfModel(rd: rd, t0: 1 / f0)
+        }
+        guard let model else { return .infinity }
+        lfHarmonicSpectrum(model, f0: f0, count: L - 1, fs: fs, into: &scratch.G)
         if scratch.N.count != L { scratch.N = [ComplexD](repeating: ComplexD(0), count: L) }
         if scratch.logAbs.count != L { scratch.logAbs = [Double](repeating: 0, count: L) }
         scratch.G.withUnsafeBufferPointer { G in
@@ -591,22 +680,23 @@ enum RdMSP {
     /// (Rd, Rd_conf) of one frame of the signal multiplied by `polarity` (COVAREP analyses
     /// the polarity-corrected signal). Negating the signal negates the harmonic model
     /// except its DC, which is |M(2)|.
-    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
+                         roots: LFRoots = .tabled) -> (rd: Float, conf: Float) {
         var contexts: [Int: CostContext] = [:]
-        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts)
+        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts, roots: roots)
     }
 
     /// As above, reusing the criterion's FFT plans and tables (`contexts`, by harmonic
     /// count) across the frames of a block.
     static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
-                         contexts: inout [Int: CostContext]) -> (rd: Float, conf: Float) {
+                         contexts: inout [Int: CostContext], roots: LFRoots = .tabled) -> (rd: Float, conf: Float) {
         var M = harmonicModel(sins: sins)
         guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
         let ctx: CostContext
         if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
         var scratch = CostScratch()
-        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch) }, 0.3, 2.5)
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch, roots: roots) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
 }
