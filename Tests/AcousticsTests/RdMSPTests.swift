@@ -43,8 +43,8 @@ struct RdMSPTests {
         #expect(checked > 950)
     }
 
-    @Test("the Rd criterion with tabled LF roots equals the bracketed one within 1e-10, and Rd and its confidence follow within rounding")
-    func criterionWithTabledRoots() {
+    @Test("the fast Rd criterion (tabled LF roots, one denominator) equals the exact one within 1e-10, and Rd and its confidence follow")
+    func fastCriterion() {
         for (f0, L) in [(100.0, 80), (210.0, 38), (480.0, 17), (55.0, 146), (333.0, 24)] {
             let M = (0..<L).map { k -> ComplexD in
                 let t = Double(k), scale = 1 / Double(k + 1)
@@ -53,18 +53,45 @@ struct RdMSPTests {
             let ctx = RdMSP.CostContext(L: L)
             for i in 0...44 {
                 let rd = 0.3 + 0.05 * Double(i) + 0.0017
-                let tabled = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, roots: .tabled)
-                let plain = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, roots: .bracketed)
+                let tabled = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, form: .fast)
+                let plain = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, form: .exact)
                 #expect(abs(tabled - plain) <= 1e-10 * max(1, abs(plain)), "f0 \(f0) L \(L) rd \(rd): \(tabled) vs \(plain)")
             }
             // The whole estimate: fminbnd on the two criteria (a sinusoid set with these
             // amplitudes and phases).
             let sins = (f: (0..<L).map { f0 * Double($0) }, amp: M.map(\.abs), ph: M.map { -$0.angle })
             for polarity in [1.0, -1.0] {
-                let tabled = RdMSP.estimate(sins: sins, f0: f0, polarity: polarity, roots: .tabled)
-                let plain = RdMSP.estimate(sins: sins, f0: f0, polarity: polarity, roots: .bracketed)
+                let tabled = RdMSP.estimate(sins: sins, f0: f0, polarity: polarity, form: .fast)
+                let plain = RdMSP.estimate(sins: sins, f0: f0, polarity: polarity, form: .exact)
                 #expect(abs(tabled.rd - plain.rd) <= 1e-4 && abs(tabled.conf - plain.conf) <= 1e-5,
                         "f0 \(f0) polarity \(polarity): \(tabled) vs \(plain)")
+            }
+        }
+    }
+
+    @Test("log|N| and the angle of N over one denominator equal the quotients M/G within 1e-12 (harmonic counts 9 to 160, every SIMD4 remainder)")
+    func fusedLogAbs() throws {
+        for (f0, L) in [(480.0, 9), (470.0, 10), (420.0, 11), (400.0, 12), (210.0, 38), (100.0, 80), (50.0, 160)] {
+            let M = (0..<L).map { k -> ComplexD in
+                let t = Double(k), scale = 1 / Double(k + 1)
+                return ComplexD(cos(t * 0.9 + 0.2) * scale, sin(t * 0.6) * scale)
+            }
+            for rd in [0.3, 0.45, 1.01, 1.9, 2.5] {
+                let (te, tp, ta) = RdMSP.rd2tetpta(rd)
+                let model = try #require(RdMSP.lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta))
+                var fast = RdMSP.CostScratch(), exact = RdMSP.CostScratch()
+                fast.N = [ComplexD](repeating: ComplexD(0), count: L); fast.logAbs = [Double](repeating: 0, count: L)
+                exact.N = fast.N; exact.logAbs = fast.logAbs
+                RdMSP.fusedLogAbs(model, f0: f0, fs: 16000, M: M, scratch: &fast)
+                RdMSP.quotientLogAbs(model, f0: f0, fs: 16000, M: M, scratch: &exact)
+                for m in 0..<L {
+                    #expect(abs(fast.logAbs[m] - exact.logAbs[m]) <= 1e-12 * max(1, abs(exact.logAbs[m])),
+                            "f0 \(f0) L \(L) rd \(rd) bin \(m): \(fast.logAbs[m]) vs \(exact.logAbs[m])")
+                }
+                for k in 0...8 {
+                    let d = RdMSP.wrap(fast.N[k].angle - exact.N[k].angle)
+                    #expect(abs(d) <= 1e-12, "f0 \(f0) L \(L) rd \(rd) angle \(k): \(d)")
+                }
             }
         }
     }
