@@ -640,8 +640,8 @@ enum RdMSP {
     /// bottleneck), and no square root; the angle of N = M·conj(G)/|G|² is that of
     /// M·conj(num)·D1·D3. The same quantities as `quotientLogAbs` up to rounding (tested:
     /// log|N| within 1e−12, the criterion within 1e−10). Where fminbnd's comparisons are
-    /// decided by rounding, Rd may take the other branch (4 of 1200 voiced frames of the
-    /// test inputs moved, one by 0.1; within the accuracy budget).
+    /// decided by rounding, Rd may take the other branch (on the three test inputs 10 CSV
+    /// rows moved, one by 0.1; within the accuracy budget).
     static func fusedLogAbs(_ model: LFModel, f0: Double, fs: Double, M: [ComplexD], scratch: inout CostScratch) {
         let L = M.count, H = L - 2
         let (Te, Ta, wg, e, a, E0, s, c) = (model.Te, model.Ta, model.wg, model.e, model.a, model.E0, model.s, model.c)
