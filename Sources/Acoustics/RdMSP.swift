@@ -333,6 +333,83 @@ enum RdMSP {
         return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
     }
 
+    /// How the criterion is evaluated at each Rd fminbnd tries.
+    enum CostForm: Sendable {
+        /// The LF roots by the bracketed search (`lfModel(t0:te:tp:ta:)`), the LF spectrum
+        /// (`lfHarmonicSpectrum`) and N = M/G as quotients: the reference.
+        case exact
+        /// The LF roots by Newton steps from `LFRootTable` (`lfModel(rd:t0:)`) and |N|, angle N
+        /// over one denominator (`fusedLogAbs`): equal to `.exact` up to rounding.
+        case fast
+    }
+
+    /// The roots e·T0 and a·T0 of the LF model with T0 = 1 on the Rd grid 0.3, 0.31, …, 2.5
+    /// (fminbnd's search range). The model scales with the period (e and a are rates:
+    /// e(T0) = e(1)/T0), so one table serves every F0.
+    struct LFRootTable: Sendable {
+        static let rdMin = 0.3, step = 0.01, count = 221
+        let e: [Double], a: [Double]
+        init() {
+            var e = [Double](repeating: .nan, count: LFRootTable.count), a = e
+            for i in 0..<LFRootTable.count {
+                let (te, tp, ta) = rd2tetpta(LFRootTable.rdMin + LFRootTable.step * Double(i))
+                if let m = lfModel(t0: 1, te: te, tp: tp, ta: ta) { e[i] = m.e; a[i] = m.a }
+            }
+            self.e = e; self.a = a
+        }
+        /// Linear interpolation at `rd` (nil outside the grid or next to a point without roots).
+        func start(_ rd: Double) -> (e: Double, a: Double)? {
+            let u = (rd - LFRootTable.rdMin) / LFRootTable.step
+            guard u >= 0, u <= Double(LFRootTable.count - 1) else { return nil }
+            let i = min(Int(u), LFRootTable.count - 2), t = u - Double(i)
+            let se = e[i] + t * (e[i + 1] - e[i]), sa = a[i] + t * (a[i + 1] - a[i])
+            return se.isFinite && sa.isFinite ? (se, sa) : nil
+        }
+    }
+    static let lfRootTable = LFRootTable()
+
+    /// `lfModel` of Rd's (te, tp, ta) with its two roots by Newton steps from the table's
+    /// interpolated start instead of a bracket search: both roots are smooth in Rd, so the
+    /// start is off by ≈ (step²/8)·|root″| (≲ 1e−4 relative on the 0.01 grid), and Newton's
+    /// quadratic convergence reaches the root to rounding in 2–4 steps (one exp each,
+    /// instead of the ≈ 30 exps of the bracketed search). A root is taken once a step is
+    /// below 1e−13 of it; any other outcome (no convergence in 8 steps, a non-finite step,
+    /// Rd off the grid) falls back to the bracketed search. Equal to `lfModel(t0:te:tp:ta:)`
+    /// up to rounding (tested within 1e−12 relative).
+    static func lfModel(rd: Double, t0: Double) -> LFModel? {
+        let (te, tp, ta) = rd2tetpta(rd)
+        guard let s0 = lfRootTable.start(rd) else { return lfModel(t0: t0, te: te, tp: tp, ta: ta) }
+        let Te = te * t0, Tp = tp * t0, Ta = ta * t0
+        let wg = Double.pi / Tp
+        let D = t0 - Te
+        guard Ta > 0, D > Ta else { return nil }
+        @inline(__always) func polish(_ x0: Double, _ step: (Double) -> Double) -> Double? {
+            var x = x0
+            for _ in 0..<8 {
+                let dx = step(x)
+                guard dx.isFinite else { return nil }
+                x -= dx
+                if Swift.abs(dx) <= 1e-13 * Swift.abs(x) { return x }
+            }
+            return nil
+        }
+        // fb(e) = 1 − e^{−eD} − e·Ta; fb′ = D·e^{−eD} − Ta.
+        guard let e = polish(s0.e / t0, { e in let x = exp(-e * D); return (1 - x - e * Ta) / (D * x - Ta) }), e > 0 else {
+            return lfModel(t0: t0, te: te, tp: tp, ta: ta)
+        }
+        let A = (1 - exp(-e * D)) / (e * e * Ta) - D * exp(-e * D) / (e * Ta)
+        let s = sin(wg * Te), c = cos(wg * Te)
+        // fa(a) = (a² + wg²)·s·A + wg·e^{−a·Te} + a·s − wg·c.
+        guard let a = polish(s0.a / t0, { a in
+            let y = exp(-a * Te)
+            return ((a * a + wg * wg) * s * A + wg * y + a * s - wg * c) / (2 * a * s * A - wg * Te * y + s)
+        }) else {
+            return lfModel(t0: t0, te: te, tp: tp, ta: ta)
+        }
+        let E0 = -1 / (exp(a * Te) * s)
+        return LFModel(Te: Te, Ta: Ta, D: D, wg: wg, e: e, a: a, E0: E0, s: s, c: c)
+    }
+
     /// gfm_spec_lf(f, fs, T0, Ee = 1, te, tp, ta) at the harmonic frequencies f.
     static func lfSpectrum(_ freqs: [Double], fs: Double, t0: Double, te: Double, tp: Double, ta: Double) -> [ComplexD]? {
         guard let m = lfModel(t0: t0, te: te, tp: tp, ta: ta) else { return nil }
@@ -366,6 +443,12 @@ enum RdMSP {
     static func lfHarmonicSpectrum(f0: Double, count: Int, fs: Double, te: Double, tp: Double, ta: Double,
                                    into out: inout [ComplexD]) -> Bool {
         guard let m = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta) else { return false }
+        lfHarmonicSpectrum(m, f0: f0, count: count, fs: fs, into: &out)
+        return true
+    }
+
+    /// `lfHarmonicSpectrum` of the model `m` (period 1/f0) into `out`.
+    static func lfHarmonicSpectrum(_ m: LFModel, f0: Double, count: Int, fs: Double, into out: inout [ComplexD]) {
         if out.count != count { out = [ComplexD](repeating: ComplexD(0), count: max(0, count)) }
         let (Te, Ta, wg, e, a, E0, s, c) = (m.Te, m.Ta, m.wg, m.e, m.a, m.E0, m.s, m.c)
         let eaTe = exp(a * Te)
@@ -406,7 +489,6 @@ enum RdMSP {
             op[k - 1] = (P1 * P2 + P3 * P4) * ComplexD(fs)
         }
         }
-        return true
     }
 
     /// optimfnRd of rd_msp.m.
@@ -458,35 +540,34 @@ enum RdMSP {
     /// The criterion's work arrays, kept across fminbnd's evaluations of one frame: the cost
     /// then allocates nothing per evaluation.
     struct CostScratch {
-        var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = []
+        var G: [ComplexD] = [], N: [ComplexD] = [], logAbs: [Double] = [], work: [Double] = []
     }
 
-    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext) -> Double {
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, form: CostForm = .exact) -> Double {
         var scratch = CostScratch()
-        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch)
+        return cost(rd: rd, f0: f0, M: M, fs: fs, ctx: ctx, scratch: &scratch, form: form)
     }
 
-    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch) -> Double {
+    static func cost(rd: Double, f0: Double, M: [ComplexD], fs: Double, ctx: CostContext, scratch: inout CostScratch,
+                     form: CostForm = .exact) -> Double {
         let L = M.count
-        let (te, tp, ta) = rd2tetpta(rd)
-        guard lfHarmonicSpectrum(f0: f0, count: L - 1, fs: fs, te: te, tp: tp, ta: ta, into: &scratch.G) else { return .infinity }
+        let model: LFModel?
+        switch form {
+        case .exact:
+            let (te, tp, ta) = rd2tetpta(rd)
+            model = lfModel(t0: 1 / f0, te: te, tp: tp, ta: ta)
+        case .fast:
+            model = lfModel(rd: rd, t0: 1 / f0)
+        }
+        guard let model else { return .infinity }
         if scratch.N.count != L { scratch.N = [ComplexD](repeating: ComplexD(0), count: L) }
         if scratch.logAbs.count != L { scratch.logAbs = [Double](repeating: 0, count: L) }
-        scratch.G.withUnsafeBufferPointer { G in
-        scratch.N.withUnsafeMutableBufferPointer { N in
-        M.withUnsafeBufferPointer { M in
-            var k = 1
-            while k + 3 < L {   // four bins per pass, lane by lane the scalar division
-                let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
-                let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
-                N.storeLanes(m / g, at: k)
-                k += 4
-            }
-            while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
-            N[L - 1] = ComplexD(N[L - 2].abs)
-            N[0] = ComplexD(N[1].abs)
-        }
-        }
+        // log|N| at every bin, N itself (up to a positive factor) at the first nine. (The fast
+        // form needs those nine bins: F0 ≤ 500 Hz gives L ≥ 16.)
+        if form == .fast && L >= 9 {
+            fusedLogAbs(model, f0: f0, fs: fs, M: M, scratch: &scratch)
+        } else {
+            quotientLogAbs(model, f0: f0, fs: fs, M: M, scratch: &scratch)
         }
         // Log minimum-phase spectrum at the first 9 bins from the real cepstrum of the
         // full spectrum of length 2(L−1), by the precomputed linear map (Double).
@@ -497,17 +578,14 @@ enum RdMSP {
         // k = 8 apart), each in m order as one sum at a time would add them: the nine
         // chains of dependent adds then overlap instead of running one after the other.
         var li8 = SIMD8<Double>(repeating: 0), li9 = 0.0
-        scratch.N.withUnsafeBufferPointer { N in
-        scratch.logAbs.withUnsafeMutableBufferPointer { logAbs in
+        scratch.logAbs.withUnsafeBufferPointer { logAbs in
         ctx.ksByHarmonic.withUnsafeBufferPointer { t in
-            for k in 0..<L { logAbs[k] = log(N[k].abs) }
             let tb = UnsafeRawPointer(t.baseAddress!)
             for m in 0..<L {
                 let v = logAbs[m]
                 li8 += SIMD8(repeating: v) * tb.loadUnaligned(fromByteOffset: 72 * m, as: SIMD8<Double>.self)
                 li9 += v * t[9 * m + 8]
             }
-        }
         }
         }
         // hspec2spec(N) on a column conjugates it (the ' transpose): R = conj(N)/M_min,
@@ -523,6 +601,108 @@ enum RdMSP {
                 err += d * d
             }
             return err / Double(o - 1)
+        }
+    }
+
+    /// log|N_m| = log|M_m/G_m| (into `scratch.logAbs`) and N (into `scratch.N`) with N_0 =
+    /// |N_1|, N_{L−1} = |N_{L−2}|, from the LF spectrum G and the quotients: the exact form.
+    static func quotientLogAbs(_ model: LFModel, f0: Double, fs: Double, M: [ComplexD], scratch: inout CostScratch) {
+        let L = M.count
+        lfHarmonicSpectrum(model, f0: f0, count: L - 1, fs: fs, into: &scratch.G)
+        scratch.G.withUnsafeBufferPointer { G in
+        scratch.N.withUnsafeMutableBufferPointer { N in
+        scratch.logAbs.withUnsafeMutableBufferPointer { logAbs in
+        M.withUnsafeBufferPointer { M in
+            var k = 1
+            while k + 3 < L {   // four bins per pass, lane by lane the scalar division
+                let m = ComplexD4(SIMD4(M[k].re, M[k + 1].re, M[k + 2].re, M[k + 3].re), SIMD4(M[k].im, M[k + 1].im, M[k + 2].im, M[k + 3].im))
+                let g = ComplexD4(SIMD4(G[k - 1].re, G[k].re, G[k + 1].re, G[k + 2].re), SIMD4(G[k - 1].im, G[k].im, G[k + 1].im, G[k + 2].im))
+                N.storeLanes(m / g, at: k)
+                k += 4
+            }
+            while k < L { N[k] = M[k] / G[k - 1]; k += 1 }
+            N[L - 1] = ComplexD(N[L - 2].abs)
+            N[0] = ComplexD(N[1].abs)
+            for k in 0..<L { logAbs[k] = log(N[k].abs) }
+        }
+        }
+        }
+        }
+    }
+
+    /// log|N_m| = log|M_m/G_m| for every bin (into `scratch.logAbs`, ends as the criterion
+    /// sets them) and N_k up to a positive factor for k ≤ 8 (into `scratch.N`, for its
+    /// angle), with the LF spectrum over one denominator:
+    /// G/fs = E0·P2/D1 + rot·Q/D3 = num/(D1·D3), D1 = (a − jω)² + wg², D3 = e·Ta·jω·(e + jω),
+    /// P2 = wg + e^{a·Te}·rot·((a − jω)·s − wg·c), Q = k4·(1 − conj rot) − e·Ta·jω (gfm_spec_lf's
+    /// P2 and P4, rot = e^{−jωTe}, P3 = rot/D3). Then |N|² = |M|²·|D1|²·|D3|²/(fs²·|num|²)
+    /// takes one division per harmonic where the quotients took six (the divider was the
+    /// bottleneck), and no square root; the angle of N = M·conj(G)/|G|² is that of
+    /// M·conj(num)·D1·D3. The same quantities as `quotientLogAbs` up to rounding (tested:
+    /// log|N| within 1e−12, the criterion within 1e−10). Where fminbnd's comparisons are
+    /// decided by rounding, Rd may take the other branch (on the three test inputs 10 CSV
+    /// rows moved, one by 0.1; within the accuracy budget).
+    static func fusedLogAbs(_ model: LFModel, f0: Double, fs: Double, M: [ComplexD], scratch: inout CostScratch) {
+        let L = M.count, H = L - 2
+        let (Te, Ta, wg, e, a, E0, s, c) = (model.Te, model.Ta, model.wg, model.e, model.a, model.E0, model.s, model.c)
+        let eaTe = exp(a * Te)
+        let step = -2 * Double.pi * f0 * Te
+        let r1 = ComplexD(cos(step), sin(step))
+        let eTa = e * Ta, k4 = e * (1 - e * Ta), wg2 = wg * wg, wgc = wg * c, fs2 = fs * fs
+        // rot's real and imaginary parts, then |N|², each padded to whole SIMD4 blocks.
+        let Hp = (H + 3) / 4 * 4
+        if scratch.work.count != 3 * Hp { scratch.work = [Double](repeating: 0, count: 3 * Hp) }
+        scratch.work.withUnsafeMutableBufferPointer { w in
+        M.withUnsafeBufferPointer { M in
+        scratch.logAbs.withUnsafeMutableBufferPointer { la in
+        scratch.N.withUnsafeMutableBufferPointer { N in
+            // rot_m = r1^m by the recurrence (serial), then the terms four harmonics at a time.
+            var rot = ComplexD(1)
+            for m in 0..<H { rot = rot * r1; w[m] = rot.re; w[Hp + m] = rot.im }
+            let wb = UnsafeMutableRawPointer(w.baseAddress!)
+            typealias V = SIMD4<Double>
+            /// M_m, num and D = D1·D3 of harmonics i + 1 … i + 4 (lanes past H read the
+            /// padding and are not used).
+            @inline(__always) func terms(_ i: Int) -> (mr: V, mi: V, nr: V, ni: V, dr: V, di: V) {
+                let rr = wb.loadUnaligned(fromByteOffset: 8 * i, as: V.self)
+                let ri = wb.loadUnaligned(fromByteOffset: 8 * (Hp + i), as: V.self)
+                var mr = V(), mi = V()
+                for l in 0..<4 where i + l < H { mr[l] = M[i + l + 1].re; mi[l] = M[i + l + 1].im }
+                let om = 2 * Double.pi * f0 * V(Double(i + 1), Double(i + 2), Double(i + 3), Double(i + 4))
+                // D1 = (a − jω)² + wg², D3 = eTa·(−ω², e·ω)
+                let d1r = a * a - om * om + wg2, d1i = -2 * a * om
+                let d3r = -eTa * om * om, d3i = eTa * e * om
+                // P2 = wg + eaTe·rot·(a·s − wg·c − jω·s)
+                let ur = V(repeating: a * s - wgc), ui = -om * s
+                let p2r = wg + eaTe * (rr * ur - ri * ui), p2i = eaTe * (rr * ui + ri * ur)
+                // Q = k4·(1 − conj rot) − eTa·jω = (k4·(1 − rr), k4·ri − eTa·ω)
+                let qr = k4 * (1 - rr), qi = k4 * ri - eTa * om
+                // num = E0·P2·D3 + rot·Q·D1
+                let ar = E0 * (p2r * d3r - p2i * d3i), ai = E0 * (p2r * d3i + p2i * d3r)
+                let tr = rr * qr - ri * qi, ti = rr * qi + ri * qr
+                let br = tr * d1r - ti * d1i, bi = tr * d1i + ti * d1r
+                return (mr, mi, ar + br, ai + bi, d1r * d3r - d1i * d3i, d1r * d3i + d1i * d3r)
+            }
+            // N_k up to the positive factor fs/|D|², for its angle: M·conj(num)·D.
+            for i in stride(from: 0, to: min(8, H), by: 4) {
+                let t = terms(i)
+                let xr = t.mr * t.nr + t.mi * t.ni, xi = t.mi * t.nr - t.mr * t.ni
+                let yr = xr * t.dr - xi * t.di, yi = xr * t.di + xi * t.dr
+                for l in 0..<4 where i + l < min(8, H) { N[i + l + 1] = ComplexD(yr[l], yi[l]) }
+            }
+            // |N|² = |M|²·|D|²/(fs²·|num|²)
+            for i in stride(from: 0, to: H, by: 4) {
+                let t = terms(i)
+                let q = (t.mr * t.mr + t.mi * t.mi) * (t.dr * t.dr + t.di * t.di) / (fs2 * (t.nr * t.nr + t.ni * t.ni))
+                wb.storeBytes(of: q, toByteOffset: 8 * (2 * Hp + i), as: V.self)
+            }
+            for m in 1...H { la[m] = 0.5 * log(w[2 * Hp + m - 1]) }
+            la[0] = la[1]; la[L - 1] = la[L - 2]
+            N[0] = ComplexD(1)
+            N[L - 1] = ComplexD(1)
+        }
+        }
+        }
         }
     }
 
@@ -591,22 +771,24 @@ enum RdMSP {
     /// (Rd, Rd_conf) of one frame of the signal multiplied by `polarity` (COVAREP analyses
     /// the polarity-corrected signal). Negating the signal negates the harmonic model
     /// except its DC, which is |M(2)|.
-    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double) -> (rd: Float, conf: Float) {
+    static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
+                         form: CostForm = .fast) -> (rd: Float, conf: Float) {
         var contexts: [Int: CostContext] = [:]
-        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts)
+        return estimate(sins: sins, f0: f0, polarity: polarity, contexts: &contexts, form: form)
     }
 
     /// As above, reusing the criterion's FFT plans and tables (`contexts`, by harmonic
     /// count) across the frames of a block.
     static func estimate(sins: (f: [Double], amp: [Double], ph: [Double]), f0: Double, polarity: Double,
-                         contexts: inout [Int: CostContext]) -> (rd: Float, conf: Float) {
+                         contexts: inout [Int: CostContext], form: CostForm = .fast) -> (rd: Float, conf: Float) {
         var M = harmonicModel(sins: sins)
-        guard M.count >= 3, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
+        // The criterion reads nine bins (F0 ≤ 500 Hz gives L ≥ 16; fewer would index past N).
+        guard M.count >= 9, M.allSatisfy({ $0.re.isFinite && $0.im.isFinite }) else { return (.nan, .nan) }
         if polarity < 0 { for i in 1..<M.count { M[i] = ComplexD(-M[i].re, -M[i].im) } }
         let ctx: CostContext
         if let c = contexts[M.count] { ctx = c } else { ctx = CostContext(L: M.count); contexts[M.count] = ctx }
         var scratch = CostScratch()
-        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch) }, 0.3, 2.5)
+        let r = fminbnd({ cost(rd: $0, f0: f0, M: M, fs: 16000, ctx: ctx, scratch: &scratch, form: form) }, 0.3, 2.5)
         return (Float(r.x), Float(1 - r.f.squareRoot() / Double.pi))
     }
 }

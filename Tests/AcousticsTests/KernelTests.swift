@@ -89,6 +89,27 @@ struct KernelTests {
         }
     }
 
+    @Test("SRH's Parseval norm on eight Double lanes is within one Float ulp of the sequential sums (lengths with every remainder of 8)")
+    func srhNormLanes() {
+        var seed: UInt32 = 99
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        var differing = 0, total = 0
+        for n in [0, 1, 2, 7, 8, 9, 15, 16, 17, 1598, 1597, 1601, 1603] {
+            for scale: Float in [1, 1e-3, 3e4] {
+                let x = (0..<n).map { i in scale * (rnd() + 0.3 * sin(Float(i) * 0.05)) }
+                var e = 0.0, dc = 0.0, alt = 0.0
+                for (i, v) in x.enumerated() { let d = Double(v); e += d * d; dc += d; alt += i % 2 == 0 ? d : -d }
+                let want = Float(max(0, (16000 * e + dc * dc - alt * alt) / 2).squareRoot())
+                let got = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
+                #expect(abs(got - want) <= want.ulp, "n \(n) scale \(scale): \(got) vs \(want)")
+                if got != want { differing += 1 }
+                total += 1
+            }
+        }
+        // Rounding to Float hides the Double reordering almost always.
+        #expect(differing * 10 <= total, "\(differing) of \(total) norms differ")
+    }
+
     @Test("Rd's LF spectrum by rotation recurrence equals the per-harmonic complex exponentials",
           arguments: [(97.0, 0.4), (123.0, 1.1), (211.0, 2.4), (52.0, 0.9)])
     func lfHarmonicRecurrence(f0: Double, rd: Double) throws {

@@ -357,13 +357,9 @@ struct OverheadTests {
                 return Float(sin(t * seed * 0.1) + 0.4 * sin(t * seed * 0.37 + 1) + 0.05 * cos(t * 2.1))
             }
             let got = try #require(frame.withUnsafeBufferPointer { srh.curve($0) })
-            // The previous form: windowed, mean removed, |X| per bin, then the harmonic loops.
-            let n = SRHAnalyzer.frameLength
-            var x = [Float](repeating: 0, count: n)
-            var mean: Float = 0
-            for i in 0..<n { let v = frame[i] * srh.window[i]; x[i] = v; mean += v }
-            mean /= Float(n)
-            for i in 0..<n { x[i] -= mean }
+            // The previous form: windowed, mean removed (as `curve` does), |X| per bin, then
+            // the harmonic loops.
+            let x = try #require(frame.withUnsafeBufferPointer { srh.centredFrame($0) })
             let (re, im) = srh.fft.forward(x, bins: SRHAnalyzer.usedBins)
             let inv = 1 / SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
             let mag = (0..<SRHAnalyzer.usedBins).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
@@ -378,5 +374,55 @@ struct OverheadTests {
             }
             #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "seed \(seed)")
         }
+    }
+
+    /// The SRH curve with the windowed frame's mean summed one sample at a time (before
+    /// the eight-lane sum).
+    static func sequentialMeanCurve(_ srh: SRHAnalyzer, _ frame: [Float]) -> [Float]? {
+        let n = SRHAnalyzer.frameLength
+        var x = [Float](repeating: 0, count: n)
+        var mean: Float = 0
+        for i in 0..<n { let v = frame[i] * srh.window[i]; x[i] = v; mean += v }
+        mean /= Float(n)
+        if !mean.isFinite { return nil }
+        for i in 0..<n { x[i] -= mean }
+        let (re, im) = srh.fft.forward(x, bins: SRHAnalyzer.usedBins)
+        let norm = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
+        guard norm > 0, norm.isFinite else { return nil }
+        let mag = (0..<SRHAnalyzer.usedBins).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
+        return (SRHAnalyzer.f0Min...SRHAnalyzer.f0Max).map { f in
+            var s: Float = 0
+            for h in 1...SRHAnalyzer.nHarmonics { s += mag[h * f - 1] }
+            for h in 1..<SRHAnalyzer.nHarmonics { s -= mag[SRHAnalyzer.interharmonicBins[(f - SRHAnalyzer.f0Min) * 4 + h - 1]] }
+            return s / norm
+        }
+    }
+
+    @Test("the SRH curve with the eight-lane frame mean picks the F0 of the sequential mean, values within 1e-5 of the curve's range",
+          .enabled(if: Paths.exists(Paths.mosiWav) && Paths.ffmpeg != nil, "needs shared MOSI wav and ffmpeg"))
+    func srhMeanLanes() throws {
+        let srh = SRHAnalyzer()
+        let x = try decode16k(Paths.mosiWav)
+        let n = SRHAnalyzer.frameLength
+        var frames = 0
+        // Every 30 ms over the utterance, plus a frame with a large DC offset (where the
+        // mean matters most).
+        var starts = Array(stride(from: 0, to: x.count - n, by: 480)).map { Array(x[$0..<($0 + n)]) }
+        starts.append(Array(x[8000..<(8000 + n)]).map { $0 + 0.3 })
+        for frame in starts {
+            let got = frame.withUnsafeBufferPointer { srh.curve($0) }
+            let want = OverheadTests.sequentialMeanCurve(srh, frame)
+            #expect((got == nil) == (want == nil))
+            guard let got, let want else { continue }
+            let range = (want.max() ?? 0) - (want.min() ?? 0)
+            let diff = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff <= 1e-5 * range, "max difference \(diff), range \(range)")
+            for (lo, hi) in [(SRHAnalyzer.f0Min, SRHAnalyzer.f0Max), (120, 260), (80, 160)] {
+                let a = SRHAnalyzer.pick(got, lo: lo, hi: hi), b = SRHAnalyzer.pick(want, lo: lo, hi: hi)
+                #expect(a.f0 == b.f0, "pick in \(lo)...\(hi)")
+            }
+            frames += 1
+        }
+        #expect(frames > 90)
     }
 }
