@@ -599,7 +599,7 @@ enum HMPD {
     }()
 
     /// 13 mel-cepstral coefficients of a 513-bin "spectrum" (hspec2fwcep, order 12):
-    /// [c₀, 2c₁, …, 2c_order] of the log of the mel-warped spectrum.
+    /// [c₀, 2c₁, …, 2c_order] of the log of the mel-warped spectrum, order ≤ 12 (`cepstrumOrders`).
     /// COVAREP takes a 1024-point inverse FFT of the mirrored log spectrum and reads 13 of its
     /// outputs; here those 13 are the direct sums over the 513 distinct bins, folded to 257
     /// terms (13·257 products instead of a whole transform), in Double: no less accurate
