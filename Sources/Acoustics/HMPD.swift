@@ -24,15 +24,10 @@ enum HMPD {
         let (f, amp, ph) = sins
         let H = f.count - 1
         guard H >= 2 else { return [Double](repeating: 0, count: bins) }
-        // Amplitude envelope (env_interp on harmonics 1…H with DC/Nyquist extrapolation), /√f0.
-        var E = envInterp(f: f[1...], a: amp[1...])
-        let floorAmp = pow(10, -300.0 / 20), root = f0.squareRoot()
-        E.withUnsafeMutableBufferPointer { e in
-            for k in 0..<e.count { e[k] = (e[k].isNaN ? floorAmp : e[k]) / root }
-        }
+        let L = logEnvelope(f: f[1...], amp: amp[1...], f0: f0)
         // Minimum phase of the envelope; remove it from the harmonic phases (polarity < 0 adds π
         // first). pk(1) = 0 whatever the phases, so harmonic 0 is not formed.
-        let vtf = minPhase(E)
+        let vtf = minPhase(logEnvelope: L)
         let vAt = interpSorted(binHz, vtf, f, outside: 0, knotStep: binStep)
         // phase_rpspd, method PD: pk(1) = 0; diff(unwrap(pk − k·pk(2))). One array, in place
         // (few arrays: this runs for every frame of every glottal block).
@@ -55,6 +50,21 @@ enum HMPD {
             for k in 0..<o.count { let v = o[k]; o[k] = v.isNaN ? 0 : RdMSP.wrap(v) }
         }
         return out
+    }
+
+    /// log(E/√f0) of the amplitude envelope E (env_interp on harmonics 1…H with DC/Nyquist
+    /// extrapolation, interpolated in the log domain; 10^(−300/20) where it is undefined).
+    /// COVAREP forms E = exp(·)/√f0 and its minimum phase takes log|E| again: the pair is
+    /// skipped (the same values within a Double ulp, far below the Float precision of the
+    /// cepstrum; and an envelope that exp would underflow to 0 stays finite instead of
+    /// giving log 0).
+    static func logEnvelope(f: ArraySlice<Double>, amp: ArraySlice<Double>, f0: Double) -> [Double] {
+        var L = envInterpLog(f: f, a: amp)
+        let floorLog = -300.0 / 20 * log(10.0), logRoot = log(f0.squareRoot())
+        L.withUnsafeMutableBufferPointer { e in
+            for k in 0..<e.count { e[k] = (e[k].isNaN ? floorLog : e[k]) - logRoot }
+        }
+        return L
     }
 
     /// `unwrap` in place: each difference is taken between the original values.
@@ -141,9 +151,10 @@ enum HMPD {
         return y[lo] + (xi - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo])
     }
 
-    /// env_interp.m with extrap_dcny = true, linear interpolation of log amplitudes.
-    /// (Built with few arrays: this runs for every frame of every glottal block.)
-    static func envInterp(f fIn: ArraySlice<Double>, a aIn: ArraySlice<Double>) -> [Double] {
+    /// log of env_interp.m with extrap_dcny = true (linear interpolation of log amplitudes),
+    /// NaN outside the knots. (Built with few arrays: this runs for every frame of every
+    /// glottal block.)
+    static func envInterpLog(f fIn: ArraySlice<Double>, a aIn: ArraySlice<Double>) -> [Double] {
         guard fIn.count >= 2, aIn.count == fIn.count, let f0 = fIn.first, let a0 = aIn.first else {
             return [Double](repeating: .nan, count: bins)
         }
@@ -184,18 +195,20 @@ enum HMPD {
             if let l = xs.last, l == fks[i] { ys[ys.count - 1] = aks[i] } else { xs.append(fks[i]); ys.append(aks[i]) }
         }
         for i in 0..<ys.count { ys[i] = log(abs(ys[i])) }
-        var e = interpSorted(xs, ys, binHz, outside: .nan, queryStep: binStep)
-        for i in 0..<e.count { e[i] = exp(e[i]) }
-        return e
+        return interpSorted(xs, ys, binHz, outside: .nan, queryStep: binStep)
     }
 
     static let fft1024 = FFT(count: 1024)
 
-    /// imag(hspec2minphaseloghspec(E)) at bins 0…512.
-    static func minPhase(_ E: [Double]) -> [Double] {
+    /// imag(hspec2minphaseloghspec(E)) at bins 0…512, from log|E| at bins 0…512.
+    /// Two 1024-point complex transforms, as COVAREP: a real-input FFT (half-length
+    /// transforms) gives the same values rounded differently, and PDD's z < 1 test turns a
+    /// 1-ulp change of a phase row into jumps of HMPDD (measured: HMPDD correlation with
+    /// COVAREP −0.05 on some columns), so the phase rows keep this rounding.
+    static func minPhase(logEnvelope le: [Double]) -> [Double] {
         let n = dftlen
         var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
-        for k in 0..<bins { re[k] = Float(log(abs(E[k]))) }
+        for k in 0..<bins { re[k] = Float(le[k]) }
         for k in 1..<(bins - 1) { re[n - k] = re[k] }
         fft1024.inverse(re: &re, im: &im)           // rcc (real)
         // The causal cepstrum in the same arrays: c₀, 2·c_j (0 < j < n/2), c_{n/2}, zeros.
@@ -550,7 +563,7 @@ enum HMPD {
         return out.map { $0.isNaN ? -1 : Int($0.rounded(.toNearestOrAwayFromZero)) }
     }()
 
-    /// 13 mel-cepstral coefficients of a 513-bin "spectrum" (hspec2fwcep, order 12).
+    /// The mel warp of `melCepstrum`: bin j reads X between bins idx[j] and idx[j] + 1.
     static let melWarp: (idx: [Int], frac: [Double]) = {
         func mel(_ f: Double) -> Double { log(1 + f / 700) * (1000 / log(1 + 1000 / 700.0)) }
         let freqmel = (0..<bins).map { 0.5 * fs * mel(fs * Double($0) / Double(dftlen)) / mel(fs / 2) }
@@ -564,16 +577,83 @@ enum HMPD {
         return (idx, frac)
     }()
 
-    static func melCepstrum(_ X: [Double], order: Int) -> [Double] {
-        let n = dftlen
-        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
-        for j in 0..<bins {
-            let i = melWarp.idx[j], t = melWarp.frac[j]
-            re[j] = Float(log(abs(X[i] + t * (X[i + 1] - X[i]))))
+    /// Orders `melCepstrum` reads: 0…12.
+    static let cepstrumOrders = 13
+
+    /// Row q (0…12) of the real even sequence's inverse DFT at quefrency q, folded over the
+    /// mirror half and over bins k, n/2 − k (cos(2π·q·(n/2 − k)/n) = (−1)^q·cos(2π·q·k/n)),
+    /// with the cepstrum's doubling: w_k·cos(2π·q·k/n)/n for k = 0…n/4, w = 1 at k = 0, else 2;
+    /// rows q > 0 times 2. `melCepstrum` multiplies it by l_k ± l_{n/2−k}.
+    static let cepstrumTable: [Double] = {
+        let m = dftlen / 4 + 1
+        var t = [Double](repeating: 0, count: cepstrumOrders * m)
+        for q in 0..<cepstrumOrders {
+            for k in 0..<m {
+                let fold: Double = k == 0 ? 1 : 2, double: Double = q > 0 ? 2 : 1
+                // q·k mod n keeps the cosine's argument small (exact integers).
+                let angle = 2 * Double.pi * Double(q * k % dftlen) / Double(dftlen)
+                t[q * m + k] = fold * double / Double(dftlen) * cos(angle)
+            }
         }
-        for k in 1..<(bins - 1) { re[n - k] = re[k] }
-        fft1024.inverse(re: &re, im: &im)
-        return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
+        return t
+    }()
+
+    /// 13 mel-cepstral coefficients of a 513-bin "spectrum" (hspec2fwcep, order 12):
+    /// [c₀, 2c₁, …, 2c_order] of the log of the mel-warped spectrum, order ≤ 12 (`cepstrumOrders`).
+    /// COVAREP takes a 1024-point inverse FFT of the mirrored log spectrum and reads 13 of its
+    /// outputs; here those 13 are the direct sums over the 513 distinct bins, folded to 257
+    /// terms (13·257 products instead of a whole transform), in Double: no less accurate
+    /// than the Float FFT, from which they differ by its rounding (`HMPDSpeedTests` bounds
+    /// the difference). The logs run on Float lanes (within 2 ulp of Foundation's; the FFT
+    /// form rounded them to Float).
+    static func melCepstrum(_ X: [Double], order: Int) -> [Double] {
+        let nq = min(order, cepstrumOrders - 1) + 1
+        var l = [Double](repeating: 0, count: bins)
+        var out = [Double](repeating: 0, count: nq)
+        let idx = melWarp.idx, frac = melWarp.frac
+        @inline(__always) func warped(_ j: Int) -> Float {
+            let i = idx[j], t = frac[j]
+            return Float(abs(X[i] + t * (X[i + 1] - X[i])))
+        }
+        var j = 0
+        while j + 8 <= bins {
+            var v = SIMD8<Float>()
+            for m in 0..<8 { v[m] = warped(j + m) }
+            let lv = VectorMath.log(v)
+            for m in 0..<8 { l[j + m] = Double(lv[m]) }
+            j += 8
+        }
+        while j < bins { l[j] = Double(log(warped(j))); j += 1 }
+        // The sums of bins k and n/2 − k (even q) and their differences (odd q); bin n/4
+        // pairs with itself, so it is taken once.
+        let m = dftlen / 4 + 1, h = bins - 1
+        var even = [Double](repeating: 0, count: m), odd = even
+        even[0] = l[0] + l[h]; odd[0] = l[0] - l[h]
+        for k in 1..<(m - 1) { even[k] = l[k] + l[h - k]; odd[k] = l[k] - l[h - k] }
+        even[m - 1] = l[m - 1]; odd[m - 1] = l[m - 1]
+        even.withUnsafeBufferPointer { ep in
+        odd.withUnsafeBufferPointer { op in
+        cepstrumTable.withUnsafeBufferPointer { tp in
+            for q in 0..<nq {
+                let row = tp.baseAddress! + q * m, x = (q % 2 == 0 ? ep : op).baseAddress!
+                // Two SIMD4 chains (independent adds), then the last term.
+                var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
+                var k = 0
+                while k + 8 <= m {
+                    a0 += UnsafeRawPointer(row + k).loadUnaligned(as: SIMD4<Double>.self)
+                        * UnsafeRawPointer(x + k).loadUnaligned(as: SIMD4<Double>.self)
+                    a1 += UnsafeRawPointer(row + k + 4).loadUnaligned(as: SIMD4<Double>.self)
+                        * UnsafeRawPointer(x + k + 4).loadUnaligned(as: SIMD4<Double>.self)
+                    k += 8
+                }
+                var sum = (a0 + a1).sum()
+                while k < m { sum += row[k] * x[k]; k += 1 }
+                out[q] = sum
+            }
+        }
+        }
+        }
+        return out
     }
 
     /// PDM's log-harmonic band sums: adds bins `firstBin ..< firstBin + width` (below 512) of

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Acoustics
+import DSP
 
 /// HMPD's faster routines against the plain computations they replace, bit for bit.
 @Suite("HMPD's fast routines equal the plain computations")
@@ -136,5 +137,88 @@ struct HMPDSpeedTests {
                 #expect(acc.bitPattern == fast[(e - keep) * w + c].bitPattern, "row \(e - keep), bin \(c)")
             }
         }
+    }
+}
+
+/// HMPD's approximations (rounding-order changes) against the exact forms they replace, with
+/// tolerances a wrong approximation would exceed by orders of magnitude.
+@Suite("HMPD's approximations stay within their bounds of COVAREP's forms")
+struct HMPDApproximationTests {
+    /// Harmonics of f0 up to just below Nyquist with a two-formant amplitude envelope, a
+    /// very weak harmonic (a deep notch) and a pseudo-random ripple.
+    static func harmonics(f0: Double) -> (f: [Double], amp: [Double]) {
+        var seed: UInt32 = 777
+        func next() -> Double { seed = seed &* 1664525 &+ 1013904223; return Double(seed >> 8) / Double(1 << 24) }
+        var f = [0.0], a = [0.01]
+        var k = 1.0
+        while f0 * k < 7990 {
+            let x = f0 * k
+            let env = exp(-pow((x - 600) / 300, 2)) + 0.5 * exp(-pow((x - 1800) / 500, 2)) + 1e-3
+            f.append(x); a.append(k == 7 ? 1e-6 : env * (0.5 + next()))
+            k += 1
+        }
+        return (f, a)
+    }
+
+    /// COVAREP's form: E = exp(env)/√f0 (floor 10^(−15)), log|E|, ifft, causal cepstrum, fft,
+    /// both 1024-point complex transforms.
+    static func minPhaseByComplexFFT(f: [Double], amp: [Double], f0: Double) -> [Double] {
+        let n = HMPD.dftlen, bins = HMPD.bins, fft = FFT(count: n)
+        let e = HMPD.envInterpLog(f: f[1...], a: amp[1...])
+        let E = e.map { ($0.isNaN ? pow(10, -300.0 / 20) : exp($0)) / f0.squareRoot() }
+        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
+        for k in 0..<bins { re[k] = Float(log(abs(E[k]))) }
+        for k in 1..<(bins - 1) { re[n - k] = re[k] }
+        fft.inverse(re: &re, im: &im)
+        for j in 1..<(n / 2) { re[j] = 2 * re[j] }
+        for j in (n / 2 + 1)..<n { re[j] = 0 }
+        for j in 0..<n { im[j] = 0 }
+        fft.forward(re: &re, im: &im)
+        return (0..<bins).map { Double(im[$0]) }
+    }
+
+    @Test("the log envelope equals log of the exp form within 1e−12, and its minimum phase that of the exp → log form within 2 Float ulp",
+          arguments: [71.0, 123.4, 250.0])
+    func minPhase(f0: Double) {
+        let (f, amp) = Self.harmonics(f0: f0)
+        let L = HMPD.logEnvelope(f: f[1...], amp: amp[1...], f0: f0)
+        let E = HMPD.envInterpLog(f: f[1...], a: amp[1...]).map { ($0.isNaN ? pow(10, -300.0 / 20) : exp($0)) / f0.squareRoot() }
+        #expect(L.count == HMPD.bins)
+        for k in 0..<L.count { #expect(abs(L[k] - log(E[k])) <= 1e-12 * max(1, abs(L[k])), "bin \(k)") }
+        let ref = Self.minPhaseByComplexFFT(f: f, amp: amp, f0: f0)
+        let fast = HMPD.minPhase(logEnvelope: L)
+        let err = zip(fast, ref).map { abs($0 - $1) }.max() ?? .infinity
+        let scale = ref.map(abs).max() ?? 0
+        #expect(scale > 1, "the test envelope has a phase of some size (\(scale))")
+        #expect(err <= 2 * Double(Float(scale).ulp), "largest difference \(err) rad")
+    }
+
+    /// COVAREP's form: the log of the warped spectrum, mirrored, 1024-point inverse FFT, 13 outputs.
+    static func melCepstrumByFFT(_ X: [Double], order: Int) -> [Double] {
+        let n = HMPD.dftlen, bins = HMPD.bins
+        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
+        for j in 0..<bins {
+            let i = HMPD.melWarp.idx[j], t = HMPD.melWarp.frac[j]
+            re[j] = Float(log(abs(X[i] + t * (X[i + 1] - X[i]))))
+        }
+        for k in 1..<(bins - 1) { re[n - k] = re[k] }
+        FFT(count: n).inverse(re: &re, im: &im)
+        return [Double(re[0])] + (1...order).map { 2 * Double(re[$0]) }
+    }
+
+    @Test("the mel cepstrum by direct sums of 13 orders is within 1e−6 of the inverse FFT's outputs",
+          arguments: [1 as UInt32, 2, 3])
+    func melCepstrum(seed s0: UInt32) {
+        var seed = s0
+        // PDD-like deviations: 0.001 (a steady bin) up to ≈ 3, smooth over bins plus noise.
+        let X = (0..<HMPD.bins).map { b -> Double in
+            seed = seed &* 1664525 &+ 1013904223
+            let noise = Double(seed >> 8) / Double(1 << 24)
+            return b % 97 < 5 ? 0.001 : 0.2 + 1.2 * (1 + sin(Double(b) / 40)) * noise
+        }
+        let ref = Self.melCepstrumByFFT(X, order: 12), fast = HMPD.melCepstrum(X, order: 12)
+        #expect(fast.count == 13)
+        for q in 0..<13 { #expect(abs(fast[q] - ref[q]) < 1e-6, "order \(q): \(fast[q]) vs \(ref[q])") }
+        #expect(abs(ref[0]) > 0.1)
     }
 }
