@@ -630,15 +630,6 @@ enum Glottal {
         return (hv[nearest(Float(1) * f0)], hv[nearest(Float(2) * f0)])
     }
 
-    /// The values of the peaks nearest f0 and 2·f0 among v_findpeaks(|DFT_16000(fr)|, [],
-    /// f0/2) over bins 0…8000, when it finds at least 5 (get_vq_params.m's H1−H2), else
-    /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
-    /// keep the first), so the spectrum is formed first up to about six harmonics.
-    static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
-        var work = H1H2Work()
-        return h1h2Peaks(fr, f0: f0, work: &work)
-    }
-
     /// H1H2's transforms' work arrays, one per block: the full 16000-point one and one per
     /// coarse grid.
     struct H1H2Work {
@@ -656,7 +647,11 @@ enum Glottal {
     /// of h1h2Peaks' approximation.
     static let h1h2CellBins = 8
 
-    /// h1h2Peaks with the transforms' work arrays from the caller (one per block).
+    /// The values of the peaks nearest f0 and 2·f0 among v_findpeaks(|DFT_16000(fr)|, [],
+    /// f0/2) over bins 0…8000, when it finds at least 5 (get_vq_params.m's H1−H2), else
+    /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
+    /// keep the first), so the spectrum is formed first up to about six harmonics. `work`:
+    /// the transforms' work arrays from the caller (one per block).
     ///
     /// Approximation (`cellBins` coarse bins per resolution cell, 0 for none): the 1 Hz
     /// spectrum's peaks are found on a grid D times coarser (D·L·cellBins ≤ 16000), each
@@ -763,18 +758,12 @@ enum Glottal {
         return a
     }
 
-    static let pspFFT = RealFFT(count: 2048)
     static let h1h2FFT = RealFFT(count: 16000)
     /// The same lengths' DFTs at chosen bins.
     static let pspDFT = Goertzel(length: 2048), h1h2DFT = Goertzel(length: 16000)
 
-    /// 20·log10 |DFT_2048(seg)| at bins 0…1023 (seg zero-padded), the spectrum pspGetA fits.
-    static func pspSpectrum(_ seg: [Float]) -> [Double] {
-        let m = pspFFT.magnitude(seg)
-        return (0..<1024).map { 20 * log10(Double(m[$0])) }
-    }
-
-    /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads, formed
+    /// getA of the dB spectrum 20·log10 |DFT_2048(seg)| (seg zero-padded) over bins 0…1023,
+    /// with dB values only of the bins the fit reads, formed
     /// directly (Goertzel, 48 bins per pass, one pass's width, as the fit reaches them): the
     /// fit usually stops within the first few dozen of the 1024 bins a 2048-point transform
     /// formed. Same values up to the transform's rounding.

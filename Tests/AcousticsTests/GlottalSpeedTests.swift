@@ -139,7 +139,7 @@ struct GlottalSpeedTests {
         for n in lengths {
             // One period of a normalised flow: rises, closes, as vqParams passes it.
             let seg = (0..<n).map { i -> Float in let ph = Float(i) / Float(max(1, n)); return ph < 0.7 ? sin(Float.pi * ph / 1.4) : (1 - ph) / 0.3 }
-            let a = Glottal.pspA(seg), b = GlottalKernelTests.pspGetAOneLength(Glottal.pspSpectrum(seg))
+            let a = Glottal.pspA(seg), b = GlottalKernelTests.pspGetAOneLength(GlottalKernelTests.pspSpectrum(seg))
             // (A silent segment's fit is NaN in both.)
             // (Absolute 1e-9 dB/bin² for a flat spectrum, a ≈ 0.)
             #expect(abs(a - b) <= 1e-5 * abs(b) + 1e-9 || (a.isNaN && b.isNaN), "length \(n): \(a) vs \(b)")

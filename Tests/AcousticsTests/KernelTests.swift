@@ -403,13 +403,13 @@ struct GlottalKernelTests {
             var padded = seg + [Float](repeating: 0, count: max(0, 2048 - seg.count))
             if seg.count >= 2048 { padded = Array(seg.prefix(2048)); padded[2047] = 0; seg = padded }
             // Bins formed by Goertzel instead of the FFT: the same fit up to the FFT's rounding.
-            let s = Glottal.pspA(seg), r = GlottalKernelTests.pspGetAOneLength(Glottal.pspSpectrum(padded))
+            let s = Glottal.pspA(seg), r = GlottalKernelTests.pspGetAOneLength(GlottalKernelTests.pspSpectrum(padded))
             #expect(abs(s - r) <= 1e-5 * abs(r), "period \(t0): \(s) vs \(r)")
             // (A 2048-sample boxcar has exact spectral zeros, whose dB only rounding decides;
             // vqParams' boxcars are one period, at most 800 samples.)
             guard t0 < 2048 else { continue }
             let box = [Float](repeating: 1 / Float(t0), count: t0)
-            let a = Glottal.pspA(box), b = GlottalKernelTests.pspGetAOneLength(Glottal.pspSpectrum(box + [Float](repeating: 0, count: 2048 - box.count)))
+            let a = Glottal.pspA(box), b = GlottalKernelTests.pspGetAOneLength(GlottalKernelTests.pspSpectrum(box + [Float](repeating: 0, count: 2048 - box.count)))
             #expect(abs(a - b) <= 1e-5 * abs(b), "boxcar \(t0): \(a) vs \(b)")
         }
     }
@@ -577,6 +577,13 @@ struct GlottalKernelTests {
             #expect(r1.delta == r2.delta && r1.f0 == r2.f0, "frame \(i)")
         }
     }
+    /// 20·log10 |DFT_2048(seg)| at bins 0…1023 (seg zero-padded) from the FFT, the spectrum
+    /// PSP's fit read before its bins were formed by Goertzel.
+    static func pspSpectrum(_ seg: [Float]) -> [Double] {
+        let m = RealFFT(count: 2048).magnitude(seg)
+        return (0..<1024).map { 20 * log10(Double(m[$0])) }
+    }
+
     /// get_vq_params.m getA one fit length at a time, as ported before.
     static func pspGetAOneLength(_ x: [Double]) -> Double {
         var n = 3
