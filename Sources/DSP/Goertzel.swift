@@ -42,7 +42,8 @@ public struct Goertzel: Sendable {
         func store(_ g: Int, _ c: V, _ p: V, _ q: V) {
             // |X|² = s_{L−1}² + s_{L−2}² − 2cos ω · s_{L−1}·s_{L−2}.
             let e = p * p + q * q - c * p * q
-            for l in 0..<min(8, m - g) { out[g + l] = Float(max(0, e[l]).squareRoot()) }
+            // (Rounding can leave |X|² slightly below 0 at a zero; NaN input stays NaN, as in the FFT.)
+            for l in 0..<min(8, m - g) { out[g + l] = Float((e[l] < 0 ? 0 : e[l]).squareRoot()) }
         }
         for g in stride(from: 0, to: m, by: 48) {
             let c0 = V(coef[g..<(g + 8)]), c1 = V(coef[(g + 8)..<(g + 16)]), c2 = V(coef[(g + 16)..<(g + 24)])

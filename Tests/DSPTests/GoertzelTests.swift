@@ -28,4 +28,15 @@ struct GoertzelTests {
         }
         #expect(dft.magnitudes(x, bins: []).isEmpty)
     }
+
+    @Test("a NaN sample gives NaN at every bin and an infinite one no finite bin, as the FFT's; zeros give exact zeros")
+    func nonFinite() {
+        let dft = Goertzel(length: 2048)
+        var x = RealFFTTests.frame(80, seed: 1)
+        x[17] = .nan
+        #expect(dft.magnitudes(x, bins: [0, 1, 5, 700]).allSatisfy { $0.isNaN })
+        x[17] = .infinity
+        #expect(dft.magnitudes(x, bins: [0, 1, 5, 700]).allSatisfy { !$0.isFinite })
+        #expect(dft.magnitudes([Float](repeating: 0, count: 50), bins: [0, 3, 1024]) == [0, 0, 0])
+    }
 }
