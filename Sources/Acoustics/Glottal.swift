@@ -585,6 +585,18 @@ enum Glottal {
     /// (`complete` false): nil when those do not decide.
     static func separatedPeaks(_ x: UnsafeBufferPointer<Float>, complete: Bool, width w: Float,
                                minCount: Int, through: Float) -> (k: [Int], v: [Float])? {
+        var rk: [Int] = [], rv: [Float] = []
+        let n = x.count
+        if n >= 3 {
+            for i in 1..<(n - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] { rk.append(i + 1); rv.append(x[i]) }
+        }
+        return separatedPeaks(peaks: rk, values: rv, examined: n, complete: complete, width: w, minCount: minCount, through: through)
+    }
+
+    /// separatedPeaks given the raw peaks (1-based `peaks`, increasing, with their `values`)
+    /// of a spectrum's first `examined` bins.
+    static func separatedPeaks(peaks: [Int], values: [Float], examined n: Int, complete: Bool, width w: Float,
+                               minCount: Int, through: Float) -> (k: [Int], v: [Float])? {
         var k: [Int] = [], v: [Float] = []
         var gk: [Int] = [], gv: [Float] = []       // the open group
         // Closes the open group; true when the peaks so far decide.
@@ -594,12 +606,9 @@ enum Glottal {
             gk.removeAll(keepingCapacity: true); gv.removeAll(keepingCapacity: true)
             return !k.isEmpty && k.count >= minCount && Float(k[k.count - 1]) >= through
         }
-        let n = x.count
-        if n >= 3 {
-            for i in 1..<(n - 1) where x[i] > x[i - 1] && x[i] > x[i + 1] {
-                if let last = gk.last, Float(i + 1 - last) > w, close() { return (k, v) }
-                gk.append(i + 1); gv.append(x[i])
-            }
+        for (i, p) in peaks.enumerated() {
+            if let last = gk.last, Float(p - last) > w, close() { return (k, v) }
+            gk.append(p); gv.append(values[i])
         }
         // Unexamined 1-based indices start at n: the open group is closed when they lie
         // farther than w from its last peak.
@@ -609,36 +618,112 @@ enum Glottal {
         return nil
     }
 
+    /// The H1 and H2 values of get_vq_params.m from separated peaks: those nearest f0 and
+    /// 2·f0 (the first of equally near ones), when there are at least 5 peaks.
+    static func nearestHarmonics(_ hk: [Int], _ hv: [Float], f0: Float) -> (h1: Float, h2: Float)? {
+        guard hk.count >= 5 else { return nil }
+        func nearest(_ c: Float) -> Int {
+            var bi = 0, bd = Float.infinity
+            for (i, k) in hk.enumerated() { let d = abs(Float(k) - c); if d < bd { bd = d; bi = i } }
+            return bi
+        }
+        return (hv[nearest(Float(1) * f0)], hv[nearest(Float(2) * f0)])
+    }
+
+    /// H1H2's transforms' work arrays, one per block: the full 16000-point one and one per
+    /// coarse grid.
+    struct H1H2Work {
+        var full = RealFFT.Work(h1h2FFT)
+        var coarse = h1h2Grids.map { RealFFT.Work($0.fft) }
+    }
+
+    /// Coarse grids for H1H2's peaks: every D-th bin of the 16000-point DFT is bin j of
+    /// the (16000/D)-point DFT of the same frame (same frequency, so the same value up to
+    /// rounding). Largest D first.
+    static let h1h2Grids: [(step: Int, fft: RealFFT)] = [20, 16, 10, 8, 5, 4, 2].map { ($0, RealFFT(count: 16000 / $0)) }
+
+    /// Coarse bins per 16000/L Hz (an L-sample frame's resolution cell; a Hamming main lobe
+    /// spans four cells, a side lobe one) that a coarse grid must give to be used: the knob
+    /// of h1h2Peaks' approximation.
+    static let h1h2CellBins = 8
+
     /// The values of the peaks nearest f0 and 2·f0 among v_findpeaks(|DFT_16000(fr)|, [],
     /// f0/2) over bins 0…8000, when it finds at least 5 (get_vq_params.m's H1−H2), else
     /// nil. Peaks beyond the first at or above 2·f0 are farther from both targets (ties
-    /// keep the first), so the spectrum is formed first up to about six harmonics.
-    static func h1h2Peaks(_ fr: [Float], f0: Float) -> (h1: Float, h2: Float)? {
-        var work = RealFFT.Work(h1h2FFT)
-        return h1h2Peaks(fr, f0: f0, work: &work)
-    }
-
-    /// h1h2Peaks with the transform's work arrays from the caller (one per block).
-    static func h1h2Peaks(_ fr: [Float], f0: Float, work: inout RealFFT.Work) -> (h1: Float, h2: Float)? {
+    /// keep the first), so the spectrum is formed first up to about six harmonics. `work`:
+    /// the transforms' work arrays from the caller (one per block).
+    ///
+    /// Approximation (`cellBins` coarse bins per resolution cell, 0 for none): the 1 Hz
+    /// spectrum's peaks are found on a grid D times coarser (D·L·cellBins ≤ 16000), each
+    /// coarse peak then climbed to the 1 Hz local maximum next to it, whose value is formed
+    /// exactly (Goertzel) at the few bins the climb visits. The spectrum of an L-sample frame
+    /// varies on the scale of 16000/L Hz, so a grid of ≥ 8 bins per cell sees every main and
+    /// side lobe; what it can miss are ripples narrower than a coarse bin, which lie within
+    /// f0/2 of a higher peak and are removed by the separation anyway. Values and positions
+    /// of the peaks found are the exact ones (up to rounding). Undecided first bins (about
+    /// 3 % of frames) use the exact path.
+    static func h1h2Peaks(_ fr: [Float], f0: Float, work: inout H1H2Work, cellBins: Int = h1h2CellBins) -> (h1: Float, h2: Float)? {
         let w = f0 / 2, half = h1h2FFT.count / 2 + 1
-        let c1 = Float(1) * f0, c2 = Float(2) * f0
+        let c2 = Float(2) * f0
         var bins = min(half, Int(6 * f0 + w) + 16)
+        if bins < half, cellBins > 0, let g = h1h2Grids.firstIndex(where: { $0.step * fr.count * cellBins <= h1h2FFT.count }) {
+            let (k, v) = coarsePeaks(fr, grid: g, bins: bins, work: &work.coarse[g])
+            if let (hk, hv) = separatedPeaks(peaks: k, values: v, examined: bins, complete: false, width: w, minCount: 5, through: c2) {
+                return nearestHarmonics(hk, hv, f0: f0)
+            }
+        }
         // The frame is transformed once; the rare retry over all bins only re-forms magnitudes.
-        h1h2FFT.transform(fr, into: &work)
+        h1h2FFT.transform(fr, into: &work.full)
         while true {
-            let mag = h1h2FFT.magnitudes(bins: bins, work: work)
+            let mag = h1h2FFT.magnitudes(bins: bins, work: work.full)
             let found = mag.withUnsafeBufferPointer {
                 separatedPeaks($0, complete: bins == half, width: w, minCount: 5, through: c2)
             }
             guard let (hk, hv) = found else { bins = half; continue }
-            guard hk.count >= 5 else { return nil }
-            func nearest(_ c: Float) -> Int {
-                var bi = 0, bd = Float.infinity
-                for (i, k) in hk.enumerated() { let d = abs(Float(k) - c); if d < bd { bd = d; bi = i } }
-                return bi
-            }
-            return (hv[nearest(c1)], hv[nearest(c2)])
+            return nearestHarmonics(hk, hv, f0: f0)
         }
+    }
+
+    /// The 1 Hz spectrum's peaks (1-based bins, values) in bins 1 ..< bins − 1 reached from
+    /// the peaks of coarse grid `grid`: each coarse peak's parabola vertex (log magnitudes)
+    /// is the start of a climb over 1 Hz bins formed by Goertzel, to a strict local maximum.
+    static func coarsePeaks(_ fr: [Float], grid: Int, bins: Int, work: inout RealFFT.Work) -> (k: [Int], v: [Float]) {
+        let (d, fft) = h1h2Grids[grid]
+        let dft = h1h2DFT
+        fft.transform(fr, into: &work)
+        let cb = min(fft.count / 2 + 1, bins / d + 3)
+        let cm = fft.magnitudes(bins: cb, work: work)
+        var starts: [Int] = []
+        if cb >= 3 {
+            for j in 1..<(cb - 1) where cm[j] > cm[j - 1] && cm[j] > cm[j + 1] {
+                let a = log(cm[j - 1]), b = log(cm[j]), c = log(cm[j + 1])
+                var off = 0.5 * (a - c) / (a - 2 * b + c)
+                if !off.isFinite || abs(off) > 1 { off = 0 }
+                starts.append(max(1, Int((Float(j * d) + off * Float(d)).rounded())))
+            }
+        }
+        // The three bins around every start in one pass; the rare further steps one by one.
+        let first = dft.magnitudes(fr, bins: starts.flatMap { [$0 - 1, $0, $0 + 1] })
+        var found: [(k: Int, v: Float)] = []
+        for (i, s0) in starts.enumerated() {
+            var s = s0, l = first[3 * i], m = first[3 * i + 1], r = first[3 * i + 2]
+            var steps = 0
+            while !(m > l && m > r) && steps <= 2 * d {
+                if r > m && r >= l {
+                    s += 1; l = m; m = r; r = dft.magnitudes(fr, bins: [s + 1])[0]
+                } else if l > m && s > 1 {
+                    s -= 1; r = m; m = l; l = dft.magnitudes(fr, bins: [s - 1])[0]
+                } else {
+                    break       // a plateau or the spectrum's edge: no strict maximum here
+                }
+                steps += 1
+            }
+            if m > l && m > r && s <= bins - 2 { found.append((s + 1, m)) }
+        }
+        found.sort { $0.k < $1.k }
+        var k: [Int] = [], v: [Float] = []
+        for p in found where p.k != k.last { k.append(p.k); v.append(p.v) }
+        return (k, v)
     }
 
     /// get_vq_params.m's getA: the parabola coefficient of the first n ≥ 3 values of `x`
@@ -646,77 +731,51 @@ enum Glottal {
     static func pspGetA(_ x: [Double]) -> Double { pspGetA(count: x.count) { x[$0] } }
 
     /// pspGetA on `count` values formed by `value(i)` only as the fit reaches them (it
-    /// usually stops after a few bins). Four consecutive fit lengths n … n + 3 are
-    /// evaluated side by side in SIMD lanes: each lane sums its mean and error in the
-    /// order of the one-length loop (the sums are chains of dependent adds, so four
-    /// lengths cost about what one did); the first length whose error reaches 0.01 stops.
+    /// usually stops after a few bins), in O(n): each length's error from the running sums,
+    /// Σ(x − a·k − mean)² = Σ(x − a·k)² − n·mean², instead of two passes over the first n
+    /// values per length (O(n²) per fit). The two forms differ by rounding only: in Double,
+    /// with the fit stopping once the error reaches 1 % of Σx², the subtraction loses about
+    /// two of sixteen digits, so a length's stop decision moves only for errors within
+    /// ~1e-14 of the threshold.
     static func pspGetA(count: Int, _ value: (Int) -> Double) -> Double {
-        var x: [Double] = []
-        var kk: [Double] = []                          // (i − 1)² for 1-based i
-        func grow(to m: Int) {
-            while x.count < m { let i = x.count; x.append(value(i)); kk.append(Double(i * i)) }
-        }
         var k2Sum = 0.0, k4Sum = 0.0, xSum = 0.0, xk2Sum = 0.0, x2Sum = 0.0
         func add(_ i: Int) {                           // 1-based term i into the sums
-            let k = kk[i - 1], v = x[i - 1]
+            let k = Double((i - 1) * (i - 1)), v = value(i - 1)
             k2Sum += k; k4Sum += k * k; xSum += v; xk2Sum += v * k; x2Sum += v * v
         }
-        grow(to: min(2, count))
         for i in 1...2 where i <= count { add(i) }
         var a = 0.0
         var n = 3
         while n <= count {
-            let lanes = min(4, count - n + 1)
-            grow(to: n + lanes - 1)
-            var av = SIMD4<Double>(repeating: 0), nv = SIMD4<Double>(repeating: 1), x2v = SIMD4<Double>(repeating: 1)
-            for j in 0..<lanes {
-                add(n + j)
-                let nd = Double(n + j)
-                av[j] = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
-                nv[j] = nd; x2v[j] = x2Sum
-            }
-            // Lane j covers terms 1 … n + j.
-            var mean = SIMD4<Double>(repeating: 0)
-            for i in 1...(n + lanes - 1) {
-                let t = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1])
-                if i < n { mean += t } else { mean.replace(with: mean + t, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
-            }
-            mean /= nv
-            var ne = SIMD4<Double>(repeating: 0)
-            for i in 1...(n + lanes - 1) {
-                let r = SIMD4<Double>(repeating: x[i - 1]) - av * SIMD4<Double>(repeating: kk[i - 1]) - mean
-                if i < n { ne += r * r } else { ne.replace(with: ne + r * r, where: SIMD4<Int64>(0, 1, 2, 3) .>= SIMD4<Int64>(repeating: Int64(i - n))) }
-            }
-            ne /= x2v
-            for j in 0..<lanes {
-                a = av[j]
-                if !(ne[j] < 0.01) { return a }
-            }
-            n += lanes
+            add(n)
+            let nd = Double(n)
+            a = (nd * xk2Sum - xSum * k2Sum) / (nd * k4Sum - k2Sum * k2Sum)
+            let mean = (xSum - a * k2Sum) / nd
+            let ne = (x2Sum - 2 * a * xk2Sum + a * a * k4Sum - nd * mean * mean) / x2Sum
+            if !(ne < 0.01) { return a }
+            n += 1
         }
         return a
     }
 
-    static let pspFFT = RealFFT(count: 2048)
     static let h1h2FFT = RealFFT(count: 16000)
+    /// The same lengths' DFTs at chosen bins.
+    static let pspDFT = Goertzel(length: 2048), h1h2DFT = Goertzel(length: 16000)
 
-    /// 20·log10 |DFT_2048(seg)| at bins 0…1023 (seg zero-padded), the spectrum pspGetA fits.
-    static func pspSpectrum(_ seg: [Float]) -> [Double] {
-        let m = pspFFT.magnitude(seg)
-        return (0..<1024).map { 20 * log10(Double(m[$0])) }
-    }
-
-    /// pspGetA(pspSpectrum(seg)), with dB values only of the bins the fit reads.
+    /// getA of the dB spectrum 20·log10 |DFT_2048(seg)| (seg zero-padded) over bins 0…1023,
+    /// with dB values only of the bins the fit reads, formed
+    /// directly (Goertzel, 48 bins per pass, one pass's width, as the fit reaches them): the
+    /// fit usually stops within the first few dozen of the 1024 bins a 2048-point transform
+    /// formed. Same values up to the transform's rounding.
     static func pspA(_ seg: [Float]) -> Double {
-        var work = RealFFT.Work(pspFFT)
-        return pspA(seg, work: &work)
-    }
-
-    /// pspA with the transform's work arrays from the caller (one per block).
-    static func pspA(_ seg: [Float], work: inout RealFFT.Work) -> Double {
-        pspFFT.transform(seg, into: &work)
-        let m = pspFFT.magnitudes(bins: 1024, work: work)
-        return pspGetA(count: 1024) { k in 20 * log10(Double(m[k])) }
+        var db: [Double] = []
+        return pspGetA(count: 1024) { k in
+            if k >= db.count {
+                let m = pspDFT.magnitudes(seg, bins: Array(db.count..<min(1024, db.count + 48)))
+                for v in m { db.append(20 * log10(Double(v))) }
+            }
+            return db[k]
+        }
     }
 
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
@@ -752,7 +811,7 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var pspReference: [Int: Double] = [:]
-        var h1h2Work = RealFFT.Work(h1h2FFT), pspWork = RealFFT.Work(pspFFT)
+        var h1h2Work = H1H2Work()
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -806,14 +865,14 @@ enum Glottal {
                 for i in 0..<seg.count { seg[i] /= mx }
                 // fft(seg, 2048) zero-pads, or truncates where COVAREP zeroes the last sample.
                 if seg.count >= 2048 { seg.removeLast(seg.count - 2048); seg[2047] = 0 }
-                let a = pspA(seg, work: &pspWork)
+                let a = pspA(seg)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
                 let aMax: Double
                 if let cached = pspReference[p] {
                     aMax = cached
                 } else {
-                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)), work: &pspWork)
+                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
                     pspReference[p] = aMax
                 }
                 psp = Float(a / aMax)

@@ -79,40 +79,70 @@ struct GlottalSpeedTests {
 
     @Test("H1H2 peaks through RealFFT's sparse-stage transform equal those of its full spectrum, long frames included")
     func h1h2ThroughSparse() {
-        var work = RealFFT.Work(Glottal.h1h2FFT)
+        var work = Glottal.H1H2Work()
         for (frame, f0) in GlottalKernelTests.frames() + [(GlottalResidualTests.speechLike(1200, seed: 8), 40)] {
-            let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work)
+            let got = Glottal.h1h2Peaks(frame, f0: f0, work: &work, cellBins: 0)
             let mag = GlottalSpeedTests.fullMagnitudes(frame, bins: 8001)
             let ref = mag.withUnsafeBufferPointer { Glottal.separatedPeaks($0, complete: true, width: f0 / 2, minCount: 5, through: 2 * f0) }
             if let (k, v) = ref, k.count >= 5 {
-                func nearest(_ c: Float) -> Float {
-                    var bi = 0, bd = Float.infinity
-                    for (i, kk) in k.enumerated() { let d = abs(Float(kk) - c); if d < bd { bd = d; bi = i } }
-                    return v[bi]
-                }
-                #expect(got?.h1 == nearest(f0) && got?.h2 == nearest(2 * f0), "f0 \(f0)")
+                #expect(got.map { [$0.h1, $0.h2] } == Glottal.nearestHarmonics(k, v, f0: f0).map { [$0.h1, $0.h2] }, "f0 \(f0)")
             } else {
                 #expect(got == nil, "f0 \(f0)")
             }
         }
     }
 
-    @Test("PSP's 2048-point spectrum through RealFFT's sparse-stage transform equals its magnitudes, and pspA through it the plain fit",
+    /// Three-period Hamming frames of a flow-derivative-like signal, ×32768 as vqParams forms
+    /// them: pulse trains with jitter and noise, and speech-like sums, at F0 55…480 Hz.
+    static func h1h2Frames() -> [(frame: [Float], f0: Float)] {
+        var out: [(frame: [Float], f0: Float)] = []
+        for (j, f0) in [55, 71, 90, 100, 118, 131, 150, 177, 200, 213, 240, 266, 300, 350, 410, 480].enumerated() {
+            let t0 = 16000 / Float(f0), len = 2 * Int((1.5 * t0).rounded()) + 1
+            let w = Window.hamming(len), e = GlottalKernelTests.noise(len, seed: UInt32(31 + j))
+            for level: Float in [0.01, 0.2, 1.5] {
+                out.append(((0..<len).map { i -> Float in
+                    let ph = (Float(i) / t0 + 0.03 * sin(Float(i) * 0.01)).truncatingRemainder(dividingBy: 1)
+                    let pulse: Float = ph < 0.55 ? sin(Float.pi * ph / 0.55) : -1.7 * sin(Float.pi * (ph - 0.55) / 0.45)
+                    return (pulse + level * e[i]) * 32768 * w[i]
+                }, Float(f0)))
+            }
+            let s = GlottalResidualTests.speechLike(len, seed: UInt32(j))
+            out.append(((0..<len).map { s[$0] * 32768 * w[$0] }, Float(f0)))
+        }
+        return out
+    }
+
+    @Test("H1H2 peaks from a coarse grid and Goertzel climbs equal the exact 16000-point peaks to 1e-4 dB; a too coarse grid does not")
+    func h1h2CoarseGrid() {
+        var work = Glottal.H1H2Work()
+        var coarse = 0, decided = 0, worstDB: Float = 0, coarseWrong = 0
+        for (fr, f0) in GlottalSpeedTests.h1h2Frames() + GlottalKernelTests.frames() {
+            let exact = Glottal.h1h2Peaks(fr, f0: f0, work: &work, cellBins: 0)
+            let got = Glottal.h1h2Peaks(fr, f0: f0, work: &work)
+            if Glottal.h1h2Grids.contains(where: { $0.step * fr.count * Glottal.h1h2CellBins <= 16000 }) { coarse += 1 }
+            #expect((got == nil) == (exact == nil), "f0 \(f0) length \(fr.count)")
+            guard let got, let exact else { continue }
+            decided += 1
+            let d = max(abs(20 * log10(got.h1 / exact.h1)), abs(20 * log10(got.h2 / exact.h2)))
+            worstDB = max(worstDB, d)
+            #expect(d < 1e-4, "f0 \(f0) length \(fr.count): \(got) vs \(exact)")
+            // One coarse bin per cell (a grid that misses lobes) must be caught by this test.
+            if let bad = Glottal.h1h2Peaks(fr, f0: f0, work: &work, cellBins: 1),
+               max(abs(20 * log10(bad.h1 / exact.h1)), abs(20 * log10(bad.h2 / exact.h2))) >= 1e-4 { coarseWrong += 1 }
+        }
+        #expect(coarse > 50 && decided > 50 && coarseWrong > 0, "coarse \(coarse) decided \(decided) wrong at 1 bin/cell \(coarseWrong) worst \(worstDB) dB")
+    }
+
+    @Test("PSP's fit on Goertzel bins equals the fit on the 2048-point FFT's spectrum to 1e-5 (relative)",
           arguments: [[1, 64, 127, 128, 129, 200], [512, 33, 300, 80, 2, 513, 700]])
-    func pspSparse(lengths: [Int]) {
-        var work = RealFFT.Work(Glottal.pspFFT)
-        let fft = RealFFT(count: 2048)
+    func pspGoertzel(lengths: [Int]) {
         for n in lengths {
             // One period of a normalised flow: rises, closes, as vqParams passes it.
             let seg = (0..<n).map { i -> Float in let ph = Float(i) / Float(max(1, n)); return ph < 0.7 ? sin(Float.pi * ph / 1.4) : (1 - ph) / 0.3 }
-            Glottal.pspFFT.transform(seg, into: &work)
-            let (re, im) = fft.forward(seg, bins: 1024)
-            let ref = (0..<1024).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
-            let same = GlottalSpeedTests.sameBits(Glottal.pspFFT.magnitudes(bins: 1024, work: work), ref)
-            #expect(same, "length \(n)")
+            let a = Glottal.pspA(seg), b = GlottalKernelTests.pspGetAOneLength(GlottalKernelTests.pspSpectrum(seg))
             // (A silent segment's fit is NaN in both.)
-            let a = Glottal.pspA(seg, work: &work), b = Glottal.pspGetA(count: 1024) { 20 * log10(Double(ref[$0])) }
-            #expect(a == b || (a.isNaN && b.isNaN), "length \(n)")
+            // (Absolute 1e-9 dB/bin² for a flat spectrum, a ≈ 0.)
+            #expect(abs(a - b) <= 1e-5 * abs(b) + 1e-9 || (a.isNaN && b.isNaN), "length \(n): \(a) vs \(b)")
         }
     }
 
