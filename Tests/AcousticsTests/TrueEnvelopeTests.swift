@@ -98,6 +98,16 @@ struct TrueEnvelopeTests {
         #expect(worst < 0.2 && worst > worstExactRule, "worst main-lobe loss \(worst) dB (24·order rule: \(worstExactRule) dB)")
     }
 
+    @Test("the full-grid envelope (fullGridEnvelope) is COVAREP's iteration on all bins whatever the grid rule")
+    func fullGridIgnoresGridRule() {
+        let logMag = Self.vowelFrame(f0: 140)
+        let order = Int((8000 / 140.0).rounded())
+        let full16 = TrueEnvelope(decimates: false), full24 = TrueEnvelope(decimates: false, gridPointsPerOrder: 24)
+        #expect((1...240).allSatisfy { full16.gridStep(order: $0) == 1 && full24.gridStep(order: $0) == 1 })
+        let a = full16.logEnvelope(logMag: logMag, order: order), b = full24.logEnvelope(logMag: logMag, order: order)
+        #expect(a.count == 2049 && a.map(\.bitPattern) == b.map(\.bitPattern))
+    }
+
     @Test("the mel-warp map gives hspec2fwcep's MCEP within its interpolation bound",
           arguments: [60.0, 100.0, 140.0, 230.0, 420.0])
     func melWarpMapMatchesInterpolatingWarp(f0: Double) {
