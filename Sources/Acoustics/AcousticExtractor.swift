@@ -36,8 +36,9 @@ public struct AcousticExtractor: Sendable {
         public var glottalHistoryBlocks = 30
         /// MCEP: run COVAREP's true-envelope iteration on all 2049 bins of the frame
         /// spectrum. By default it runs on every 2nd–8th bin, where the spectrum of the
-        /// 3-period window is still oversampled ≥ 4 times (about 15 % less CPU overall; MCEP
-        /// moves by ~0.002 on average, docs/ACCURACY-acoustics.md).
+        /// 3-period window is still oversampled ≥ 8/3 times (`TrueEnvelope.decimation`;
+        /// about 20 % less CPU overall; MCEP moves by ~0.002 on average,
+        /// docs/ACCURACY-acoustics.md).
         public var fullGridEnvelope = false
         /// HMPD: reuse the phase rows of the frames two blocks share (off only in tests, to
         /// compare against forming every row in every block).
