@@ -316,36 +316,68 @@ enum CreakDetector {
         let z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero)), z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
         var t: [Double] = [], prom: [Double] = []
         var start = 1                                     // 1-based, as in COVAREP
-        while start + winLen - 1 <= n {
-            let stop = start + winLen - 1
-            t.append((Double(start + stop) / 2).rounded(.toNearestOrAwayFromZero))
-            var maxIdx = 1, best: Float = -1
-            for i in start...stop where abs(rep[i - 1]) > best { best = abs(rep[i - 1]); maxIdx = i - start + 1 }
-            var v = 0.0
-            if !(maxIdx + start - hw < 1 || start + maxIdx + hw > n) {
-                let s2 = maxIdx + start - hw, e2 = start + maxIdx + hw
-                var fr = Array(rep[(s2 - 1)...(e2 - 1)])
-                var mi = 0; best = -1
-                for i in 0..<fr.count where abs(fr[i]) > best { best = abs(fr[i]); mi = i }
-                if fr[mi] < 0 { for i in 0..<fr.count { fr[i] = -fr[i] } }
-                var mx = -Float.infinity
-                for v in fr { mx = max(mx, v) }
-                for i in 0..<fr.count { fr[i] /= mx }
-                for i in max(1, z0)...min(fr.count, z1) { fr[i - 1] = 0 }
-                var m2: Float = 0
-                for v in fr where v > m2 { m2 = v }
-                v = Double(1 - m2)
-                // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
-                // the second frame; kept as is.
-                let c = mi + 1 + start
-                let se = max(1, c - 6400), ee = min(n, c + 6400)
-                if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+        rep.withUnsafeBufferPointer { rp in
+            while start + winLen - 1 <= n {
+                let stop = start + winLen - 1
+                t.append((Double(start + stop) / 2).rounded(.toNearestOrAwayFromZero))
+                let maxIdx = firstMaxAbs(UnsafeBufferPointer(rebasing: rp[(start - 1)..<stop])) + 1
+                var v = 0.0
+                if !(maxIdx + start - hw < 1 || start + maxIdx + hw > n) {
+                    let s2 = maxIdx + start - hw, e2 = start + maxIdx + hw
+                    // COVAREP: fr = rep(s2:e2), negated when its largest |value| is negative,
+                    // divided by its maximum mx, zeroed at 1-based z0…z1; v = 1 − max(fr).
+                    // Read in place: the maximum of fr/mx outside z0…z1 is (that maximum of
+                    // fr)/mx (rounded division is monotone), and only a positive one counts.
+                    let fr = UnsafeBufferPointer(rebasing: rp[(s2 - 1)..<e2])
+                    let mi = firstMaxAbs(fr)
+                    let sign: Float = fr[mi] < 0 ? -1 : 1
+                    let zlo = max(1, z0) - 1, zhi = min(fr.count, z1)
+                    let mx = signedMax(fr, 0..<fr.count, sign)
+                    let outside = max(signedMax(fr, 0..<zlo, sign), signedMax(fr, zhi..<fr.count, sign))
+                    var m2: Float = outside > 0 ? outside / mx : 0
+                    if m2.isNaN { m2 = 0 }                     // ∞/∞: COVAREP's NaN never exceeds 0
+                    v = Double(1 - m2)
+                    // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
+                    // the second frame; kept as is.
+                    let c = mi + 1 + start
+                    let se = max(1, c - 6400), ee = min(n, c + 6400)
+                    if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+                }
+                prom.append(v)
+                start += 320
             }
-            prom.append(v)
-            start += 320
         }
         let f = HMPD.medfilt(prom, 5)
         return (0..<t.count).map { (t[$0], Float(f[$0])) }
+    }
+
+    /// Index of the first largest |p[i]| (NaN never largest; 0 when all are NaN), as the
+    /// loop `where abs(p[i]) > best` from best = −1 finds it: the maximum on eight lanes
+    /// (each lane's running maximum, then the lanes': the same value in any order), then
+    /// the first index holding it.
+    static func firstMaxAbs(_ p: UnsafeBufferPointer<Float>) -> Int {
+        var best: Float = -1
+        let whole = p.count / 8 * 8
+        if whole > 0, let base = p.baseAddress {
+            var m = SIMD8<Float>(repeating: -1)
+            let raw = UnsafeRawPointer(base)
+            for i in stride(from: 0, to: whole, by: 8) {
+                let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                let a = v.replacing(with: -v, where: v .< 0)    // |v| (−0 stays −0, equal to 0)
+                m.replace(with: a, where: a .> m)
+            }
+            for l in 0..<8 where m[l] > best { best = m[l] }
+        }
+        for i in whole..<p.count where abs(p[i]) > best { best = abs(p[i]) }
+        for i in 0..<p.count where abs(p[i]) == best { return i }
+        return 0
+    }
+
+    /// max over i in `r` of sign·p[i] (NaN skipped; −∞ for an empty range).
+    static func signedMax(_ p: UnsafeBufferPointer<Float>, _ r: Range<Int>, _ sign: Float) -> Float {
+        var m = -Float.infinity
+        for i in r { let v = sign * p[i]; if v > m { m = v } }
+        return m
     }
 
     // MARK: - Ishi et al. (2008)

@@ -77,4 +77,82 @@ struct GlueSpeedTests {
         let silent = [Float](repeating: 0, count: SRHAnalyzer.frameLength)
         #expect(silent.withUnsafeBufferPointer { srh.curve($0, work: &work) } == nil)
     }
+
+    @Test("Res-P's in-place window scans equal res_peak.m's copied, negated and divided windows",
+          .enabled(if: Paths.ffmpeg != nil))
+    func resPeakInPlace() throws {
+        let creaky = try decode16k(Paths.fixtures.appendingPathComponent("creaky_synthetic.wav"))
+        let e = GlottalKernelTests.noise(30000, seed: 9)
+        var spiky = (0..<30000).map { i in 0.3 * sin(Float(i) * 0.06) + 0.01 * e[i] }
+        for i in stride(from: 100, to: spiky.count, by: 173) { spiky[i] = i % 2 == 0 ? 2 : -2 }   // ties and negative maxima
+        var holes = spiky
+        for i in stride(from: 5000, to: 9000, by: 1) { holes[i] = 0 }                               // an all-zero stretch
+        holes[12345] = .nan
+        for (k, x) in [creaky, spiky, holes].enumerated() {
+            for f0 in [Float(70), 95, 120, 200] {
+                let res = Glottal.lpcResidual(x, order: 18)
+                let got = CreakDetector.resPeak(x, res: res, f0mean: f0)
+                let want = GlueSpeedTests.resPeakCopying(x, res: res, f0mean: f0)
+                #expect(got.map(\.t) == want.map(\.t), "input \(k), f0 \(f0)")
+                #expect(got.map(\.v.bitPattern) == want.map(\.v.bitPattern), "input \(k), f0 \(f0)")
+                #expect(want.filter { $0.v > 0 }.count > want.count / 4, "input \(k), f0 \(f0): prominences to compare")
+            }
+        }
+    }
+
+    /// CreakDetector.resPeak before the in-place window scans (each window copied, negated,
+    /// divided and zeroed as res_peak.m does).
+    static func resPeakCopying(_ x: [Float], res: [Float], f0mean: Float) -> [(t: Double, v: Float)] {
+        let n = x.count
+        let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
+        let winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
+        let rep = CreakDetector.resonator(res, f0: f0mean, rho: 0.8)
+        let es = CreakDetector.logEnergy(x)
+        guard !es.isEmpty else { return [] }
+        let energy = { (p: Int) -> Float in CreakDetector.interpLinspace(es, n: n, at: p) }
+        // Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
+        let step = Double(n - 1) / Double(max(1, es.count - 1))
+        let maxEnergy = { (a: Int, b: Int) -> Float in
+            var m = max(energy(a), energy(b))
+            let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
+            if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
+            return m
+        }
+        let hw = Int((Double(winLen) / 2).rounded(.toNearestOrAwayFromZero))
+        let rem = Double(winLen) * 0.2
+        let z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero)), z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
+        var t: [Double] = [], prom: [Double] = []
+        var start = 1                                     // 1-based, as in COVAREP
+        while start + winLen - 1 <= n {
+            let stop = start + winLen - 1
+            t.append((Double(start + stop) / 2).rounded(.toNearestOrAwayFromZero))
+            var maxIdx = 1, best: Float = -1
+            for i in start...stop where abs(rep[i - 1]) > best { best = abs(rep[i - 1]); maxIdx = i - start + 1 }
+            var v = 0.0
+            if !(maxIdx + start - hw < 1 || start + maxIdx + hw > n) {
+                let s2 = maxIdx + start - hw, e2 = start + maxIdx + hw
+                var fr = Array(rep[(s2 - 1)...(e2 - 1)])
+                var mi = 0; best = -1
+                for i in 0..<fr.count where abs(fr[i]) > best { best = abs(fr[i]); mi = i }
+                if fr[mi] < 0 { for i in 0..<fr.count { fr[i] = -fr[i] } }
+                var mx = -Float.infinity
+                for v in fr { mx = max(mx, v) }
+                for i in 0..<fr.count { fr[i] /= mx }
+                for i in max(1, z0)...min(fr.count, z1) { fr[i - 1] = 0 }
+                var m2: Float = 0
+                for v in fr where v > m2 { m2 = v }
+                v = Double(1 - m2)
+                // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
+                // the second frame; kept as is.
+                let c = mi + 1 + start
+                let se = max(1, c - 6400), ee = min(n, c + 6400)
+                if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+            }
+            prom.append(v)
+            start += 320
+        }
+        let f = HMPD.medfilt(prom, 5)
+        return (0..<t.count).map { (t[$0], Float(f[$0])) }
+    }
+
 }
