@@ -64,25 +64,36 @@ struct PeakSlopeStage: Sendable {
     var oldestSampleNeeded: Int { 160 * nextBlock - bank.reach }
 
     mutating func advance(_ x: SampleBuffer, total: Int, finished: Bool) {
-        // Blocks: need samples to 160b + 159 + reach (or the end of the stream).
+        // Blocks: need samples to 160b + 159 + reach (or the end of the stream). The ready
+        // blocks [nextBlock, b1) are filtered as one run: the passes of 4 × 16 outputs then
+        // tile it but for one remainder (per 160-sample block, 32 of 160 outputs went
+        // through the half-width passes), and a vector of 8 or 16 outputs never straddles
+        // two blocks (160 is a multiple of 16). Each output's arithmetic is the same in any
+        // pass, so the values do not depend on how the stream was pushed.
+        var b1 = nextBlock
         while true {
-            let b = nextBlock
-            let end = 160 * b + 160
-            if end > total { 
-                if !(finished && 160 * b < total) { break }
+            let end = 160 * b1 + 160
+            if end > total {
+                if !(finished && 160 * b1 < total) { break }
             } else if !finished && end - 1 + bank.reach >= total { break }
-            // Contiguous copy of the block and its reach (zeros outside the signal).
-            let lo = 160 * b - bank.reach, hi = min(end, total) + bank.reach
+            b1 += 1
+        }
+        if b1 > nextBlock {
+            let b0 = nextBlock, first = 160 * b0
+            // Contiguous copy of the run and its reach (zeros outside the signal).
+            let lo = first - bank.reach, hi = min(160 * b1, total) + bank.reach
             var local = [Float](repeating: 0, count: hi - lo)
             let a = max(lo, 0), c = min(hi, total)
             // One contiguous copy (a checked subscript per sample was a sixth of this function).
             if c > a { local.replaceSubrange((a - lo)..<(c - lo), with: x.slice(a, c - a)) }
-            let count = min(end, total) - 160 * b
-            var m = [Float](repeating: 0, count: bank.taps.count)
+            let count = min(160 * b1, total) - first
+            let bands = bank.taps.count
+            // Band maxima of the run's blocks, block-major (7 per block).
+            var m = [Float](repeating: 0, count: bands * (b1 - b0))
             local.withUnsafeBufferPointer { xp in
-                for band in 0..<bank.taps.count {
+            m.withUnsafeMutableBufferPointer { mp in
+                for band in 0..<bands {
                     bank.taps[band].withUnsafeBufferPointer { h in
-                        var mx: Float = 0
                         let nh = h.count
                         // Eight samples at a time, each lane summing the taps in the scalar
                         // order below (so the values are the same); 32 at a time in four
@@ -94,6 +105,12 @@ struct PeakSlopeStage: Sendable {
                         // Wrapping index arithmetic: the overflow checks were most of the tap loop's
                         // instructions (indices stay within `local` by construction).
                         @inline(__always) func ld(_ i: Int) -> SIMD8<Float> { xb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) }
+                        // |v| of outputs t…t + v.count − 1 (all in block t / 160) into its maximum.
+                        @inline(__always) func keep<V: SIMD>(_ v: V, _ t: Int) where V.Scalar == Float {
+                            var mx = mp[(t / 160) &* bands &+ band]
+                            for l in 0..<V.scalarCount { let a = abs(v[l]); if a > mx { mx = a } }
+                            mp[(t / 160) &* bands &+ band] = mx
+                        }
                         var t0 = 0
                         // 4·V.scalarCount samples per pass in four independent chains, each
                         // lane with the per-lane arithmetic below. V = SIMD16 where that fits
@@ -113,9 +130,7 @@ struct PeakSlopeStage: Sendable {
                                     a2.addProduct(hn, lv(c &+ 2 &* w &- n) + lv(c &+ 2 &* w &+ n))
                                     a3.addProduct(hn, lv(c &+ 3 &* w &- n) + lv(c &+ 3 &* w &+ n))
                                 }
-                                for acc in [a0, a1, a2, a3] {
-                                    for l in 0..<w { let v = abs(acc[l]); if v > mx { mx = v } }
-                                }
+                                keep(a0, t0); keep(a1, t0 + w); keep(a2, t0 + 2 * w); keep(a3, t0 + 3 * w)
                                 t0 += 4 * w
                             }
                         }
@@ -125,22 +140,21 @@ struct PeakSlopeStage: Sendable {
                             let c = bank.reach + t0
                             var acc = SIMD8<Float>(repeating: h[0]) * ld(c)
                             for n in 1..<nh { acc.addProduct(SIMD8<Float>(repeating: h[n]), ld(c &- n) + ld(c &+ n)) }
-                            for l in 0..<8 { let v = abs(acc[l]); if v > mx { mx = v } }
+                            keep(acc, t0)
                             t0 += 8
                         }
                         for t in t0..<count {
                             let c = bank.reach + t
                             var acc = h[0] * xp[c]
                             for n in 1..<nh { acc.addProduct(h[n], xp[c - n] + xp[c + n]) }
-                            let v = abs(acc)
-                            if v > mx { mx = v }
+                            keep(SIMD2<Float>(acc, 0), t)
                         }
-                        m[band] = mx
                     }
                 }
             }
-            blockMax.append(m)
-            nextBlock += 1
+            }
+            for k in 0..<(b1 - b0) { blockMax.append(Array(m[(k * bands)..<((k + 1) * bands)])) }
+            nextBlock = b1
         }
         // Frames: blocks m..m+3.
         let count = finished ? PeakSlopeStage.frameCount(total) : Int.max
