@@ -60,7 +60,6 @@ public struct AcousticExtractor: Sendable {
 
     // SRH stage.
     private let srh = SRHAnalyzer()
-    private var srhWork: RealFFT.Work
     private var residual = ResidualOLA(order: 12, sharedOrder: Glottal.StreamResidual.order)
     private var nextSRH = 0                          // next SRH frame j to analyse
     private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
@@ -117,7 +116,6 @@ public struct AcousticExtractor: Sendable {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         envelope = TrueEnvelope(decimates: !configuration.fullGridEnvelope)
-        srhWork = srh.makeWork()
     }
 
     /// Look-ahead in milliseconds: how far past a frame's centre the samples must reach
@@ -206,7 +204,7 @@ public struct AcousticExtractor: Sendable {
         while srhExists(nextSRH) {
             let c = 799 + 160 * nextSRH
             if c + 799 > resFinal { break }
-            let curve = residual.buffer.withSlice(c - 799, SRHAnalyzer.frameLength) { srh.curve($0, work: &srhWork) }
+            let curve = residual.buffer.withSlice(c - 799, SRHAnalyzer.frameLength) { srh.curve($0) }
             curves.append(curve)
             iter1.append(SRHAnalyzer.pick(curve, lo: SRHAnalyzer.f0Min, hi: SRHAnalyzer.f0Max))
             nextSRH += 1

@@ -12,38 +12,30 @@ struct SRHAnalyzer: Sendable {
     let window = Window.blackman(SRHAnalyzer.frameLength)
     let fft = RealFFT(count: 16000)          // fft(frame, fs): 1 Hz bins
 
-    /// Work arrays of `curve(_:work:)` (the transform's), kept from frame to frame.
-    func makeWork() -> RealFFT.Work { RealFFT.Work(fft) }
-
     /// SRH(f) for f in f0Min...f0Max of one residual frame (`frame.count == 1598`).
     /// Returns nil when the frame has no finite, non-zero spectrum (MATLAB's NaN case).
     func curve(_ frame: UnsafeBufferPointer<Float>) -> [Float]? {
-        var work = makeWork()
-        return curve(frame, work: &work)
-    }
-
-    /// `curve(_:)` with the transform's work arrays from the caller (no allocation of the
-    /// 4 × 8000-sample buffers per frame): the magnitudes are those of `forward(_:bins:)`
-    /// bit for bit (`RealFFT.magnitudes(bins:work:)`).
-    func curve(_ frame: UnsafeBufferPointer<Float>, work: inout RealFFT.Work) -> [Float]? {
         guard let x = centredFrame(frame) else { return nil }
         // specMat = |X| at bins 0..7999, normalised to unit L2 norm. The curve reads bins
         // below 5·f0Max only; the norm comes from Parseval on the frame:
         // Σ_{k<N/2} |X_k|² = (N·Σ x² + X_0² − X_{N/2}²) / 2.
+        let (re, im) = fft.forward(x, bins: SRHAnalyzer.usedBins)
         let norm = SRHAnalyzer.halfSpectrumNorm(x, dftLength: 16000)
         guard norm > 0, norm.isFinite else { return nil }
-        fft.transform(x, into: &work)
-        let mag = fft.magnitudes(bins: SRHAnalyzer.usedBins, work: work)
+        var mag = [Float](repeating: 0, count: SRHAnalyzer.usedBins)
         let inv = 1 / norm
         let f0Min = SRHAnalyzer.f0Min, f0Max = SRHAnalyzer.f0Max
         var out = [Float](repeating: 0, count: f0Max - f0Min + 1)
         // On buffer pointers with the five harmonics and four inter-harmonics written out:
         // bounds checks and the range iterators were most of this loop's time. The same
         // sums in the same order (0 + h1 + … + h5 − i1 − … − i4).
-        precondition(SRHAnalyzer.nHarmonics == 5 && mag.count == SRHAnalyzer.usedBins)
-        mag.withUnsafeBufferPointer { mp in
+        precondition(SRHAnalyzer.nHarmonics == 5 && re.count >= mag.count && im.count >= mag.count)
+        re.withUnsafeBufferPointer { rp in
+        im.withUnsafeBufferPointer { ip in
+        mag.withUnsafeMutableBufferPointer { mp in
         SRHAnalyzer.interharmonicBins.withUnsafeBufferPointer { bp in
         out.withUnsafeMutableBufferPointer { op in
+            for k in 0..<mp.count { mp[k] = (rp[k] * rp[k] + ip[k] * ip[k]).squareRoot() }
             for f in f0Min...f0Max {
                 // MATLAB indexes specMat(h·f) (1-based), i.e. bin h·f − 1.
                 var s: Float = 0
@@ -52,6 +44,8 @@ struct SRHAnalyzer: Sendable {
                 s -= mp[bp[row]]; s -= mp[bp[row + 1]]; s -= mp[bp[row + 2]]; s -= mp[bp[row + 3]]
                 op[f - f0Min] = s * inv
             }
+        }
+        }
         }
         }
         }

@@ -3,9 +3,8 @@ import Testing
 import DSP
 @testable import Acoustics
 
-/// The seventh pass's forms for peakSlope, creak's band-pass and the SRH curve's work arrays,
-/// against the forms they replace.
-@Suite("peakSlope's shortened fused wavelets, creak's vector band-pass recursion and SRH's kept work arrays")
+/// The seventh pass's forms for peakSlope and creak against the forms they replace.
+@Suite("peakSlope's shortened fused wavelets, creak's vector band-pass recursion and in-place Res-P scans")
 struct GlueSpeedTests {
     /// A loud 1 kHz tone over a 125 Hz component 60 dB weaker and faint noise, as on
     /// telephone-band audio: the case where a truncated wavelet's leakage shows first.
@@ -58,24 +57,6 @@ struct GlueSpeedTests {
         var dispatched = v0
         CreakDetector.filterOrder14(b: CreakDetector.bandB, a: CreakDetector.bandA, zi: zi, &dispatched)
         #expect(dispatched == scalar)
-    }
-
-    @Test("SRH curves with work arrays kept across frames equal curves with fresh ones")
-    func srhKeptWork() throws {
-        let srh = SRHAnalyzer()
-        var work = srh.makeWork()
-        let x = GlottalKernelTests.noise(4 * SRHAnalyzer.frameLength, seed: 3).enumerated().map { i, e in
-            Float(sin(Double(i) * 0.05)) * (i < 2 * SRHAnalyzer.frameLength ? 1 : 0.001) + 0.1 * e
-        }
-        for k in 0..<4 {
-            let frame = Array(x[(k * SRHAnalyzer.frameLength)..<((k + 1) * SRHAnalyzer.frameLength)])
-            let kept = try #require(frame.withUnsafeBufferPointer { srh.curve($0, work: &work) })
-            let fresh = try #require(frame.withUnsafeBufferPointer { srh.curve($0) })
-            #expect(kept.map(\.bitPattern) == fresh.map(\.bitPattern), "frame \(k)")
-        }
-        // A silent frame gives nil and leaves the work arrays usable.
-        let silent = [Float](repeating: 0, count: SRHAnalyzer.frameLength)
-        #expect(silent.withUnsafeBufferPointer { srh.curve($0, work: &work) } == nil)
     }
 
     @Test("Res-P's in-place window scans equal res_peak.m's copied, negated and divided windows",
