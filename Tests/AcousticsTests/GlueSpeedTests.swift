@@ -57,6 +57,16 @@ struct GlueSpeedTests {
         var dispatched = v0
         CreakDetector.filterOrder14(b: CreakDetector.bandB, a: CreakDetector.bandA, zi: zi, &dispatched)
         #expect(dispatched == scalar)
+        // Run from the end: the forward recursion over the reversed samples, reversed back.
+        var reversed = Array(v0.reversed())
+        CreakDetector.filterOrder14Scalar(b: CreakDetector.bandB, a: CreakDetector.bandA, zi: zi, &reversed)
+        for backward in [false, true] {
+            var s = v0, w = v0
+            CreakDetector.filterOrder14Scalar(b: CreakDetector.bandB, a: CreakDetector.bandA, zi: zi, &s, backward: backward)
+            CreakDetector.filterOrder14Vector(b: CreakDetector.bandB, a: CreakDetector.bandA, zi: zi, &w, backward: backward)
+            let want = backward ? Array(reversed.reversed()) : scalar
+            #expect(s.map(\.bitPattern) == want.map(\.bitPattern) && w.map(\.bitPattern) == want.map(\.bitPattern), "backward \(backward)")
+        }
     }
 
     @Test("Res-P's in-place window scans equal res_peak.m's copied, negated and divided windows",
@@ -136,4 +146,36 @@ struct GlueSpeedTests {
         return (0..<t.count).map { (t[$0], Float(f[$0])) }
     }
 
+
+    @Test("creak's band-pass without reversals equals filtfilt by reversing, Octave's reflection and state",
+          arguments: [43, 44, 1000, 48000])
+    func bandPassInPlace(count: Int) {
+        let e = GlottalKernelTests.noise(count, seed: UInt32(count) &+ 7)
+        let x = (0..<count).map { i in e[i] * (i % 900 < 450 ? 1 : 1e-5) + 0.3 }
+        #expect(CreakDetector.bandPass(x).map(\.bitPattern) == GlueSpeedTests.bandPassReversing(x).map(\.bitPattern))
+    }
+
+    /// CreakDetector.bandPass as it was: the reflected signal appended, and the second pass
+    /// over the reversed array.
+    static func bandPassReversing(_ x: [Float]) -> [Float] {
+        let b = CreakDetector.bandB, a = CreakDetector.bandA, n = b.count, lrefl = 3 * (n - 1)
+        let lx = x.count
+        guard lx > lrefl else { return FilterD.filtfilt(b: b, a: a, x.map(Double.init)).map(Float.init) }
+        var sb = 0.0, sa = 0.0
+        for v in b { sb += v }
+        for v in a { sa += v }
+        let kdc = sb / sa
+        var si = [Double](repeating: 0, count: n)
+        var acc = 0.0
+        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * a[i]; si[i] = acc }
+        si.removeFirst()
+        var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
+        let x0 = Double(x[0]), xe = Double(x[lx - 1])
+        for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x0 - Double(x[i])) }
+        for s in x { v.append(Double(s)) }
+        for i in 1...lrefl { v.append(2 * xe - Double(x[lx - 1 - i])) }
+        func run(_ v: inout [Double]) { CreakDetector.filterOrder14Scalar(b: b, a: a, zi: si, &v) }
+        run(&v); v.reverse(); run(&v); v.reverse()
+        return (0..<lx).map { Float(v[lrefl + $0]) }
+    }
 }
