@@ -530,10 +530,11 @@ struct GlottalKernelTests {
 
     /// peakSlope of frame m from plain per-sample maxima of the seven wavelet bands over its
     /// 640 samples, and the slope of their log10 against the band number.
-    static func plainPeakSlope(_ bank: WaveletBank, frame m: Int, _ buf: SampleBuffer, total: Int) -> Float {
+    /// `fused`: each tap as one fused multiply-add (PeakSlopeStage's arithmetic).
+    static func plainPeakSlope(_ bank: WaveletBank, frame m: Int, _ buf: SampleBuffer, total: Int, fused: Bool = true) -> Float {
         var maxima = [Float](repeating: 0, count: 7)
         for i in (160 * m)..<(160 * m + 640) {
-            for b in 0..<7 { maxima[b] = max(maxima[b], abs(bank.value(band: b, at: i, buf, total: total))) }
+            for b in 0..<7 { maxima[b] = max(maxima[b], abs(bank.value(band: b, at: i, buf, total: total, fused: fused))) }
         }
         var sy: Float = 0, sty: Float = 0
         for t in 0..<7 { let v = log10(maxima[6 - t]); sy += v; sty += Float(t + 1) * v }
