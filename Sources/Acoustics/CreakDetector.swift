@@ -297,23 +297,9 @@ enum CreakDetector {
     /// `rep`: the ρ = 0.8 resonator output of `res`, when the caller has it.
     static func resPeak(_ x: [Float], res: [Float], f0mean: Float, rep rep08: [Float]? = nil) -> [(t: Double, v: Float)] {
         let n = x.count
-        let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
-        let winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
         let rep = rep08 ?? resonator(res, f0: f0mean, rho: 0.8)
-        let es = logEnergy(x)
-        guard !es.isEmpty else { return [] }
-        let energy = { (p: Int) -> Float in interpLinspace(es, n: n, at: p) }
-        // Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
-        let step = Double(n - 1) / Double(max(1, es.count - 1))
-        let maxEnergy = { (a: Int, b: Int) -> Float in
-            var m = max(energy(a), energy(b))
-            let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
-            if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
-            return m
-        }
-        let hw = Int((Double(winLen) / 2).rounded(.toNearestOrAwayFromZero))
-        let rem = Double(winLen) * 0.2
-        let z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero)), z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
+        guard let w = ResPeakWindows(x, f0mean: f0mean) else { return [] }
+        let winLen = w.winLen, hw = w.hw, z0 = w.z0, z1 = w.z1
         var t: [Double] = [], prom: [Double] = []
         var start = 1                                     // 1-based, as in COVAREP
         rep.withUnsafeBufferPointer { rp in
@@ -341,7 +327,7 @@ enum CreakDetector {
                     // the second frame; kept as is.
                     let c = mi + 1 + start
                     let se = max(1, c - 6400), ee = min(n, c + 6400)
-                    if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+                    if w.energy(c) < w.maxEnergy(se, ee) - 4 { v = 0 }
                 }
                 prom.append(v)
                 start += 320
@@ -349,6 +335,40 @@ enum CreakDetector {
         }
         let f = HMPD.medfilt(prom, 5)
         return (0..<t.count).map { (t[$0], Float(f[$0])) }
+    }
+
+    /// res_peak.m's window geometry and energy contour for a block `x`: windows of `winLen`
+    /// samples (two periods of the highest creak F0 for the block's F0 mean), the half width
+    /// `hw` of the second window and its zeroed centre z0…z1 (1-based), and the log-energy
+    /// contour interpolated at a sample (`energy`) and its maximum over a span (`maxEnergy`).
+    struct ResPeakWindows {
+        let n: Int, winLen: Int, hw: Int, z0: Int, z1: Int
+        private let es: [Float], step: Double
+
+        /// nil when `x` has no energy frame.
+        init?(_ x: [Float], f0mean: Float) {
+            n = x.count
+            let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
+            winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
+            es = CreakDetector.logEnergy(x)
+            guard !es.isEmpty else { return nil }
+            step = Double(n - 1) / Double(max(1, es.count - 1))
+            hw = Int((Double(winLen) / 2).rounded(.toNearestOrAwayFromZero))
+            let rem = Double(winLen) * 0.2
+            z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero))
+            z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
+        }
+
+        /// The contour at 1-based sample p.
+        func energy(_ p: Int) -> Float { CreakDetector.interpLinspace(es, n: n, at: p) }
+
+        /// Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
+        func maxEnergy(_ a: Int, _ b: Int) -> Float {
+            var m = max(energy(a), energy(b))
+            let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
+            if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
+            return m
+        }
     }
 
     /// Index of the first largest |p[i]| (NaN never largest; 0 when all are NaN), as the

@@ -95,23 +95,9 @@ struct GlueSpeedTests {
     /// divided and zeroed as res_peak.m does).
     static func resPeakCopying(_ x: [Float], res: [Float], f0mean: Float) -> [(t: Double, v: Float)] {
         let n = x.count
-        let maxCreakF0: Double = f0mean > 100 ? 90 : f0mean < 100 && f0mean >= 85 ? 65 : f0mean < 85 ? 55 : 80
-        let winLen = Int((16000 / maxCreakF0).rounded(.toNearestOrAwayFromZero)) * 2
         let rep = CreakDetector.resonator(res, f0: f0mean, rho: 0.8)
-        let es = CreakDetector.logEnergy(x)
-        guard !es.isEmpty else { return [] }
-        let energy = { (p: Int) -> Float in CreakDetector.interpLinspace(es, n: n, at: p) }
-        // Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
-        let step = Double(n - 1) / Double(max(1, es.count - 1))
-        let maxEnergy = { (a: Int, b: Int) -> Float in
-            var m = max(energy(a), energy(b))
-            let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
-            if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
-            return m
-        }
-        let hw = Int((Double(winLen) / 2).rounded(.toNearestOrAwayFromZero))
-        let rem = Double(winLen) * 0.2
-        let z0 = Int((Double(hw) - rem).rounded(.toNearestOrAwayFromZero)), z1 = Int((Double(hw) + rem).rounded(.toNearestOrAwayFromZero))
+        guard let w = CreakDetector.ResPeakWindows(x, f0mean: f0mean) else { return [] }
+        let winLen = w.winLen, hw = w.hw, z0 = w.z0, z1 = w.z1
         var t: [Double] = [], prom: [Double] = []
         var start = 1                                     // 1-based, as in COVAREP
         while start + winLen - 1 <= n {
@@ -137,7 +123,7 @@ struct GlueSpeedTests {
                 // the second frame; kept as is.
                 let c = mi + 1 + start
                 let se = max(1, c - 6400), ee = min(n, c + 6400)
-                if energy(c) < maxEnergy(se, ee) - 4 { v = 0 }
+                if w.energy(c) < w.maxEnergy(se, ee) - 4 { v = 0 }
             }
             prom.append(v)
             start += 320
