@@ -325,9 +325,7 @@ enum CreakDetector {
                     v = Double(1 - m2)
                     // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
                     // the second frame; kept as is.
-                    let c = mi + 1 + start
-                    let se = max(1, c - 6400), ee = min(n, c + 6400)
-                    if w.energy(c) < w.maxEnergy(se, ee) - 4 { v = 0 }
+                    if w.isQuiet(at: mi + 1 + start) { v = 0 }
                 }
                 prom.append(v)
                 start += 320
@@ -360,10 +358,13 @@ enum CreakDetector {
         }
 
         /// The contour at 1-based sample p.
-        func energy(_ p: Int) -> Float { CreakDetector.interpLinspace(es, n: n, at: p) }
+        private func energy(_ p: Int) -> Float { CreakDetector.interpLinspace(es, n: n, at: p) }
+
+        /// The contour at 1-based sample c is more than 4 below its maximum within ±400 ms.
+        func isQuiet(at c: Int) -> Bool { energy(c) < maxEnergy(max(1, c - 6400), min(n, c + 6400)) - 4 }
 
         /// Maximum of the interpolated contour over [a, b]: its ends and the knots inside.
-        func maxEnergy(_ a: Int, _ b: Int) -> Float {
+        private func maxEnergy(_ a: Int, _ b: Int) -> Float {
             var m = max(energy(a), energy(b))
             let j0 = Int((Double(a - 1) / step).rounded(.up)), j1 = min(es.count - 1, Int(Double(b - 1) / step))
             if j0 <= j1 { for j in j0...j1 { m = max(m, es[j]) } }
@@ -609,6 +610,20 @@ enum CreakDetector {
         return t == 0 ? tv[lo].v : tv[lo].v + t * (tv[hi].v - tv[lo].v)
     }
 
+    /// Octave filtfilt's steady-state initial conditions of the band-pass (per unit input).
+    static let bandPassState: [Double] = {
+        let b = bandB, a = bandA
+        var sb = 0.0, sa = 0.0
+        for v in b { sb += v }
+        for v in a { sa += v }
+        let kdc = sb / sa
+        var si = [Double](repeating: 0, count: b.count)
+        var acc = 0.0
+        for i in stride(from: b.count - 1, through: 0, by: -1) { acc += b[i] - kdc * a[i]; si[i] = acc }
+        si.removeFirst()
+        return si
+    }()
+
     /// filtfilt(bandB, bandA, x) as Octave's signal package computes it (reflection,
     /// initial conditions, filter.cc's operation order): the order-14 transfer function
     /// amplifies rounding differences, so the order matters in quiet passages.
@@ -616,14 +631,7 @@ enum CreakDetector {
         let b = bandB, a = bandA, n = b.count, lrefl = 3 * (n - 1)
         let lx = x.count
         guard lx > lrefl else { return FilterD.filtfilt(b: b, a: a, x.map(Double.init)).map(Float.init) }
-        var sb = 0.0, sa = 0.0
-        for v in b { sb += v }
-        for v in a { sa += v }
-        let kdc = sb / sa
-        var si = [Double](repeating: 0, count: n)
-        var acc = 0.0
-        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * a[i]; si[i] = acc }
-        si.removeFirst()
+        let si = bandPassState
         let x0 = Double(x[0]), xe = Double(x[lx - 1])
         // The reflected signal written in place, and the second pass run from the end (no
         // appends and no reversals of the ≈ 48 000 samples: a fifth of this function's time).

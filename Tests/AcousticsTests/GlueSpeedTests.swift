@@ -121,9 +121,7 @@ struct GlueSpeedTests {
                 v = Double(1 - m2)
                 // COVAREP tests the energy at maxIdx + start with maxIdx now the index in
                 // the second frame; kept as is.
-                let c = mi + 1 + start
-                let se = max(1, c - 6400), ee = min(n, c + 6400)
-                if w.energy(c) < w.maxEnergy(se, ee) - 4 { v = 0 }
+                if w.isQuiet(at: mi + 1 + start) { v = 0 }
             }
             prom.append(v)
             start += 320
@@ -147,14 +145,7 @@ struct GlueSpeedTests {
         let b = CreakDetector.bandB, a = CreakDetector.bandA, n = b.count, lrefl = 3 * (n - 1)
         let lx = x.count
         guard lx > lrefl else { return FilterD.filtfilt(b: b, a: a, x.map(Double.init)).map(Float.init) }
-        var sb = 0.0, sa = 0.0
-        for v in b { sb += v }
-        for v in a { sa += v }
-        let kdc = sb / sa
-        var si = [Double](repeating: 0, count: n)
-        var acc = 0.0
-        for i in stride(from: n - 1, through: 0, by: -1) { acc += b[i] - kdc * a[i]; si[i] = acc }
-        si.removeFirst()
+        let si = CreakDetector.bandPassState
         var v = [Double](); v.reserveCapacity(lx + 2 * lrefl)
         let x0 = Double(x[0]), xe = Double(x[lx - 1])
         for i in stride(from: lrefl, through: 1, by: -1) { v.append(2 * x0 - Double(x[i])) }
