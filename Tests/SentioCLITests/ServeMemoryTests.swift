@@ -66,7 +66,9 @@ extension ServeTests {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let daemon = try ServeTests.launch(serve: ["--config", configPath], stderr: try FileHandle(forWritingTo: log))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-        let (_, up, _) = try await Self.collect(subscriber, seconds: 30) { _, s in Set(s.map(\.stream.value)).count == 3 }
+        // Up to 60 s: start-up (three decoders, the text and sentiment models) took over 30 s once
+        // on this 2-core machine under four parallel builds; the wait ends as soon as all three beat.
+        let (_, up, _) = try await Self.collect(subscriber, seconds: 60) { _, s in Set(s.map(\.stream.value)).count == 3 }
         #expect(Set(up.map(\.stream.value)).count == 3, "all three streams heartbeat")
 
         let senders = try udps.map { udp in
