@@ -27,6 +27,15 @@ struct TrueEnvelopeTests {
     /// log|S| (bins 0…2048 of a 4096-point DFT) of a 3-period Blackman frame of a vowel-like
     /// harmonic sound at `f0` (harmonic amplitudes from two formant resonances), as the
     /// MCEP stage forms it.
+    /// The default (decimated) and the full-grid envelope, each with its grid step for
+    /// `order` and log|S| at that grid's bins.
+    static func gridCases(_ logMag: [Float], order: Int) -> [(te: TrueEnvelope, step: Int, grid: [Float])] {
+        [TrueEnvelope(), TrueEnvelope(decimates: false)].map { te in
+            let d = te.gridStep(order: order)
+            return (te, d, stride(from: 0, through: 2048, by: d).map { logMag[$0] })
+        }
+    }
+
     static func vowelFrame(f0: Double) -> [Float] {
         let fs = 16000.0
         let winlen = Int((3 * fs / f0 / 2).rounded()) * 2 + 1
@@ -111,11 +120,8 @@ struct TrueEnvelopeTests {
     @Test("the mel-warp map gives hspec2fwcep's MCEP within its interpolation bound",
           arguments: [60.0, 100.0, 140.0, 230.0, 420.0])
     func melWarpMapMatchesInterpolatingWarp(f0: Double) {
-        let logMag = Self.vowelFrame(f0: f0)
-        let order = Int((8000 / f0).rounded())
-        for te in [TrueEnvelope(), TrueEnvelope(decimates: false)] {
-            let d = te.gridStep(order: order)
-            let grid = stride(from: 0, through: 2048, by: d).map { logMag[$0] }
+        let (logMag, order) = (Self.vowelFrame(f0: f0), Int((8000 / f0).rounded()))
+        for (te, d, grid) in Self.gridCases(logMag, order: order) {
             let mapped = te.melCepstrum(gridLogMag: grid, step: d, order: order)
             let interpolated = te.melCepstrum(gridLogMag: grid, step: d, order: order, exactWarp: true)
             // The warped log envelope moves by at most (Δlv)²/8 + max|lv″|/8 per bin (MelWarpMap),
@@ -255,11 +261,8 @@ struct TrueEnvelopeTests {
     @Test("the envelope from log|S| at the grid's bins only equals the one from all bins, bit for bit",
           arguments: [100.0, 230.0, 420.0])
     func gridEnvelopeMatchesFullSpectrum(f0: Double) {
-        let logMag = Self.vowelFrame(f0: f0)
-        let order = Int((8000 / f0).rounded())
-        for te in [TrueEnvelope(), TrueEnvelope(decimates: false)] {
-            let d = te.gridStep(order: order)
-            let grid = stride(from: 0, through: 2048, by: d).map { logMag[$0] }
+        let (logMag, order) = (Self.vowelFrame(f0: f0), Int((8000 / f0).rounded()))
+        for (te, d, grid) in Self.gridCases(logMag, order: order) {
             let le = te.logEnvelope(gridLogMag: grid, step: d, order: order)
             let full = te.logEnvelope(logMag: logMag, order: order)
             #expect(le.map(\.bitPattern) == full.map(\.bitPattern), "f0 \(f0), step \(d)")
