@@ -216,15 +216,28 @@ public struct AcousticExtractor: Sendable {
             finalizeSRH()
         }
         // 3. Glottal blocks.
-        while glottalBlockReady(nextGlottalBlock) { runGlottalBlock(nextGlottalBlock); nextGlottalBlock += 1 }
+        while glottalBlockReady(nextGlottalBlock) {
+            let k1 = glottalRange(nextGlottalBlock).k1
+            runGlottalBlock(nextGlottalBlock)
+            // Past the block's last frame (a tail block spans several block lengths).
+            nextGlottalBlock = (k1 + configuration.glottalBlockFrames - 1) / configuration.glottalBlockFrames
+        }
         // 4. Emit feature frames.
         emit()
         trim()
     }
 
+    /// Frames k0..<k1 of glottal block `b` and its analysis window a0..<a1 (samples).
+    /// Once the stream has finished, the frames still waiting form one tail block: all
+    /// their samples are there, so splitting them would only analyse the margins between
+    /// the pieces twice, and one window is closer to COVAREP's whole-file statistics. The
+    /// tail is bounded by the look-ahead (about two block lengths), and batch and stream
+    /// reach `finish()` with the same blocks left (readiness depends on the samples only).
     private func glottalRange(_ b: Int) -> (a0: Int, a1: Int, k0: Int, k1: Int) {
         let f = configuration.glottalBlockFrames, m = configuration.glottalMarginSamples
-        let k0 = b * f, k1 = (b + 1) * f
+        let k0 = b * f
+        var k1 = (b + 1) * f
+        if finished && b == nextGlottalBlock { k1 = max(k1, AcousticExtractor.frameCount(sampleCount: total)) }
         return (max(0, 160 * k0 + 79 - m), min(total, 160 * k1 + 79 + m), k0, k1)
     }
 
