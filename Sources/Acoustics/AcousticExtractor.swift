@@ -3,6 +3,7 @@
 // whole buffer, so both give identical frames).
 import Foundation
 import DSP
+import Synchronization
 
 /// Streaming extractor. Push 16 kHz mono Float samples as they arrive; pull frames once
 /// their look-ahead is available; call `finish()` at the end of the stream.
@@ -60,7 +61,13 @@ public struct AcousticExtractor: Sendable {
     private var finished = false
 
     // SRH stage.
-    private let srh = SRHAnalyzer()
+    /// The FFT plans and windows of the SRH, MCEP and true-envelope stages are immutable:
+    /// one set per process instead of one per extractor (each batch call builds an extractor).
+    private static let srhPlan = SRHAnalyzer()
+    private static let mcepFFTPlan = RealFFT(count: 4096)
+    private static let decimatingEnvelope = TrueEnvelope(decimates: true)
+    private static let fullGridEnvelope = TrueEnvelope(decimates: false)
+    private let srh = AcousticExtractor.srhPlan
     private var residual = ResidualOLA(order: 12, sharedOrder: Glottal.StreamResidual.order)
     private var nextSRH = 0                          // next SRH frame j to analyse
     private var curves: [[Float]?] = []              // curves of frames [curveBase, nextSRH)
@@ -89,8 +96,14 @@ public struct AcousticExtractor: Sendable {
     private var ready: [AcousticFrame] = []
 
     /// Rd criterion constants by harmonic count (F0 in 50…500 Hz bounds the count to
-    /// about 150 entries).
-    private var rdContexts: [Int: RdMSP.CostContext] = [:]
+    /// about 150 entries), starting from the process's `sharedTables`.
+    private var rdContexts: [Int: RdMSP.CostContext]
+
+    /// Rd criterion constants and normalised MCEP windows formed by any extractor of the
+    /// process, for the next ones: each costs O(L²) operations or a cosine per sample, and a
+    /// batch run over many utterances (an extractor each) formed them again for every one.
+    /// Bounded by F0's range as the extractor's own copies are (≈ 3 MB at most).
+    static let sharedTables = Mutex<(rd: [Int: RdMSP.CostContext], windows: [Int: [Float]])>(([:], [:]))
 
     /// HMPD phase rows of the last block's final frames that the next block's window reaches
     /// again (about 62 of its frames), with the polarity they were formed with: a frame's row
@@ -100,10 +113,10 @@ public struct AcousticExtractor: Sendable {
 
     private var peakSlope = PeakSlopeStage()
     private let envelope: TrueEnvelope
-    private let mcepFFT = RealFFT(count: 4096)
+    private let mcepFFT = AcousticExtractor.mcepFFTPlan
     /// Normalised Blackman windows of the MCEP frames by length (one per F0 value in
-    /// 50…500 Hz at most, so bounded).
-    private var mcepWindows: [Int: [Float]] = [:]
+    /// 50…500 Hz at most, so bounded), starting from the process's `sharedTables`.
+    private var mcepWindows: [Int: [Float]]
 
     struct SRHFrame: Sendable {
         var f0: Float
@@ -116,7 +129,8 @@ public struct AcousticExtractor: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        envelope = TrueEnvelope(decimates: !configuration.fullGridEnvelope)
+        envelope = configuration.fullGridEnvelope ? AcousticExtractor.fullGridEnvelope : AcousticExtractor.decimatingEnvelope
+        (rdContexts, mcepWindows) = AcousticExtractor.sharedTables.withLock { ($0.rd, $0.windows) }
     }
 
     /// Look-ahead in milliseconds: how far past a frame's centre the samples must reach
@@ -363,10 +377,15 @@ public struct AcousticExtractor: Sendable {
         var rd: [Int: (rd: Float, conf: Float)] = [:]
         let rdLo = max(0, finalBase, r.k0 - 5), rdHi = min(nextFinal - 1, r.k1 - 4)
         if rdLo <= rdHi {
+            let known = rdContexts.count
             for j in rdLo...rdHi {
                 let fr = finals[j - finalBase]
                 rd[j] = RdMSP.estimate(sins: (fr.sinF, fr.sinA, fr.sinP), f0: fr.analysisF0, polarity: Double(polarity),
                                        contexts: &rdContexts)
+            }
+            if rdContexts.count > known {
+                let mine = rdContexts
+                AcousticExtractor.sharedTables.withLock { $0.rd.merge(mine) { old, _ in old } }
             }
         }
         for k in r.k0..<r.k1 {
@@ -427,6 +446,7 @@ public struct AcousticExtractor: Sendable {
             for i in 0..<winlen { b[i] /= sum }
             w = b
             mcepWindows[winlen] = w
+            AcousticExtractor.sharedTables.withLock { $0.windows[winlen] = w }
         }
         var seg = samples.slice(c - half, winlen)
         for i in 0..<winlen { seg[i] *= w[i] }

@@ -187,6 +187,19 @@ struct RobustnessTests {
         #expect(streamed(x, sizes: [997, 160, 4001]) == whole)
     }
 
+    @Test("an extractor gives the same frames whatever earlier extractors left in the shared tables")
+    func sharedTablesKeepFrames() throws {
+        let x = CovarepComparisonTests.mosiPresent ? try decode16k(Paths.mosiWav) : harmonicSignal(f0: 140, seconds: 3.3)
+        func clear() { AcousticExtractor.sharedTables.withLock { $0 = ([:], [:]) } }
+        clear()
+        let cold = AcousticExtractor.extract(x)
+        // Other voices fill the tables with other harmonic counts and window lengths first.
+        clear()
+        for f0 in [95, 180, 260] as [Float] { _ = AcousticExtractor.extract(harmonicSignal(f0: f0, seconds: 1)) }
+        #expect(AcousticExtractor.sharedTables.withLock { $0.rd.count >= 3 && $0.windows.count >= 3 })
+        #expect(AcousticExtractor.extract(x) == cold)
+    }
+
     @Test("odd lengths around every internal boundary give finite frames of the right count",
           arguments: [0, 1, 79, 80, 81, 239, 240, 481, 1598, 1599, 1600, 1759, 2001, 4097, 11_679, 16_000,
                       32_079, 32_080, 35_000, 48_079, 48_080, 48_239, 64_159])
