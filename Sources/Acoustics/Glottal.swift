@@ -305,18 +305,22 @@ enum Glottal {
         var mbsF = x.withUnsafeBufferPointer { Filter.fir(bw, $0) }
         for i in 0..<n { mbsF[i] *= scale }
         var mbs = [Double](repeating: 0, count: n)
-        for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
+        mbs.withUnsafeMutableBufferPointer { m in
+            mbsF.withUnsafeBufferPointer { f in for i in halfL..<(n - halfL) { m[i] = Double(f[i + halfL]) } }
+        }
         mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
         var (maxis, minis) = peaksAndTroughs(mbs)
         while let a = maxis.first, let b = minis.first, a < b { maxis.removeFirst() }
         while let a = minis.last, let b = maxis.last, a > b { minis.removeLast() }
         let count = min(maxis.count, minis.count)
         guard count > 0 else { return [] }
-        var mx: Float = 0
-        for v in resIn { mx = max(mx, abs(v.isFinite ? v : 0)) }
+        var mx = resIn.withUnsafeBufferPointer { finiteAbsMax($0) }
         mx = max(mx, priorMax)
         guard mx > 0 else { return [] }
-        let res = resIn.map { ($0.isFinite ? $0 : 0) / mx }
+        let res = [Float](unsafeUninitializedCapacity: resIn.count) { r, count in
+            resIn.withUnsafeBufferPointer { v in for i in 0..<v.count { r[i] = (v[i].isFinite ? v[i] : 0) / mx } }
+            count = resIn.count
+        }
         var rel: [Float] = []
         var own: [(value: Float, ratio: Float)] = []
         for (i, r) in res.enumerated() where r > 0.4 {
@@ -343,12 +347,52 @@ enum Glottal {
             if start < 1 { start = 1 } else if start > n { break }
             if stop > n { stop = n }
             if stop > 1 && stop >= start {
-                var bi = start, bv = -Float.infinity
-                for p in start...stop where res[p - 1] > bv { bv = res[p - 1]; bi = p }
-                gci.append(bi)
+                gci.append(res.withUnsafeBufferPointer { firstMaxIndex($0, from: start - 1, to: stop) } + 1)
             }
         }
         return gci
+    }
+
+    /// The largest |v| over the finite values of x (0 if none), on SIMD16 lanes: a maximum
+    /// does not depend on the order of its operands (no NaN enters), so it is the scan's
+    /// value; the scan `max(m, |v|)` was a serial compare chain over the whole block.
+    static func finiteAbsMax(_ x: UnsafeBufferPointer<Float>) -> Float {
+        typealias V = SIMD16<Float>
+        var m: Float = 0, i = 0
+        if x.count >= V.scalarCount {
+            let xb = UnsafeRawPointer(x.baseAddress!)
+            var v = V(repeating: 0)
+            while i + V.scalarCount <= x.count {
+                // |x| by clearing the sign bit; NaN and ±∞ (exponent all ones) count as 0.
+                let bits = xb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<UInt32>.self) & 0x7fff_ffff
+                v = pointwiseMax(v, unsafeBitCast(bits.replacing(with: 0, where: bits .>= 0x7f80_0000), to: V.self))
+                i += V.scalarCount
+            }
+            m = v.max()
+        }
+        while i < x.count { let a = abs(x[i]); if a < .infinity && a > m { m = a }; i += 1 }
+        return m
+    }
+
+    /// Index of the first maximum of x[lo..<hi] (lo < hi; finite values), the index that the
+    /// scan `where x[i] > best` keeps: the maximum over SIMD16 lanes, then the first index
+    /// holding it (equal values compare equal, ±0 included, so it is the scan's index).
+    static func firstMaxIndex(_ x: UnsafeBufferPointer<Float>, from lo: Int, to hi: Int) -> Int {
+        typealias V = SIMD16<Float>
+        var m = -Float.infinity, i = lo
+        if hi - lo >= 2 * V.scalarCount {
+            let xb = UnsafeRawPointer(x.baseAddress!)
+            var v = V(repeating: -.infinity)
+            while i + V.scalarCount <= hi {
+                v = pointwiseMax(v, xb.loadUnaligned(fromByteOffset: i * 4, as: V.self))
+                i += V.scalarCount
+            }
+            m = v.max()
+        }
+        while i < hi { if x[i] > m { m = x[i] }; i += 1 }
+        var j = lo
+        while j < hi - 1 && !(x[j] == m) { j += 1 }
+        return j
     }
 
     // MARK: IAIF
@@ -778,6 +822,17 @@ enum Glottal {
         }
     }
 
+    /// PSP's reference getA (a one-period boxcar) by period, kept across blocks: it depends
+    /// on the period only, and periods repeat. At most one per period up to 2048.
+    static let pspReferenceCache = Mutex<[Int: Double]>([:])
+
+    static func pspReference(period p: Int) -> Double {
+        if let a = pspReferenceCache.withLock({ $0[p] }) { return a }
+        let a = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
+        pspReferenceCache.withLock { $0[p] = a }
+        return a
+    }
+
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
     /// the block) in `wanted`: from the last position before it to the first at or after
     /// it, one more each side. `positions` are increasing.
@@ -810,7 +865,6 @@ enum Glottal {
         let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
         let len = gfd.count
         guard G.count >= 2 else { return }
-        var pspReference: [Int: Double] = [:]
         var h1h2Work = H1H2Work()
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
@@ -868,14 +922,7 @@ enum Glottal {
                 let a = pspA(seg)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
-                let aMax: Double
-                if let cached = pspReference[p] {
-                    aMax = cached
-                } else {
-                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
-                    pspReference[p] = aMax
-                }
-                psp = Float(a / aMax)
+                psp = Float(a / pspReference(period: p))
             }
         }
     }
@@ -976,7 +1023,7 @@ enum Glottal {
         let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
                             ownRange: own, ratios: &ratios)
         let ownR = own.clamped(to: 0..<res.count)
-        mine.resMax = res[ownR].reduce(Float(0)) { max($0, abs($1.isFinite ? $1 : 0)) }
+        mine.resMax = res.withUnsafeBufferPointer { finiteAbsMax(UnsafeBufferPointer(rebasing: $0[ownR])) }
         // Ratios of this block's own range, for later blocks (positions are 1-based).
         mine.ratios = ratios
         // GCI = round(((gci−1)/fs)·fs) = gci − 1; drop < 1 and unvoiced; unique.
