@@ -747,26 +747,36 @@ enum Glottal {
             }
         }
         // The three bins around every start in one pass; the rare further steps one by one.
-        let first = dft.magnitudes(fr, bins: starts.flatMap { [$0 - 1, $0, $0 + 1] })
-        var found: [(k: Int, v: Float)] = []
+        // (Plain Int and Float arrays: an array of tuples looked up its metadata per frame.)
+        var around: [Int] = []
+        around.reserveCapacity(3 * starts.count)
+        for s in starts { around.append(s - 1); around.append(s); around.append(s + 1) }
+        let first = dft.magnitudes(fr, bins: around)
+        var one = [0]
+        var fk: [Int] = [], fv: [Float] = []
+        fk.reserveCapacity(starts.count); fv.reserveCapacity(starts.count)
         for (i, s0) in starts.enumerated() {
             var s = s0, l = first[3 * i], m = first[3 * i + 1], r = first[3 * i + 2]
             var steps = 0
             while !(m > l && m > r) && steps <= 2 * d {
                 if r > m && r >= l {
-                    s += 1; l = m; m = r; r = dft.magnitudes(fr, bins: [s + 1])[0]
+                    s += 1; l = m; m = r; one[0] = s + 1; r = dft.magnitudes(fr, bins: one)[0]
                 } else if l > m && s > 1 {
-                    s -= 1; r = m; m = l; l = dft.magnitudes(fr, bins: [s - 1])[0]
+                    s -= 1; r = m; m = l; one[0] = s - 1; l = dft.magnitudes(fr, bins: one)[0]
                 } else {
                     break       // a plateau or the spectrum's edge: no strict maximum here
                 }
                 steps += 1
             }
-            if m > l && m > r && s <= bins - 2 { found.append((s + 1, m)) }
+            guard m > l && m > r && s <= bins - 2 else { continue }
+            // Insertion by bin (climbs rarely cross), after equal bins: a stable sort.
+            var j = fk.count
+            fk.append(s + 1); fv.append(m)
+            while j > 0 && fk[j - 1] > s + 1 { fk.swapAt(j - 1, j); fv.swapAt(j - 1, j); j -= 1 }
         }
-        found.sort { $0.k < $1.k }
         var k: [Int] = [], v: [Float] = []
-        for p in found where p.k != k.last { k.append(p.k); v.append(p.v) }
+        k.reserveCapacity(fk.count); v.reserveCapacity(fk.count)
+        for (i, b) in fk.enumerated() where b != k.last { k.append(b); v.append(fv[i]) }
         return (k, v)
     }
 
@@ -812,10 +822,13 @@ enum Glottal {
     /// fit usually stops within the first few dozen of the 1024 bins a 2048-point transform
     /// formed. Same values up to the transform's rounding.
     static func pspA(_ seg: [Float]) -> Double {
-        var db: [Double] = []
+        var db: [Double] = [], bins: [Int] = []
+        db.reserveCapacity(96); bins.reserveCapacity(48)
         return pspGetA(count: 1024) { k in
             if k >= db.count {
-                let m = pspDFT.magnitudes(seg, bins: Array(db.count..<min(1024, db.count + 48)))
+                bins.removeAll(keepingCapacity: true)
+                bins.append(contentsOf: db.count..<min(1024, db.count + 48))
+                let m = pspDFT.magnitudes(seg, bins: bins)
                 for v in m { db.append(20 * log10(Double(v))) }
             }
             return db[k]
@@ -866,6 +879,8 @@ enum Glottal {
         let len = gfd.count
         guard G.count >= 2 else { return }
         var h1h2Work = H1H2Work()
+        // Per-GCI frames in buffers reused over the block (emptied, capacity kept).
+        var comp: [Float] = [], fr: [Float] = [], seg: [Float] = []
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -877,11 +892,11 @@ enum Glottal {
             }
             guard t0 != 0, f0.isFinite, f0 > 20, f0 < 500, stop >= start, stop <= len else { continue }
             let segLen = stop - start + 1
-            var comp = [Float](repeating: 0, count: segLen)
+            comp.removeAll(keepingCapacity: true)
             let ga = gf[start - 1], gb = gf[stop - 1]
             for i in 0..<segLen {
                 let line: Float = start != stop ? ga + (gb - ga) * Float(i) / Float(segLen - 1) : 0
-                comp[i] = gf[start - 1 + i] - line
+                comp.append(gf[start - 1 + i] - line)
             }
             let stop2 = stop + 8 <= len ? stop + 8 : stop
             var dPeak: Float = 0
@@ -900,8 +915,8 @@ enum Glottal {
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
                 let w = cachedHamming(fStop - fStart + 1)
-                var fr = [Float](repeating: 0, count: w.count)
-                for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
+                fr.removeAll(keepingCapacity: true)
+                for i in 0..<w.count { fr.append(gfd[fStart - 1 + i] * 32768 * w[i]) }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
                 // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
                 let harmNum = Int((5000 / f0).rounded(.down))
@@ -912,7 +927,8 @@ enum Glottal {
             }
             // PSP (Alku et al. 1997) on the flow between the two previous GCIs.
             if n > 0 {
-                var seg = Array(gf[(G[n - 1] - 1)..<G[n]])
+                seg.removeAll(keepingCapacity: true)
+                seg.append(contentsOf: gf[(G[n - 1] - 1)..<G[n]])
                 let mn = seg.min() ?? 0
                 for i in 0..<seg.count { seg[i] -= mn }
                 let mx = seg.max() ?? 1
