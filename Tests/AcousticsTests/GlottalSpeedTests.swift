@@ -293,3 +293,15 @@ struct GlottalScanTests {
         #expect(special.withUnsafeBufferPointer { Glottal.finiteAbsMax($0) } == 3 && ref == 3)
     }
 }
+
+@Suite("PSP's boxcar reference kept across blocks")
+struct PSPReferenceTests {
+    @Test("the cached reference getA equals the boxcar's getA bit for bit, on first use and when cached")
+    func cachedReference() {
+        for p in [32, 57, 80, 81, 160, 333, 800] {
+            let direct = Glottal.pspA([Float](repeating: 1 / Float(p), count: p))
+            let first = Glottal.pspReference(period: p), again = Glottal.pspReference(period: p)
+            #expect(first.bitPattern == direct.bitPattern && again.bitPattern == direct.bitPattern, "period \(p)")
+        }
+    }
+}
