@@ -305,18 +305,22 @@ enum Glottal {
         var mbsF = x.withUnsafeBufferPointer { Filter.fir(bw, $0) }
         for i in 0..<n { mbsF[i] *= scale }
         var mbs = [Double](repeating: 0, count: n)
-        for i in halfL..<(n - halfL) { mbs[i] = Double(mbsF[i + halfL]) }
+        mbs.withUnsafeMutableBufferPointer { m in
+            mbsF.withUnsafeBufferPointer { f in for i in halfL..<(n - halfL) { m[i] = Double(f[i + halfL]) } }
+        }
         mbs = FilterD.filtfilt(b: GlottalCoefficients.sedreamsB, a: GlottalCoefficients.sedreamsA, mbs)
         var (maxis, minis) = peaksAndTroughs(mbs)
         while let a = maxis.first, let b = minis.first, a < b { maxis.removeFirst() }
         while let a = minis.last, let b = maxis.last, a > b { minis.removeLast() }
         let count = min(maxis.count, minis.count)
         guard count > 0 else { return [] }
-        var mx: Float = 0
-        for v in resIn { mx = max(mx, abs(v.isFinite ? v : 0)) }
+        var mx = resIn.withUnsafeBufferPointer { finiteAbsMax($0) }
         mx = max(mx, priorMax)
         guard mx > 0 else { return [] }
-        let res = resIn.map { ($0.isFinite ? $0 : 0) / mx }
+        let res = [Float](unsafeUninitializedCapacity: resIn.count) { r, count in
+            resIn.withUnsafeBufferPointer { v in for i in 0..<v.count { r[i] = (v[i].isFinite ? v[i] : 0) / mx } }
+            count = resIn.count
+        }
         var rel: [Float] = []
         var own: [(value: Float, ratio: Float)] = []
         for (i, r) in res.enumerated() where r > 0.4 {
@@ -343,12 +347,52 @@ enum Glottal {
             if start < 1 { start = 1 } else if start > n { break }
             if stop > n { stop = n }
             if stop > 1 && stop >= start {
-                var bi = start, bv = -Float.infinity
-                for p in start...stop where res[p - 1] > bv { bv = res[p - 1]; bi = p }
-                gci.append(bi)
+                gci.append(res.withUnsafeBufferPointer { firstMaxIndex($0, from: start - 1, to: stop) } + 1)
             }
         }
         return gci
+    }
+
+    /// The largest |v| over the finite values of x (0 if none), on SIMD16 lanes: a maximum
+    /// does not depend on the order of its operands (no NaN enters), so it is the scan's
+    /// value; the scan `max(m, |v|)` was a serial compare chain over the whole block.
+    static func finiteAbsMax(_ x: UnsafeBufferPointer<Float>) -> Float {
+        typealias V = SIMD16<Float>
+        var m: Float = 0, i = 0
+        if x.count >= V.scalarCount {
+            let xb = UnsafeRawPointer(x.baseAddress!)
+            var v = V(repeating: 0)
+            while i + V.scalarCount <= x.count {
+                // |x| by clearing the sign bit; NaN and ±∞ (exponent all ones) count as 0.
+                let bits = xb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<UInt32>.self) & 0x7fff_ffff
+                v = pointwiseMax(v, unsafeBitCast(bits.replacing(with: 0, where: bits .>= 0x7f80_0000), to: V.self))
+                i += V.scalarCount
+            }
+            m = v.max()
+        }
+        while i < x.count { let a = abs(x[i]); if a < .infinity && a > m { m = a }; i += 1 }
+        return m
+    }
+
+    /// Index of the first maximum of x[lo..<hi] (lo < hi; finite values), the index that the
+    /// scan `where x[i] > best` keeps: the maximum over SIMD16 lanes, then the first index
+    /// holding it (equal values compare equal, ±0 included, so it is the scan's index).
+    static func firstMaxIndex(_ x: UnsafeBufferPointer<Float>, from lo: Int, to hi: Int) -> Int {
+        typealias V = SIMD16<Float>
+        var m = -Float.infinity, i = lo
+        if hi - lo >= 2 * V.scalarCount {
+            let xb = UnsafeRawPointer(x.baseAddress!)
+            var v = V(repeating: -.infinity)
+            while i + V.scalarCount <= hi {
+                v = pointwiseMax(v, xb.loadUnaligned(fromByteOffset: i * 4, as: V.self))
+                i += V.scalarCount
+            }
+            m = v.max()
+        }
+        while i < hi { if x[i] > m { m = x[i] }; i += 1 }
+        var j = lo
+        while j < hi - 1 && !(x[j] == m) { j += 1 }
+        return j
     }
 
     // MARK: IAIF
@@ -703,26 +747,36 @@ enum Glottal {
             }
         }
         // The three bins around every start in one pass; the rare further steps one by one.
-        let first = dft.magnitudes(fr, bins: starts.flatMap { [$0 - 1, $0, $0 + 1] })
-        var found: [(k: Int, v: Float)] = []
+        // (Plain Int and Float arrays: an array of tuples looked up its metadata per frame.)
+        var around: [Int] = []
+        around.reserveCapacity(3 * starts.count)
+        for s in starts { around.append(s - 1); around.append(s); around.append(s + 1) }
+        let first = dft.magnitudes(fr, bins: around)
+        var one = [0]
+        var fk: [Int] = [], fv: [Float] = []
+        fk.reserveCapacity(starts.count); fv.reserveCapacity(starts.count)
         for (i, s0) in starts.enumerated() {
             var s = s0, l = first[3 * i], m = first[3 * i + 1], r = first[3 * i + 2]
             var steps = 0
             while !(m > l && m > r) && steps <= 2 * d {
                 if r > m && r >= l {
-                    s += 1; l = m; m = r; r = dft.magnitudes(fr, bins: [s + 1])[0]
+                    s += 1; l = m; m = r; one[0] = s + 1; r = dft.magnitudes(fr, bins: one)[0]
                 } else if l > m && s > 1 {
-                    s -= 1; r = m; m = l; l = dft.magnitudes(fr, bins: [s - 1])[0]
+                    s -= 1; r = m; m = l; one[0] = s - 1; l = dft.magnitudes(fr, bins: one)[0]
                 } else {
                     break       // a plateau or the spectrum's edge: no strict maximum here
                 }
                 steps += 1
             }
-            if m > l && m > r && s <= bins - 2 { found.append((s + 1, m)) }
+            guard m > l && m > r && s <= bins - 2 else { continue }
+            // Insertion by bin (climbs rarely cross), after equal bins: a stable sort.
+            var j = fk.count
+            fk.append(s + 1); fv.append(m)
+            while j > 0 && fk[j - 1] > s + 1 { fk.swapAt(j - 1, j); fv.swapAt(j - 1, j); j -= 1 }
         }
-        found.sort { $0.k < $1.k }
         var k: [Int] = [], v: [Float] = []
-        for p in found where p.k != k.last { k.append(p.k); v.append(p.v) }
+        k.reserveCapacity(fk.count); v.reserveCapacity(fk.count)
+        for (i, b) in fk.enumerated() where b != k.last { k.append(b); v.append(fv[i]) }
         return (k, v)
     }
 
@@ -768,14 +822,28 @@ enum Glottal {
     /// fit usually stops within the first few dozen of the 1024 bins a 2048-point transform
     /// formed. Same values up to the transform's rounding.
     static func pspA(_ seg: [Float]) -> Double {
-        var db: [Double] = []
+        var db: [Double] = [], bins: [Int] = []
+        db.reserveCapacity(96); bins.reserveCapacity(48)
         return pspGetA(count: 1024) { k in
             if k >= db.count {
-                let m = pspDFT.magnitudes(seg, bins: Array(db.count..<min(1024, db.count + 48)))
+                bins.removeAll(keepingCapacity: true)
+                bins.append(contentsOf: db.count..<min(1024, db.count + 48))
+                let m = pspDFT.magnitudes(seg, bins: bins)
                 for v in m { db.append(20 * log10(Double(v))) }
             }
             return db[k]
         }
+    }
+
+    /// PSP's reference getA (a one-period boxcar) by period, kept across blocks: it depends
+    /// on the period only, and periods repeat. At most one per period up to 2048.
+    static let pspReferenceCache = Mutex<[Int: Double]>([:])
+
+    static func pspReference(period p: Int) -> Double {
+        if let a = pspReferenceCache.withLock({ $0[p] }) { return a }
+        let a = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
+        pspReferenceCache.withLock { $0[p] = a }
+        return a
     }
 
     /// GCI indices n whose values interpolation reads for output positions (1-based, within
@@ -810,8 +878,9 @@ enum Glottal {
         let G = gci.map { $0 + 1 }           // round(GCI·fs) + 1
         let len = gfd.count
         guard G.count >= 2 else { return }
-        var pspReference: [Int: Double] = [:]
         var h1h2Work = H1H2Work()
+        // Per-GCI frames in buffers reused over the block (emptied, capacity kept).
+        var comp: [Float] = [], fr: [Float] = [], seg: [Float] = []
         for n in range ?? 0...(G.count - 1) {
             let start = n == 0 ? 1 : G[n - 1], stop = G[n]
             let t0 = n == 0 ? G[1] - G[0] : G[n] - G[n - 1]
@@ -823,11 +892,11 @@ enum Glottal {
             }
             guard t0 != 0, f0.isFinite, f0 > 20, f0 < 500, stop >= start, stop <= len else { continue }
             let segLen = stop - start + 1
-            var comp = [Float](repeating: 0, count: segLen)
+            comp.removeAll(keepingCapacity: true)
             let ga = gf[start - 1], gb = gf[stop - 1]
             for i in 0..<segLen {
                 let line: Float = start != stop ? ga + (gb - ga) * Float(i) / Float(segLen - 1) : 0
-                comp[i] = gf[start - 1 + i] - line
+                comp.append(gf[start - 1 + i] - line)
             }
             let stop2 = stop + 8 <= len ? stop + 8 : stop
             var dPeak: Float = 0
@@ -846,8 +915,8 @@ enum Glottal {
             let fStop = G[n] + half <= len ? G[n] + half : len
             if fStop > fStart {
                 let w = cachedHamming(fStop - fStart + 1)
-                var fr = [Float](repeating: 0, count: w.count)
-                for i in 0..<w.count { fr[i] = gfd[fStart - 1 + i] * 32768 * w[i] }
+                fr.removeAll(keepingCapacity: true)
+                for i in 0..<w.count { fr.append(gfd[fStart - 1 + i] * 32768 * w[i]) }
                 // Peaks of the dB spectrum = peaks of the magnitude (log is monotonic); the
                 // harmonics searched lie far below 4 kHz, so the half spectrum suffices.
                 let harmNum = Int((5000 / f0).rounded(.down))
@@ -858,7 +927,8 @@ enum Glottal {
             }
             // PSP (Alku et al. 1997) on the flow between the two previous GCIs.
             if n > 0 {
-                var seg = Array(gf[(G[n - 1] - 1)..<G[n]])
+                seg.removeAll(keepingCapacity: true)
+                seg.append(contentsOf: gf[(G[n - 1] - 1)..<G[n]])
                 let mn = seg.min() ?? 0
                 for i in 0..<seg.count { seg[i] -= mn }
                 let mx = seg.max() ?? 1
@@ -868,14 +938,7 @@ enum Glottal {
                 let a = pspA(seg)
                 let p = Int((Float(fs) / f0).rounded(.toNearestOrAwayFromZero))
                 // The reference (a one-period boxcar) depends on the period only.
-                let aMax: Double
-                if let cached = pspReference[p] {
-                    aMax = cached
-                } else {
-                    aMax = pspA([Float](repeating: 1 / Float(p), count: min(p, 2048)))
-                    pspReference[p] = aMax
-                }
-                psp = Float(a / aMax)
+                psp = Float(a / pspReference(period: p))
             }
         }
     }
@@ -976,7 +1039,7 @@ enum Glottal {
         let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
                             ownRange: own, ratios: &ratios)
         let ownR = own.clamped(to: 0..<res.count)
-        mine.resMax = res[ownR].reduce(Float(0)) { max($0, abs($1.isFinite ? $1 : 0)) }
+        mine.resMax = res.withUnsafeBufferPointer { finiteAbsMax(UnsafeBufferPointer(rebasing: $0[ownR])) }
         // Ratios of this block's own range, for later blocks (positions are 1-based).
         mine.ratios = ratios
         // GCI = round(((gci−1)/fs)·fs) = gci − 1; drop < 1 and unvoiced; unique.

@@ -234,3 +234,74 @@ struct GlottalSpeedTests {
         #expect(GlottalSpeedTests.sameBits(one, plain) && spare.allSatisfy { $0.bitPattern == 0 })
     }
 }
+
+@Suite("SEDREAMS' vector scans equal the scalar scans they replace")
+struct GlottalScanTests {
+    /// Values with ties, ±0, runs of equal maxima and (for the |·| scan) NaN and ±∞.
+    static func values(_ n: Int, seed: Int, nonFinite: Bool) -> [Float] {
+        var state = UInt64(seed) &* 6364136223846793005 &+ 1442695040888963407
+        var v: [Float] = []
+        for i in 0..<n {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let r = Int(state >> 33) % 1000
+            switch r {
+            case 0..<20: v.append(0)
+            case 20..<40: v.append(-0.0)
+            case 40..<60: v.append(0.75)                        // a repeated value, often the maximum
+            case 60..<70 where nonFinite: v.append(.nan)
+            case 70..<75 where nonFinite: v.append(i % 2 == 0 ? .infinity : -.infinity)
+            default: v.append(Float(r) / 1000 * 1.5 - 0.9)      // −0.9 … 0.6 and 0.6 … 0.6
+            }
+        }
+        return v
+    }
+
+    @Test("the first maximum over SIMD16 lanes is the scan's index, for ranges of 1 to 120 samples at every offset")
+    func firstMaximum() {
+        for seed in 0..<6 {
+            let x = GlottalScanTests.values(200, seed: seed, nonFinite: false)
+            let allZero: [Float] = [-0.0, 0, -0.0] + [Float](repeating: 0, count: 60)
+            for data in [x, allZero] {
+                for lo in stride(from: 0, to: data.count, by: 7) {
+                    for hi in (lo + 1)...min(data.count, lo + 120) {
+                        var bi = lo, bv = -Float.infinity
+                        for p in lo..<hi where data[p] > bv { bv = data[p]; bi = p }
+                        let got = data.withUnsafeBufferPointer { Glottal.firstMaxIndex($0, from: lo, to: hi) }
+                        #expect(got == bi, "seed \(seed) range \(lo)..<\(hi)")
+                        if got != bi { return }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the finite |x| maximum over SIMD16 lanes equals the scan's, bit for bit, with NaN, ±∞ and ±0 in the input")
+    func finiteMagnitudeMaximum() {
+        for seed in 0..<6 {
+            let x = GlottalScanTests.values(300, seed: seed, nonFinite: true).map { $0 * 2.5 }
+            for n in [0, 1, 15, 16, 17, 31, 32, 33, 100, 255, 300] {
+                let part = Array(x.prefix(n))
+                var ref: Float = 0
+                for v in part { ref = max(ref, abs(v.isFinite ? v : 0)) }
+                let got = part.withUnsafeBufferPointer { Glottal.finiteAbsMax($0) }
+                #expect(got.bitPattern == ref.bitPattern, "seed \(seed) n \(n): \(got) against \(ref)")
+            }
+        }
+        let special: [Float] = [.nan, -.infinity, -0.0] + [Float](repeating: -0.0, count: 40) + [.infinity, -3, .nan]
+        var ref: Float = 0
+        for v in special { ref = max(ref, abs(v.isFinite ? v : 0)) }
+        #expect(special.withUnsafeBufferPointer { Glottal.finiteAbsMax($0) } == 3 && ref == 3)
+    }
+}
+
+@Suite("PSP's boxcar reference kept across blocks")
+struct PSPReferenceTests {
+    @Test("the cached reference getA equals the boxcar's getA bit for bit, on first use and when cached")
+    func cachedReference() {
+        for p in [32, 57, 80, 81, 160, 333, 800] {
+            let direct = Glottal.pspA([Float](repeating: 1 / Float(p), count: p))
+            let first = Glottal.pspReference(period: p), again = Glottal.pspReference(period: p)
+            #expect(first.bitPattern == direct.bitPattern && again.bitPattern == direct.bitPattern, "period \(p)")
+        }
+    }
+}
