@@ -232,9 +232,7 @@ struct SampleBuffer: Sendable {
         ensure(upTo: start + x.count)
         let o = start - base
         precondition(o >= 0, "sample \(start) was already dropped from the buffer")
-        data.withUnsafeMutableBufferPointer { d in
-            for i in 0..<x.count { d[o + i] = x[i] }
-        }
+        data.replaceSubrange(o..<(o + x.count), with: x)
     }
 
     mutating func drop(before i: Int) {
@@ -245,7 +243,12 @@ struct SampleBuffer: Sendable {
     func slice(_ from: Int, _ count: Int) -> [Float] {
         // Inside the held samples: one copy (the glottal blocks slice 4 s at a time).
         if from >= base && from + count <= end { return Array(data[(from - base)..<(from - base + count)]) }
-        return (0..<count).map { self[from + $0] }
+        // Partly held (ResidualOLA's span runs past the residual formed so far): zeros and one
+        // copy of the held part, not a checked subscript per sample.
+        var out = [Float](repeating: 0, count: max(0, count))
+        let lo = max(from, base), hi = min(from + count, end)
+        if lo < hi { out.replaceSubrange((lo - from)..<(hi - from), with: data[(lo - base)..<(hi - base)]) }
+        return out
     }
 
     func withSlice<R>(_ from: Int, _ count: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
