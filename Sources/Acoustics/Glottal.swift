@@ -91,14 +91,15 @@ enum Glottal {
             for f0 in Swift.stride(from: 0, to: frames, by: lanes) {
                 let used = min(lanes, frames - f0)
                 // Lanes past the last frame repeat it (their results are not used).
-                // Windowed frames lane by lane (contiguous, vectorised), then the four energy
-                // chains over them (with the windowing in the same loop, the four lanes' samples
-                // were gathered: 640 → 540 ns a group measured alone).
+                // Windowed frames lane by lane (contiguous, vectorised; with the energy sums in
+                // the same loop, the four lanes' samples were gathered).
                 for l in 0..<lanes {
                     let b = start + shift * min(f0 + l, frames - 1), o = l * stride + pad
                     for i in 0..<seg { sp[o &+ i] = xp[b &+ i] * wp[i] }
                 }
-                let e = energies(sf, pad, pad + stride, pad + 2 * stride, pad + 3 * stride, seg)
+                // The frames' energies, summed with the first residual's (one chain of eight
+                // lanes instead of two chains one after the other: each chain waits on its add).
+                var e = SIMD4<Float>.zero
                 for (r, other) in others.enumerated() {
                     for l in 0..<used {
                         if let other {
@@ -124,7 +125,12 @@ enum Glottal {
                             for i in 0..<seg { y[i] = ivp[i] }
                         }
                     }
-                    let ei = energies(UnsafeBufferPointer(ivp), 0, outStride, 2 * outStride, 3 * outStride, seg)
+                    let ei: SIMD4<Float>
+                    if r == 0 {
+                        (e, ei) = energies(sf, pad, stride, and: UnsafeBufferPointer(ivp), 0, outStride, seg)
+                    } else {
+                        ei = energies(UnsafeBufferPointer(ivp), 0, outStride, and: UnsafeBufferPointer(ivp), 0, outStride, seg).0
+                    }
                     // Overlap-add in frame order, as the one-frame loop; each sum is its own
                     // (product rounded, then added), so eight at a time give the same values.
                     res[r].withUnsafeMutableBufferPointer { rp in
@@ -150,16 +156,19 @@ enum Glottal {
         } } } }
     }
 
-    /// Σ v[o_l + i]² over i < n for four frames of v, each sum in sample order (as one frame
-    /// alone), in one SIMD4 chain: lane l is frame l.
+    /// Σ v[vo + l·vs + i]² and Σ w[wo + l·ws + i]² over i < n for l = 0…3 (four frames of
+    /// each buffer), each sum in sample order (as one frame alone), in one chain of eight lanes.
     @inline(__always)
-    static func energies(_ v: UnsafeBufferPointer<Float>, _ o0: Int, _ o1: Int, _ o2: Int, _ o3: Int, _ n: Int) -> SIMD4<Float> {
-        var e = SIMD4<Float>(repeating: 0)
+    static func energies(_ v: UnsafeBufferPointer<Float>, _ vo: Int, _ vs: Int, and w: UnsafeBufferPointer<Float>, _ wo: Int, _ ws: Int,
+                         _ n: Int) -> (SIMD4<Float>, SIMD4<Float>) {
+        precondition(vo + 3 * vs + n <= v.count && wo + 3 * ws + n <= w.count, "Glottal.energies: frames past the buffers")
+        var e = SIMD8<Float>(repeating: 0)
         for i in 0..<n {
-            let u = SIMD4<Float>(v[o0 &+ i], v[o1 &+ i], v[o2 &+ i], v[o3 &+ i])
+            let u = SIMD8<Float>(v[vo &+ i], v[vo &+ vs &+ i], v[vo &+ 2 &* vs &+ i], v[vo &+ 3 &* vs &+ i],
+                                 w[wo &+ i], w[wo &+ ws &+ i], w[wo &+ 2 &* ws &+ i], w[wo &+ 3 &* ws &+ i])
             e += u * u
         }
-        return e
+        return (e.lowHalf, e.highHalf)
     }
 
     /// COVAREP's whole-file order-18 LP residual (lpcresidual.m: 401-sample Hanning frames
