@@ -67,12 +67,15 @@ enum Glottal {
     /// The windowed frames sit between Filter.firPad zeros and the inverse filter writes into
     /// held buffers (`Filter.fir(_:padded:…)`), so a group of frames allocates only its lags
     /// and polynomials: Filter.fir's own copy and output array were two allocations a frame.
+    /// `resStart` (default `start`): where the first frame goes in `res`, when res is not
+    /// indexed as x (SRH's residual adds into its held buffer, read from the held samples).
     static func accumulateResiduals(_ x: [Float], order: Int, lpcFrom others: [[Float]?], from start: Int, frames: Int,
-                                    into res: inout [[Float]],
+                                    into res: inout [[Float]], at resStart: Int? = nil,
                                     lagsOfFrame: (Int, UnsafeBufferPointer<Float>) -> [Double]? = { _, _ in nil }) {
         let seg = 401, shift = 80, lanes = 4, pad = Filter.firPad
         let stride = seg + 2 * pad, outStride = seg + pad
         guard frames > 0 else { return }
+        let rStart = resStart ?? start
         precondition(x.count >= start + shift * (frames - 1) + seg, "accumulateResiduals: \(frames) frames from sample \(start) need \(start + shift * (frames - 1) + seg) samples, x has \(x.count)")
         let win = residualWindow
         // Lane l's windowed frame at s[l·stride + pad ..< l·stride + pad + seg], zeros around it
@@ -134,10 +137,10 @@ enum Glottal {
                     // Overlap-add in frame order, as the one-frame loop; each sum is its own
                     // (product rounded, then added), so eight at a time give the same values.
                     res[r].withUnsafeMutableBufferPointer { rp in
-                        precondition(rp.count >= start + shift * (f0 + used - 1) + seg, "accumulateResiduals: residual shorter than x's frames")
+                        precondition(rp.count >= rStart + shift * (f0 + used - 1) + seg, "accumulateResiduals: residual shorter than x's frames")
                         let rb = UnsafeMutableRawPointer(rp.baseAddress!)
                         for l in 0..<used {
-                            let g = (e[l] / ei[l]).squareRoot(), b = start + shift * (f0 + l)
+                            let g = (e[l] / ei[l]).squareRoot(), b = rStart + shift * (f0 + l)
                             let gv = SIMD8<Float>(repeating: g)
                             let ib = UnsafeRawPointer(ivp.baseAddress! + l * outStride)
                             var i = 0
