@@ -39,15 +39,29 @@ public enum LPC {
                 let lags = min(24, order + 1 - lagBase)
                 let m = n - lagBase
                 var a0 = SIMD4<Double>(repeating: 0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+                // As many chains as the lags need: a chain of lags nobody reads costs its
+                // multiplies and adds all the same (order 18's 19 lags in five chains instead
+                // of six: 470 → 400 ns a 401-sample frame).
                 if lags <= 8 {
                     for i in 0..<m {
                         let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
                         a0 += xi * ld(j); a1 += xi * ld(j &+ 4)
                     }
+                } else if lags <= 12 {
+                    for i in 0..<m {
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j &+ 4); a2 += xi * ld(j &+ 8)
+                    }
                 } else if lags <= 16 {
                     for i in 0..<m {
                         let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
                         a0 += xi * ld(j); a1 += xi * ld(j &+ 4); a2 += xi * ld(j &+ 8); a3 += xi * ld(j &+ 12)
+                    }
+                } else if lags <= 20 {
+                    for i in 0..<m {
+                        let xi = SIMD4<Double>(repeating: xp[i]), j = i &+ lagBase
+                        a0 += xi * ld(j); a1 += xi * ld(j &+ 4); a2 += xi * ld(j &+ 8)
+                        a3 += xi * ld(j &+ 12); a4 += xi * ld(j &+ 16)
                     }
                 } else {
                     for i in 0..<m {

@@ -45,6 +45,16 @@ struct StreamResidualSpeedTests {
         #expect(moved[0][0..<50].allSatisfy { $0 == 0.25 })
     }
 
+    @Test("the autocorrelation in as many chains as its lags need equals the in-order sums, every chain count",
+          arguments: [5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 18, 19, 20, 23, 24, 25])
+    func autocorrelationChains(order: Int) {
+        for n in [401, 14, 1] {
+            let x = GlottalResidualTests.speechLike(n, seed: UInt32(order * 31 + n))
+            let got = x.withUnsafeBufferPointer { LPC.autocorrelation($0, order: order) }
+            #expect(got.map(\.bitPattern) == LPCSpeedTests.plainAutocorrelation(x, order: order).map(\.bitPattern), "n \(n)")
+        }
+    }
+
     @Test("a slice partly past the held samples, or before them, is the held values and zeros elsewhere")
     func partialSlices() {
         var b = SampleBuffer()
