@@ -83,6 +83,8 @@ enum Glottal {
         var s = [Float](repeating: 0, count: lanes * stride), s2 = [Float](repeating: 0, count: seg)
         var inv = [Float](repeating: 0, count: lanes * outStride)
         var lags = [[Double]](repeating: [], count: lanes)
+        var coefficients = [Float](repeating: 0, count: lanes * (order + 1))
+        coefficients.withUnsafeMutableBufferPointer { cp in
         x.withUnsafeBufferPointer { xp in
         win.withUnsafeBufferPointer { wp in
         s.withUnsafeMutableBufferPointer { sp in
@@ -116,11 +118,11 @@ enum Glottal {
                         }
                     }
                     for l in used..<lanes { lags[l] = lags[0] }
-                    let coefficients = LPC.levinson4(lags, order: order)
+                    LPC.levinson4(lags, order: order, into: cp, stride: order + 1)
                     for l in 0..<lanes {
                         let y = UnsafeMutableBufferPointer(rebasing: ivp[(l * outStride)..<((l + 1) * outStride)])
                         if l < used {
-                            let a = coefficients[l].map { Float($0) }
+                            let a = UnsafeBufferPointer(rebasing: cp[(l * (order + 1))..<((l + 1) * (order + 1))])
                             Filter.fir(a, padded: UnsafeBufferPointer(rebasing: sf[(l * stride)..<((l + 1) * stride)]), count: seg,
                                        outputs: 0..<seg, into: y)
                         } else {
@@ -156,7 +158,7 @@ enum Glottal {
                     }
                 }
             }
-        } } } }
+        } } } } }
     }
 
     /// Σ v[vo + l·vs + i]² and Σ w[wo + l·ws + i]² over i < n for l = 0…3 (four frames of

@@ -122,6 +122,21 @@ public enum LPC {
     /// scalar operations in the scalar order (the same values), and stops where the scalar
     /// recursion stops (a non-finite reflection coefficient, a non-positive error).
     public static func levinson4(_ r: [[Double]], order: Int) -> [[Double]] {
+        levinson4Lanes(r, order: order) { a in (0..<4).map { l in a.map { $0[l] } } }
+    }
+
+    /// `levinson4(r, order:)` rounded to Float into a[l·stride + j] (lane l, coefficient j),
+    /// for callers that hold the buffer (five arrays fewer per call).
+    public static func levinson4(_ r: [[Double]], order: Int, into a: UnsafeMutableBufferPointer<Float>, stride: Int) {
+        precondition(stride > order && a.count >= 3 * stride + order + 1, "LPC.levinson4: room for \(a.count) coefficients, order \(order), stride \(stride)")
+        levinson4Lanes(r, order: order) { p in
+            for j in 0...order { for l in 0..<4 { a[l * stride + j] = Float(p[j][l]) } }
+        }
+    }
+
+    /// The recursion of `levinson4`, handing the lanes' polynomials (coefficient j of lane l
+    /// at [j][l]) to `body`.
+    static func levinson4Lanes<R>(_ r: [[Double]], order: Int, _ body: (UnsafeMutableBufferPointer<SIMD4<Double>>) -> R) -> R {
         precondition(r.count == 4, "levinson4 takes four autocorrelations, got \(r.count)")
         // The lanes' polynomials and autocorrelations in one scratch buffer (an Array of
         // SIMD4<Double> looked up its storage type's metadata on every call).
@@ -164,7 +179,7 @@ public enum LPC {
                 if !any(active) { break }
             }
         }
-        return (0..<4).map { l in a.map { $0[l] } }
+        return body(a)
         }
     }
 

@@ -55,6 +55,21 @@ struct StreamResidualSpeedTests {
         }
     }
 
+    @Test("four Levinson recursions into a held Float buffer equal the array form rounded to Float")
+    func levinsonIntoBuffer() {
+        let x = GlottalResidualTests.speechLike(2000, seed: 5)
+        var r = (0..<4).map { l in x[(300 * l)..<(300 * l + 401)].withContiguousStorageIfAvailable { LPC.autocorrelation($0, order: 18) }! }
+        r[2] = [Double](repeating: 0, count: 19)               // a silent frame stops at once
+        for order in [12, 18] {
+            let want = LPC.levinson4(r, order: order)
+            var got = [Float](repeating: .nan, count: 4 * (order + 3))
+            got.withUnsafeMutableBufferPointer { LPC.levinson4(r, order: order, into: $0, stride: order + 3) }
+            for l in 0..<4 {
+                #expect(Array(got[(l * (order + 3))...(l * (order + 3) + order)]) == want[l].map { Float($0) }, "order \(order), lane \(l)")
+            }
+        }
+    }
+
     @Test("a slice partly past the held samples, or before them, is the held values and zeros elsewhere")
     func partialSlices() {
         var b = SampleBuffer()
