@@ -73,44 +73,48 @@ public enum Filter {
     /// the plain sum (an exactly zero output may differ in the sign of zero).
     public static func fir(_ b: [Float], padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
                            into y: UnsafeMutableBufferPointer<Float>) {
-        let nb = b.count, pad = firPad
+        b.withUnsafeBufferPointer { fir($0, padded: padded, count: n, outputs: outputs, into: y) }
+    }
+
+    /// `fir(_:padded:count:outputs:into:)` with the taps in a caller's buffer.
+    public static func fir(_ bp: UnsafeBufferPointer<Float>, padded: UnsafeBufferPointer<Float>, count n: Int, outputs: Range<Int>,
+                           into y: UnsafeMutableBufferPointer<Float>) {
+        let nb = bp.count, pad = firPad
         let lo = max(0, outputs.lowerBound), hi = max(lo, outputs.upperBound)
         guard hi > lo else { return }
         precondition(padded.count >= n + 2 * pad && y.count >= hi - lo + pad, "Filter.fir: padded input or output buffer too short")
         guard n > 0, nb > 0 else { (y.baseAddress!).update(repeating: 0, count: hi - lo); return }
-        b.withUnsafeBufferPointer { bp in
-            // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
-            // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
-            let xb = UnsafeRawPointer(padded.baseAddress! + pad)
-            @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
-                let w = V.scalarCount
-                @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
-                var i = lo
-                while i < hi {
-                    // Taps j with which lanes i..<min(i + 4w, hi) can read x: i + 4w − 1 − j ≥ 0
-                    // and i − j ≤ n − 1.
-                    let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
-                    var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                    if j0 <= j1 {
-                        let bj = V(repeating: bp[j0])
-                        a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
-                        var j = j0 + 1
-                        while j <= j1 {
-                            let bj = V(repeating: bp[j])
-                            a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
-                            j += 1
-                        }
+        // xb as Float index i reads x[i]: lane i, tap j reads x[i − j] with i − j in
+        // [−(4w − 1), n + 4w − 2] for the tap ranges below (4w = firPad).
+        let xb = UnsafeRawPointer(padded.baseAddress! + pad)
+        @inline(__always) func chains<V: SIMD>(_: V.Type) where V.Scalar == Float {
+            let w = V.scalarCount
+            @inline(__always) func lv(_ k: Int) -> V { xb.loadUnaligned(fromByteOffset: k &* 4, as: V.self) }
+            var i = lo
+            while i < hi {
+                // Taps j with which lanes i..<min(i + 4w, hi) can read x: i + 4w − 1 − j ≥ 0
+                // and i − j ≤ n − 1.
+                let j0 = max(0, i - (n - 1)), j1 = min(nb - 1, min(i + 4 * w, hi) - 1)
+                var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                if j0 <= j1 {
+                    let bj = V(repeating: bp[j0])
+                    a0 = bj * lv(i &- j0); a1 = bj * lv(i &+ w &- j0); a2 = bj * lv(i &+ 2 &* w &- j0); a3 = bj * lv(i &+ 3 &* w &- j0)
+                    var j = j0 + 1
+                    while j <= j1 {
+                        let bj = V(repeating: bp[j])
+                        a0 += bj * lv(i &- j); a1 += bj * lv(i &+ w &- j); a2 += bj * lv(i &+ 2 &* w &- j); a3 += bj * lv(i &+ 3 &* w &- j)
+                        j += 1
                     }
-                    let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
-                    yr.storeBytes(of: a0, as: V.self)
-                    yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
-                    yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
-                    yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
-                    i += 4 * w
                 }
+                let yr = UnsafeMutableRawPointer(y.baseAddress! + (i - lo))
+                yr.storeBytes(of: a0, as: V.self)
+                yr.storeBytes(of: a1, toByteOffset: 4 * w, as: V.self)
+                yr.storeBytes(of: a2, toByteOffset: 8 * w, as: V.self)
+                yr.storeBytes(of: a3, toByteOffset: 12 * w, as: V.self)
+                i += 4 * w
             }
-            if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
         }
+        if KernelBuild.sixteenLaneRegisters { chains(SIMD16<Float>.self) } else { chains(SIMD8<Float>.self) }
     }
 
     /// Zero-phase filtering: forward, then backward, with odd reflection padding of
