@@ -19,7 +19,9 @@ struct ComplexD: Sendable {
         return ComplexD((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
     }
     static func exp(_ z: ComplexD) -> ComplexD { let m = Foundation.exp(z.re); return ComplexD(m * cos(z.im), m * sin(z.im)) }
-    var abs: Double { (re * re + im * im).squareRoot() }
+    var abs: Double { power.squareRoot() }
+    /// |z|².
+    var power: Double { re * re + im * im }
     var angle: Double { atan2(im, re) }
     var conj: ComplexD { ComplexD(re, -im) }
 }
@@ -68,9 +70,9 @@ enum RdMSP {
     static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
         -> (f: [Double], amp: [Double], ph: [Double]) {
         let dftlen = 4096, h = dftlen / 2
-        let S = centredSpectrum(re: re, im: im, winlen: winlen)
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
+        let (S, pk, pv, corrections) = scanSpectrum(re: re, im: im, winlen: winlen)
         let step = Double(dftlen) * f0 / fs
         // DC at index 0, harmonic j at index j; f holds bins until it is converted to Hz.
         // (Built in place, four arrays: this runs for every frame.)
@@ -80,7 +82,6 @@ enum RdMSP {
             f[j] = step * Double(j)
             amp[j] = S[min(h, Int(f[j].rounded(.toNearestOrAwayFromZero)))].abs
         }
-        let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
             for j in 1...maxH {
@@ -92,7 +93,6 @@ enum RdMSP {
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
-        let corrections = unwrapCorrections(S)
         func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
         for j in 1...maxH {
             let x = f[j]
@@ -170,26 +170,32 @@ enum RdMSP {
         pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
         guard h >= 2, S.count > h else { return (pk, pv) }
         S.withUnsafeBufferPointer { sp in
-        @inline(__always) func power(_ k: Int) -> Double { sp[k].re * sp[k].re + sp[k].im * sp[k].im }
-        var prev = power(0), cur = power(1)
+        var prev = sp[0].power, cur = sp[1].power
         for i in 1..<h {
-            let next = power(i + 1)
-            defer { prev = cur; cur = next }
-            guard cur > prev && cur > next else { continue }
-            let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
-            guard a1 > a0 && a1 > a2 else { continue }
-            let l0 = log(a0), l1 = log(a1), l2 = log(a2)
-            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
-            let b = 0.5 * (l2 - l0)
-            let a = l1 - b - l0
-            if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
-            } else {
-                pk.append(Double(i + 1)); pv.append(l1)
-            }
+            let next = sp[i + 1].power
+            peak(at: i, prev, cur, next, &pk, &pv)
+            prev = cur; cur = next
         }
         }
         return (pk, pv)
+    }
+
+    /// `logPeaks`' test of bin i (0-based) from |S|² of bins i − 1, i, i + 1: appends the
+    /// 1-based interpolated position and log value when it is a strict maximum of log|S|.
+    @inline(__always)
+    static func peak(at i: Int, _ prev: Double, _ cur: Double, _ next: Double, _ pk: inout [Double], _ pv: inout [Double]) {
+        guard cur > prev && cur > next else { return }
+        let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
+        guard a1 > a0 && a1 > a2 else { return }
+        let l0 = log(a0), l1 = log(a1), l2 = log(a2)
+        guard l1 > l0 && l1 > l2 && l1.isFinite else { return }
+        let b = 0.5 * (l2 - l0)
+        let a = l1 - b - l0
+        if a > 0 {
+            pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
+        } else {
+            pk.append(Double(i + 1)); pv.append(l1)
+        }
     }
 
     /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated
@@ -204,26 +210,84 @@ enum RdMSP {
         S.withUnsafeBufferPointer { S in
         out.withUnsafeMutableBufferPointer { out in
         for k in 1..<max(1, S.count) {
-            let p = S[k - 1], q = S[k]
-            if p.im.sign != q.im.sign {
-                let cross = p.re * q.im - p.im * q.re
-                let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
-                if Swift.abs(cross) > 1e-9 * scale {
-                    // From the upper to the lower half-plane the angle drops by more than π
-                    // when q is less than π counter-clockwise of p (cross > 0); from lower
-                    // to upper it rises by more than π when cross < 0.
-                    if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
-                    if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
-                } else {
-                    let d = q.angle - p.angle
-                    if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-                }
-            }
+            unwrapStep(S[k - 1], S[k], &corr)
             out[k] = corr
         }
         }
         }
         return out
+    }
+
+    /// `unwrapCorrections`' step from bin p to the next bin q: updates the correction.
+    @inline(__always)
+    static func unwrapStep(_ p: ComplexD, _ q: ComplexD, _ corr: inout Double) {
+        guard p.im.sign != q.im.sign else { return }
+        let cross = p.re * q.im - p.im * q.re
+        let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
+        if Swift.abs(cross) > 1e-9 * scale {
+            // From the upper to the lower half-plane the angle drops by more than π
+            // when q is less than π counter-clockwise of p (cross > 0); from lower
+            // to upper it rises by more than π when cross < 0.
+            if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
+            if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
+        } else {
+            let d = q.angle - p.angle
+            if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+        }
+    }
+
+    /// `centredSpectrum`, `logPeaks(S, below: 2048)` and `unwrapCorrections` in one pass over
+    /// the bins (each bin's S, |S|², peak test and unwrap step formed while it is in
+    /// registers, as the three passes form them: the same values). The three passes each
+    /// read or wrote 2049 complex bins from memory at ≈ 2–3 cycles per bin.
+    static func scanSpectrum(re: [Float], im: [Float], winlen: Int)
+        -> (S: [ComplexD], pk: [Double], pv: [Double], corrections: [Double]) {
+        let dftlen = 4096, h = dftlen / 2
+        guard (winlen - 1) % 2 == 0, re.count > h, im.count > h else {
+            let S = centredSpectrum(re: re, im: im, winlen: winlen)
+            let (pk, pv) = logPeaks(S, below: h)
+            return (S, pk, pv, unwrapCorrections(S))
+        }
+        var S = [ComplexD](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
+        var corrections = [Double](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
+        var pk: [Double] = [], pv: [Double] = []
+        pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
+        let d = (winlen - 1) / 2
+        let (ct, st) = RdMSP.unitCircle4096
+        re.withUnsafeBufferPointer { rp in
+        im.withUnsafeBufferPointer { ip in
+        ct.withUnsafeBufferPointer { cp in
+        st.withUnsafeBufferPointer { sp in
+        S.withUnsafeMutableBufferPointer { Sp in
+        corrections.withUnsafeMutableBufferPointer { cr in
+            // Bin 0 (its phase factor is 1 from the table, as centredSpectrum forms it), then
+            // bin k from its predecessors: the unwrap step k − 1 → k and the peak test of k − 1.
+            var m = d & (dftlen - 1)
+            var p = ComplexD(Double(rp[0]), Double(ip[0])) * ComplexD(cp[0], sp[0])
+            Sp[0] = p; cr[0] = 0
+            var corr = 0.0, prev = 0.0, cur = p.power
+            for k in 1...h {
+                var q: ComplexD
+                if k < h {
+                    q = ComplexD(Double(rp[k]), Double(ip[k])) * ComplexD(cp[m], sp[m])
+                    m = (m + d) & (dftlen - 1)
+                } else {
+                    q = ComplexD(Double(rp[h]), Double(ip[h])) * ComplexD(cp[m] >= 0 ? 1 : -1, 0)
+                }
+                Sp[k] = q
+                unwrapStep(p, q, &corr)
+                cr[k] = corr
+                let next = q.power
+                if k >= 2 { peak(at: k - 1, prev, cur, next, &pk, &pv) }
+                prev = cur; cur = next; p = q
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        return (S, pk, pv, corrections)
     }
 
     /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
@@ -498,19 +562,38 @@ enum RdMSP {
         /// The first o + 1 bins of the log minimum-phase spectrum are linear in log|N|:
         /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
         /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
-        let kc: [[Double]], ks: [[Double]]
+        /// The criterion reads only li (the angle), so only ks is formed here (it was half of
+        /// the context's cost); `kc` forms the real part on demand (for the tests).
+        let ks: [[Double]]
         /// ks transposed, nine to a harmonic: ksByHarmonic[9m + k] = ks[k][m] (zero for
         /// k > o), so that the criterion forms its nine sums side by side.
         let ksByHarmonic: [Double]
+        let L: Int
         init(L: Int) {
+            self.L = L
+            let ks = CostContext.map(L: L, imaginary: true)
+            self.ks = ks
+            let o = ks.count - 1
+            var t = [Double](repeating: 0, count: 9 * L)
+            for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
+            ksByHarmonic = t
+        }
+
+        /// The real part's map kc (see above).
+        var kc: [[Double]] { CostContext.map(L: L, imaginary: false) }
+
+        /// ks (imaginary) or kc: rows k = 0…o of the linear map, each bin m summed over j in
+        /// order (the same sums whichever part is formed).
+        static func map(L: Int, imaginary: Bool) -> [[Double]] {
             let len = max(1, 2 * (L - 1))
             let o = min(len - 1, 8)
+            // cos(−2πjk/len) for the real part, sin(−2πjk/len) (subtracted) for the imaginary.
             let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
-            let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
+            let kernel = imaginary ? (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) } : cosLen
             // Flat (o + 1) × L accumulation, then split into rows.
-            var fc = [Double](repeating: 0, count: (o + 1) * L), fs = fc
-            fc.withUnsafeMutableBufferPointer { cp in
-                fs.withUnsafeMutableBufferPointer { sp in
+            var f = [Double](repeating: 0, count: (o + 1) * L)
+            f.withUnsafeMutableBufferPointer { fp in
+                kernel.withUnsafeBufferPointer { kp in
                     for m in 0..<L {
                         let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
                         for j in 0..<L {
@@ -519,8 +602,7 @@ enum RdMSP {
                             let c = wm * fw * cosLen[(j * m) % len]
                             var t = 0
                             for k in 0...o {
-                                cp[k * L + m] += c * cosLen[t]      // cos(−2πjk/len)
-                                sp[k * L + m] -= c * sinLen[t]      // sin(−2πjk/len)
+                                if imaginary { fp[k * L + m] -= c * kp[t] } else { fp[k * L + m] += c * kp[t] }
                                 t += j
                                 if t >= len { t -= len }
                             }
@@ -528,12 +610,7 @@ enum RdMSP {
                     }
                 }
             }
-            let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
-            let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
-            self.kc = kc; self.ks = ks
-            var t = [Double](repeating: 0, count: 9 * L)
-            for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
-            ksByHarmonic = t
+            return (0...o).map { Array(f[($0 * L)..<($0 * L + L)]) }
         }
     }
 

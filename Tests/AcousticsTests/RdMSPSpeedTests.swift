@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Acoustics
+
+/// The eighth speed pass's forms of the sinusoid analysis and the Rd criterion's context,
+/// bit for bit against the forms they replace.
+@Suite("Rd's one-pass spectrum scan and imaginary-only context equal the forms they replace")
+struct RdMSPSpeedTests {
+    @Test("the one-pass scan equals centredSpectrum, logPeaks and unwrapCorrections bit for bit (odd and even windows)")
+    func scanSpectrumOnePass() {
+        var seed: UInt32 = 5
+        func next() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) }
+        for (trial, winlen) in [97, 321, 481, 961, 2401, 1, 100, 480].enumerated() {
+            // A harmonic-like spectrum with noise, plus exact zeros, repeated bins (plateaus) and
+            // subnormal values (zero powers next to maxima give NaN positions in both forms).
+            var re = (0...2048).map { k -> Float in
+                let x = Float(k) / Float(10 + 7 * trial)
+                return (cos(2 * .pi * x) + 1.05) * exp(-Float(k) / 900) * (0.8 + 0.4 * next()) * (next() < 0.5 ? 1 : -1)
+            }
+            var im = (0...2048).map { _ in 0.3 * (2 * next() - 1) }
+            for k in stride(from: 13, to: 2030, by: 101) {
+                re[k + 1] = 0; im[k + 1] = 0
+                re[k + 4] = re[k + 3]; im[k + 4] = im[k + 3]
+                re[k + 7] = 1e-42; im[k + 7] = -1e-41
+            }
+            let got = RdMSP.scanSpectrum(re: re, im: im, winlen: winlen)
+            let S = RdMSP.centredSpectrum(re: re, im: im, winlen: winlen)
+            let (pk, pv) = RdMSP.logPeaks(S, below: 2048)
+            let corrections = RdMSP.unwrapCorrections(S)
+            let bits = { (a: [Double]) in a.map(\.bitPattern) }
+            #expect(bits(got.S.map(\.re)) == bits(S.map(\.re)) && bits(got.S.map(\.im)) == bits(S.map(\.im)), "winlen \(winlen): S")
+            #expect(bits(got.pk) == bits(pk) && bits(got.pv) == bits(pv), "winlen \(winlen): \(got.pk.count) vs \(pk.count) peaks")
+            #expect(bits(got.corrections) == bits(corrections), "winlen \(winlen): unwrap corrections")
+            #expect(pk.count > 100, "winlen \(winlen): the spectrum has peaks")
+        }
+    }
+
+    @Test("the criterion's imaginary map formed alone equals the map formed with its real part bit for bit",
+          arguments: [2, 3, 9, 17, 41, 160])
+    func imaginaryMapAlone(L: Int) {
+        // The previous context: both parts in one loop.
+        let len = max(1, 2 * (L - 1)), o = min(len - 1, 8)
+        let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
+        let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
+        var fc = [Double](repeating: 0, count: (o + 1) * L), fs = fc
+        for m in 0..<L {
+            let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+            for j in 0..<L {
+                let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                let c = wm * fw * cosLen[(j * m) % len]
+                var t = 0
+                for k in 0...o {
+                    fc[k * L + m] += c * cosLen[t]
+                    fs[k * L + m] -= c * sinLen[t]
+                    t += j
+                    if t >= len { t -= len }
+                }
+            }
+        }
+        let ctx = RdMSP.CostContext(L: L)
+        #expect(ctx.ks.flatMap { $0 }.map(\.bitPattern) == fs.map(\.bitPattern))
+        #expect(ctx.kc.flatMap { $0 }.map(\.bitPattern) == fc.map(\.bitPattern))
+        for k in 0...o { for m in 0..<L { #expect(ctx.ksByHarmonic[9 * m + k].bitPattern == fs[k * L + m].bitPattern) } }
+    }
+}
