@@ -590,24 +590,39 @@ enum RdMSP {
             // cos(−2πjk/len) for the real part, sin(−2πjk/len) (subtracted) for the imaginary.
             let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
             let kernel = imaginary ? (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) } : cosLen
-            // Flat (o + 1) × L accumulation, then split into rows.
+            // The kernel at bins j·k mod len, nine to a j (the same index walk as one k at a time).
+            var K = [Double](repeating: 0, count: 9 * L)
+            for j in 0..<L {
+                var t = 0
+                for k in 0..<9 {
+                    K[9 * j + k] = kernel[t]
+                    t += j
+                    if t >= len { t -= len }
+                }
+            }
+            // Flat (o + 1) × L; each bin m's nine sums run side by side (k = 0…7 on eight lanes,
+            // k = 8 apart), each adding its terms in j order from +0 as the per-element loop did.
             var f = [Double](repeating: 0, count: (o + 1) * L)
-            f.withUnsafeMutableBufferPointer { fp in
-                kernel.withUnsafeBufferPointer { kp in
-                    for m in 0..<L {
-                        let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
-                        for j in 0..<L {
-                            // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
-                            let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
-                            let c = wm * fw * cosLen[(j * m) % len]
-                            var t = 0
-                            for k in 0...o {
-                                if imaginary { fp[k * L + m] -= c * kp[t] } else { fp[k * L + m] += c * kp[t] }
-                                t += j
-                                if t >= len { t -= len }
-                            }
+            K.withUnsafeBufferPointer { kp in
+                let kb = UnsafeRawPointer(kp.baseAddress!)
+                for m in 0..<L {
+                    let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+                    var acc8 = SIMD8<Double>(), acc9 = 0.0
+                    var jm = 0                      // (j·m) mod len, advanced without a division
+                    for j in 0..<L {
+                        // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
+                        let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                        let c = wm * fw * cosLen[jm]
+                        jm += m
+                        if jm >= len { jm -= len }
+                        let k8 = kb.loadUnaligned(fromByteOffset: 72 * j, as: SIMD8<Double>.self)
+                        if imaginary {
+                            acc8 -= SIMD8(repeating: c) * k8; acc9 -= c * kp[9 * j + 8]
+                        } else {
+                            acc8 += SIMD8(repeating: c) * k8; acc9 += c * kp[9 * j + 8]
                         }
                     }
+                    for k in 0...o { f[k * L + m] = k < 8 ? acc8[k] : acc9 }
                 }
             }
             return (0...o).map { Array(f[($0 * L)..<($0 * L + L)]) }
