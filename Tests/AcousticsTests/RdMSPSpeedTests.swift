@@ -79,4 +79,53 @@ struct RdMSPSpeedTests {
             }
         }
     }
+
+    @Test("the eight-lane atan2 is within 4.5e-16 rad of Foundation's in every quadrant and argument range, zeros and infinities through Foundation")
+    func vectorAtan2() {
+        var seed: UInt64 = 11
+        func next() -> Double { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Double(seed >> 11) / Double(1 << 53) }
+        var worst = 0.0
+        for trial in 0..<20_000 {
+            var y = SIMD8<Double>(), x = SIMD8<Double>()
+            for l in 0..<8 {
+                // Ratios |y/x| from 1e-12 to 1e12 (every reduction range), both signs.
+                let r = pow(10, 24 * next() - 12), m = pow(10, 8 * next() - 4)
+                y[l] = (next() < 0.5 ? -1 : 1) * m * r; x[l] = (next() < 0.5 ? -1 : 1) * m
+            }
+            if trial % 97 == 0 { y[2] = 0; x[3] = 0; y[4] = -0.0; x[5] = .infinity; y[6] = -.infinity; x[7] = .nan }
+            let got = RdMSP.vectorAtan2(y, x)
+            for l in 0..<8 {
+                let want = atan2(y[l], x[l])
+                if want.isNaN { #expect(got[l].isNaN); continue }
+                worst = max(worst, abs(got[l] - want))
+                #expect(abs(got[l] - want) <= 4.5e-16, "atan2(\(y[l]), \(x[l])): \(got[l]) vs \(want)")
+            }
+        }
+        #expect(worst > 0, "the lanes are not Foundation's calls")
+        // The reduction boundaries (7/16, 11/16, 19/16, 39/16) and their neighbours.
+        for t in [0.4375, 0.6875, 1.1875, 2.4375] {
+            for v in [t.nextDown, t, t.nextUp] {
+                let got = RdMSP.vectorAtan2(SIMD8(repeating: v), SIMD8(repeating: 1))
+                #expect(abs(got[0] - atan(v)) <= 4.5e-16, "t = \(v)")
+            }
+        }
+    }
+
+    @Test("the fast Rd criterion with the eight-lane angles stays within 1e-10 of the exact criterion with Foundation's angles")
+    func criterionAngles() throws {
+        // The criterion's angles by lanes (form .fast) against the exact form, whose angles are
+        // Foundation's: the fast form's own bound against the exact one (1e-10) must still hold.
+        for (f0, L) in [(100.0, 80), (220.0, 36), (480.0, 16)] {
+            let M = (0..<L).map { (k: Int) -> ComplexD in
+                let x = Double(k)
+                return ComplexD(cos(0.3 * x) * exp(-x / 40), sin(0.7 * x + 0.2))
+            }
+            let ctx = RdMSP.CostContext(L: L)
+            for rd in stride(from: 0.3, through: 2.5, by: 0.1) {
+                let fast: Double = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, form: .fast)
+                let exact: Double = RdMSP.cost(rd: rd, f0: f0, M: M, fs: 16000, ctx: ctx, form: .exact)
+                #expect(Swift.abs(fast - exact) <= 1e-10, "f0 \(f0) rd \(rd): \(fast) vs \(exact)")
+            }
+        }
+    }
 }
