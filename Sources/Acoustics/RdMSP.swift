@@ -19,7 +19,9 @@ struct ComplexD: Sendable {
         return ComplexD((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d)
     }
     static func exp(_ z: ComplexD) -> ComplexD { let m = Foundation.exp(z.re); return ComplexD(m * cos(z.im), m * sin(z.im)) }
-    var abs: Double { (re * re + im * im).squareRoot() }
+    var abs: Double { power.squareRoot() }
+    /// |z|².
+    var power: Double { re * re + im * im }
     var angle: Double { atan2(im, re) }
     var conj: ComplexD { ComplexD(re, -im) }
 }
@@ -50,6 +52,56 @@ extension UnsafeMutableBufferPointer where Element == ComplexD {
 }
 
 enum RdMSP {
+    /// atan2(y, x) on eight Double lanes by fdlibm's method (s_atan.c, e_atan2.c): t = |y|/|x|
+    /// reduced to |t'| < 7/16 by one of four argument shifts (atan(t) = atan(c) + atan((t − c)/(1 + c·t)),
+    /// c = ½, 1, 3/2, ∞, with atan(c) in two parts), an 11-term odd polynomial, then the
+    /// quadrant. Each step rounds once, as in the scalar method: within about 1 ulp of the
+    /// correctly rounded angle, as Foundation's is (RdMSPSpeedTests bounds the difference
+    /// at 4e−16 rad). One pass for eight angles where Foundation took one call each. Lanes with
+    /// a zero or non-finite operand use Foundation.
+    @inline(__always)
+    static func vectorAtan2(_ y: SIMD8<Double>, _ x: SIMD8<Double>) -> SIMD8<Double> {
+        typealias V = SIMD8<Double>
+        let ay = y.replacing(with: -y, where: y .< 0), ax = x.replacing(with: -x, where: x .< 0)
+        let t = ay / ax
+        // Shift c by the range of t (fdlibm's 7/16, 11/16, 19/16, 39/16), as t' = num/den.
+        var num = t, den = V(repeating: 1)
+        var hi = V(), lo = V()
+        let r0 = t .>= 0.4375, r1 = t .>= 0.6875, r2 = t .>= 1.1875, r3 = t .>= 2.4375
+        num.replace(with: 2 * t - 1, where: r0); den.replace(with: 2 + t, where: r0)
+        hi.replace(with: 4.63647609000806093515e-01, where: r0); lo.replace(with: 2.26987774529616870924e-17, where: r0)
+        num.replace(with: t - 1, where: r1); den.replace(with: t + 1, where: r1)
+        hi.replace(with: 7.85398163397448278999e-01, where: r1); lo.replace(with: 3.06161699786838301793e-17, where: r1)
+        num.replace(with: t - 1.5, where: r2); den.replace(with: 1 + 1.5 * t, where: r2)
+        hi.replace(with: 9.82793723247329054082e-01, where: r2); lo.replace(with: 1.39033110312309984516e-17, where: r2)
+        num.replace(with: V(repeating: -1), where: r3); den.replace(with: t, where: r3)
+        hi.replace(with: 1.57079632679489655800e+00, where: r3); lo.replace(with: 6.12323399573676603587e-17, where: r3)
+        let u = num / den
+        let z = u * u, w = z * z
+        // Horner in fdlibm's order: s1 on the even coefficients, s2 on the odd ones.
+        var p1 = w * 1.62858201153657823623e-02 + 4.97687799461593236017e-02
+        p1 = w * p1 + 6.66107313738753120669e-02
+        p1 = w * p1 + 9.09088713343650656196e-02
+        p1 = w * p1 + 1.42857142725034663711e-01
+        p1 = w * p1 + 3.33333333333329318027e-01
+        let s1 = z * p1
+        var p2 = w * -3.65315727442169155270e-02 + -5.83357013379057348645e-02
+        p2 = w * p2 + -7.69187620504482999495e-02
+        p2 = w * p2 + -1.11111104054623557880e-01
+        p2 = w * p2 + -1.99999999998764832476e-01
+        let s2 = w * p2
+        // atan(t) = hi − ((u·(s1 + s2) − lo) − u); without a shift (hi = lo = 0) u − u·(s1 + s2).
+        var a = hi - ((u * (s1 + s2) - lo) - u)
+        a.replace(with: u - u * (s1 + s2), where: .!r0)
+        // Quadrants: x < 0 gives π − (a − π_lo); y < 0 negates.
+        let pi = 3.1415926535897931160, piLo = 1.2246467991473531772e-16
+        a.replace(with: pi - (a - piLo), where: x .< 0)
+        a.replace(with: -a, where: y .< 0)
+        let special = (ay .== 0) .| (ax .== 0) .| .!(t .< Double.infinity) .| .!(ay .< Double.infinity)
+        if any(special) { for l in 0..<8 where special[l] { a[l] = atan2(y[l], x[l]) } }
+        return a
+    }
+
     /// COVAREP wrap(): to (−π, π].
     static func wrap(_ p: Double) -> Double {
         var q = p - (p / 2 / Double.pi).rounded(.toNearestOrAwayFromZero) * 2 * Double.pi
@@ -68,9 +120,9 @@ enum RdMSP {
     static func sinusoids(re: [Float], im: [Float], winlen: Int, f0: Double, fs: Double = 16000)
         -> (f: [Double], amp: [Double], ph: [Double]) {
         let dftlen = 4096, h = dftlen / 2
-        let S = centredSpectrum(re: re, im: im, winlen: winlen)
         let maxH = Int(((fs / 2 - f0 / 2) / f0).rounded(.toNearestOrAwayFromZero))
         guard maxH >= 1 else { return ([], [], []) }
+        let (S, pk, pv, corrections) = scanSpectrum(re: re, im: im, winlen: winlen)
         let step = Double(dftlen) * f0 / fs
         // DC at index 0, harmonic j at index j; f holds bins until it is converted to Hz.
         // (Built in place, four arrays: this runs for every frame.)
@@ -80,7 +132,6 @@ enum RdMSP {
             f[j] = step * Double(j)
             amp[j] = S[min(h, Int(f[j].rounded(.toNearestOrAwayFromZero)))].abs
         }
-        let (pk, pv) = logPeaks(S, below: h)
         if !pk.isEmpty {
             var start = 0
             for j in 1...maxH {
@@ -92,7 +143,6 @@ enum RdMSP {
             }
         }
         // Phases: unwrapped angle of S interpolated at the (peak) frequencies.
-        let corrections = unwrapCorrections(S)
         func unwrapped(_ k: Int) -> Double { S[k].angle + corrections[k] }
         for j in 1...maxH {
             let x = f[j]
@@ -170,26 +220,32 @@ enum RdMSP {
         pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
         guard h >= 2, S.count > h else { return (pk, pv) }
         S.withUnsafeBufferPointer { sp in
-        @inline(__always) func power(_ k: Int) -> Double { sp[k].re * sp[k].re + sp[k].im * sp[k].im }
-        var prev = power(0), cur = power(1)
+        var prev = sp[0].power, cur = sp[1].power
         for i in 1..<h {
-            let next = power(i + 1)
-            defer { prev = cur; cur = next }
-            guard cur > prev && cur > next else { continue }
-            let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
-            guard a1 > a0 && a1 > a2 else { continue }
-            let l0 = log(a0), l1 = log(a1), l2 = log(a2)
-            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
-            let b = 0.5 * (l2 - l0)
-            let a = l1 - b - l0
-            if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
-            } else {
-                pk.append(Double(i + 1)); pv.append(l1)
-            }
+            let next = sp[i + 1].power
+            peak(at: i, prev, cur, next, &pk, &pv)
+            prev = cur; cur = next
         }
         }
         return (pk, pv)
+    }
+
+    /// `logPeaks`' test of bin i (0-based) from |S|² of bins i − 1, i, i + 1: appends the
+    /// 1-based interpolated position and log value when it is a strict maximum of log|S|.
+    @inline(__always)
+    static func peak(at i: Int, _ prev: Double, _ cur: Double, _ next: Double, _ pk: inout [Double], _ pv: inout [Double]) {
+        guard cur > prev && cur > next else { return }
+        let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
+        guard a1 > a0 && a1 > a2 else { return }
+        let l0 = log(a0), l1 = log(a1), l2 = log(a2)
+        guard l1 > l0 && l1 > l2 && l1.isFinite else { return }
+        let b = 0.5 * (l2 - l0)
+        let a = l1 - b - l0
+        if a > 0 {
+            pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
+        } else {
+            pk.append(Double(i + 1)); pv.append(l1)
+        }
     }
 
     /// MATLAB unwrap of the angles of `S` as the correction (a multiple of 2π, accumulated
@@ -204,26 +260,84 @@ enum RdMSP {
         S.withUnsafeBufferPointer { S in
         out.withUnsafeMutableBufferPointer { out in
         for k in 1..<max(1, S.count) {
-            let p = S[k - 1], q = S[k]
-            if p.im.sign != q.im.sign {
-                let cross = p.re * q.im - p.im * q.re
-                let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
-                if Swift.abs(cross) > 1e-9 * scale {
-                    // From the upper to the lower half-plane the angle drops by more than π
-                    // when q is less than π counter-clockwise of p (cross > 0); from lower
-                    // to upper it rises by more than π when cross < 0.
-                    if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
-                    if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
-                } else {
-                    let d = q.angle - p.angle
-                    if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
-                }
-            }
+            unwrapStep(S[k - 1], S[k], &corr)
             out[k] = corr
         }
         }
         }
         return out
+    }
+
+    /// `unwrapCorrections`' step from bin p to the next bin q: updates the correction.
+    @inline(__always)
+    static func unwrapStep(_ p: ComplexD, _ q: ComplexD, _ corr: inout Double) {
+        guard p.im.sign != q.im.sign else { return }
+        let cross = p.re * q.im - p.im * q.re
+        let scale = (Swift.abs(p.re) + Swift.abs(p.im)) * (Swift.abs(q.re) + Swift.abs(q.im))
+        if Swift.abs(cross) > 1e-9 * scale {
+            // From the upper to the lower half-plane the angle drops by more than π
+            // when q is less than π counter-clockwise of p (cross > 0); from lower
+            // to upper it rises by more than π when cross < 0.
+            if p.im.sign == .plus && cross > 0 { corr -= 2 * Double.pi * -1.0 }
+            if p.im.sign == .minus && cross < 0 { corr -= 2 * Double.pi * 1.0 }
+        } else {
+            let d = q.angle - p.angle
+            if Swift.abs(d) > Double.pi { corr -= 2 * Double.pi * ((d + Double.pi) / (2 * Double.pi)).rounded(.down) }
+        }
+    }
+
+    /// `centredSpectrum`, `logPeaks(S, below: 2048)` and `unwrapCorrections` in one pass over
+    /// the bins (each bin's S, |S|², peak test and unwrap step formed while it is in
+    /// registers, as the three passes form them: the same values). The three passes each
+    /// read or wrote 2049 complex bins from memory at ≈ 2–3 cycles per bin.
+    static func scanSpectrum(re: [Float], im: [Float], winlen: Int)
+        -> (S: [ComplexD], pk: [Double], pv: [Double], corrections: [Double]) {
+        let dftlen = 4096, h = dftlen / 2
+        guard (winlen - 1) % 2 == 0, re.count > h, im.count > h else {
+            let S = centredSpectrum(re: re, im: im, winlen: winlen)
+            let (pk, pv) = logPeaks(S, below: h)
+            return (S, pk, pv, unwrapCorrections(S))
+        }
+        var S = [ComplexD](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
+        var corrections = [Double](unsafeUninitializedCapacity: h + 1) { _, count in count = h + 1 }
+        var pk: [Double] = [], pv: [Double] = []
+        pk.reserveCapacity(h / 2 + 1); pv.reserveCapacity(h / 2 + 1)
+        let d = (winlen - 1) / 2
+        let (ct, st) = RdMSP.unitCircle4096
+        re.withUnsafeBufferPointer { rp in
+        im.withUnsafeBufferPointer { ip in
+        ct.withUnsafeBufferPointer { cp in
+        st.withUnsafeBufferPointer { sp in
+        S.withUnsafeMutableBufferPointer { Sp in
+        corrections.withUnsafeMutableBufferPointer { cr in
+            // Bin 0 (its phase factor is 1 from the table, as centredSpectrum forms it), then
+            // bin k from its predecessors: the unwrap step k − 1 → k and the peak test of k − 1.
+            var m = d & (dftlen - 1)
+            var p = ComplexD(Double(rp[0]), Double(ip[0])) * ComplexD(cp[0], sp[0])
+            Sp[0] = p; cr[0] = 0
+            var corr = 0.0, prev = 0.0, cur = p.power
+            for k in 1...h {
+                var q: ComplexD
+                if k < h {
+                    q = ComplexD(Double(rp[k]), Double(ip[k])) * ComplexD(cp[m], sp[m])
+                    m = (m + d) & (dftlen - 1)
+                } else {
+                    q = ComplexD(Double(rp[h]), Double(ip[h])) * ComplexD(cp[m] >= 0 ? 1 : -1, 0)
+                }
+                Sp[k] = q
+                unwrapStep(p, q, &corr)
+                cr[k] = corr
+                let next = q.power
+                if k >= 2 { peak(at: k - 1, prev, cur, next, &pk, &pv) }
+                prev = cur; cur = next; p = q
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        return (S, pk, pv, corrections)
     }
 
     /// Harmonic model M (DC … last harmonic ≤ 8 kHz) of one frame, from the 4096-point DFT
@@ -237,7 +351,18 @@ enum RdMSP {
         // sin2shm: harmonics ≤ 8 kHz; DC and last made real; DC := |M(2)|.
         var M: [ComplexD] = []
         M.reserveCapacity(f.count)
-        for i in 0..<f.count where f[i] <= 8000 { M.append(ComplexD.exp(ComplexD(0, ph[i])) * ComplexD(amp[i])) }
+        // a·e^{iφ} with cos φ and sin φ four harmonics at a time on SIMD lanes
+        // (`VectorMath.sinCos`, within an ulp or two of Foundation's: Rd moves by rounding
+        // only; one call per four harmonics where Foundation took exp(0), cos and sin each).
+        var i = 0
+        while i < f.count {
+            let n = min(4, f.count - i)
+            var x = SIMD4<Double>()
+            for l in 0..<n { x[l] = ph[i + l] }
+            let (sv, cv) = VectorMath.sinCos(x)
+            for l in 0..<n where f[i + l] <= 8000 { M.append(ComplexD(cv[l], sv[l]) * ComplexD(amp[i + l])) }
+            i += n
+        }
         guard M.count >= 3 else { return M }
         let last = M.count - 1
         M[last] = ComplexD((M[last].re >= 0 ? 1 : -1) * M[last].abs)
@@ -498,42 +623,70 @@ enum RdMSP {
         /// The first o + 1 bins of the log minimum-phase spectrum are linear in log|N|:
         /// lr_k + i·li_k = Σ_m log|N_m|·(kc[k][m] + i·ks[k][m]), the real cepstrum (a DCT-I
         /// of the even log spectrum of length 2(L−1)), folded, then the DFT at bin k.
-        let kc: [[Double]], ks: [[Double]]
+        /// The criterion reads only li (the angle), so only ks is formed here (it was half of
+        /// the context's cost); `kc` forms the real part on demand (for the tests).
+        let ks: [[Double]]
         /// ks transposed, nine to a harmonic: ksByHarmonic[9m + k] = ks[k][m] (zero for
         /// k > o), so that the criterion forms its nine sums side by side.
         let ksByHarmonic: [Double]
+        let L: Int
         init(L: Int) {
-            let len = max(1, 2 * (L - 1))
-            let o = min(len - 1, 8)
-            let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
-            let sinLen = (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) }
-            // Flat (o + 1) × L accumulation, then split into rows.
-            var fc = [Double](repeating: 0, count: (o + 1) * L), fs = fc
-            fc.withUnsafeMutableBufferPointer { cp in
-                fs.withUnsafeMutableBufferPointer { sp in
-                    for m in 0..<L {
-                        let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
-                        for j in 0..<L {
-                            // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
-                            let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
-                            let c = wm * fw * cosLen[(j * m) % len]
-                            var t = 0
-                            for k in 0...o {
-                                cp[k * L + m] += c * cosLen[t]      // cos(−2πjk/len)
-                                sp[k * L + m] -= c * sinLen[t]      // sin(−2πjk/len)
-                                t += j
-                                if t >= len { t -= len }
-                            }
-                        }
-                    }
-                }
-            }
-            let kc = (0...o).map { Array(fc[($0 * L)..<($0 * L + L)]) }
-            let ks = (0...o).map { Array(fs[($0 * L)..<($0 * L + L)]) }
-            self.kc = kc; self.ks = ks
+            self.L = L
+            let ks = CostContext.map(L: L, imaginary: true)
+            self.ks = ks
+            let o = ks.count - 1
             var t = [Double](repeating: 0, count: 9 * L)
             for k in 0...o { for m in 0..<L { t[9 * m + k] = ks[k][m] } }
             ksByHarmonic = t
+        }
+
+        /// The real part's map kc (see above).
+        var kc: [[Double]] { CostContext.map(L: L, imaginary: false) }
+
+        /// ks (imaginary) or kc: rows k = 0…o of the linear map, each bin m summed over j in
+        /// order (the same sums whichever part is formed).
+        static func map(L: Int, imaginary: Bool) -> [[Double]] {
+            let len = max(1, 2 * (L - 1))
+            let o = min(len - 1, 8)
+            // cos(−2πjk/len) for the real part, sin(−2πjk/len) (subtracted) for the imaginary.
+            let cosLen = (0..<len).map { cos(2 * Double.pi * Double($0) / Double(len)) }
+            let kernel = imaginary ? (0..<len).map { sin(2 * Double.pi * Double($0) / Double(len)) } : cosLen
+            // The kernel at bins j·k mod len, nine to a j (the same index walk as one k at a time).
+            var K = [Double](repeating: 0, count: 9 * L)
+            for j in 0..<L {
+                var t = 0
+                for k in 0..<9 {
+                    K[9 * j + k] = kernel[t]
+                    t += j
+                    if t >= len { t -= len }
+                }
+            }
+            // Flat (o + 1) × L; each bin m's nine sums run side by side (k = 0…7 on eight lanes,
+            // k = 8 apart), each adding its terms in j order from +0 as the per-element loop did.
+            var f = [Double](repeating: 0, count: (o + 1) * L)
+            K.withUnsafeBufferPointer { kp in
+                let kb = UnsafeRawPointer(kp.baseAddress!)
+                for m in 0..<L {
+                    let wm = (m == 0 || m == L - 1 ? 1.0 : 2.0) / Double(len)
+                    var acc8 = SIMD8<Double>(), acc9 = 0.0
+                    var jm = 0                      // (j·m) mod len, advanced without a division
+                    for j in 0..<L {
+                        // folded_j = fw_j·rcc_j, rcc_j = (1/len) Σ_m wm_m log|N_m| cos(2πjm/len)
+                        let fw = j == 0 || j == L - 1 ? 1.0 : 2.0
+                        let c = wm * fw * cosLen[jm]
+                        jm += m
+                        if jm >= len { jm -= len }
+                        let k8 = kb.loadUnaligned(fromByteOffset: 72 * j, as: SIMD8<Double>.self)
+                        if imaginary {
+                            acc8 -= SIMD8(repeating: c) * k8; acc9 -= c * kp[9 * j + 8]
+                        } else {
+                            acc8 += SIMD8(repeating: c) * k8; acc9 += c * kp[9 * j + 8]
+                        }
+                    }
+                    for k in 0...o { f[k * L + m] = k < 8 ? acc8[k] : acc9 }
+                }
+            }
+            return (0...o).map { Array(f[($0 * L)..<($0 * L + L)]) }
         }
     }
 
@@ -594,7 +747,15 @@ enum RdMSP {
         // the complex exponential is needed.
         // P on the stack (nine Doubles; a SIMD16 written lane by lane stalled its reloads).
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 9) { P in
-            for k in 0...o { P[k] = wrap(-scratch.N[k].angle - (k < 8 ? li8[k] : li9)) }
+            // P[0] is not read below. The fast form takes the eight angles on SIMD lanes.
+            if form == .fast && o == 8 {
+                var y = SIMD8<Double>(), x = SIMD8<Double>()
+                for k in 0..<8 { y[k] = scratch.N[k + 1].im; x[k] = scratch.N[k + 1].re }
+                let angles = vectorAtan2(y, x)
+                for k in 1...8 { P[k] = wrap(-angles[k - 1] - (k < 8 ? li8[k] : li9)) }
+            } else {
+                for k in 1...o { P[k] = wrap(-scratch.N[k].angle - (k < 8 ? li8[k] : li9)) }
+            }
             var err = 0.0
             for i in 1..<o {   // PD2I(2:o), PD2I = wrap(diff(P) − P(2))
                 let d = wrap((P[i + 1] - P[i]) - P[1])
