@@ -1078,6 +1078,14 @@ enum Glottal {
         var resMax: Float = 0
     }
 
+    /// −x. `map` appends element by element (≈ 1 ns a sample over a 64000-sample block);
+    /// a copy negated in place vectorises. Negation is exact: the same values.
+    static func negated(_ x: [Float]) -> [Float] {
+        var y = x
+        for i in y.indices { y[i] = -y[i] }
+        return y
+    }
+
     /// `own` is the block's own (non-overlapping) output range within `xIn`, whose
     /// SEDREAMS statistics are returned for pooling into later blocks (with `moments`).
     /// `plainRes`: the stream's order-18 LP residual over the samples of `xIn`
@@ -1091,9 +1099,9 @@ enum Glottal {
         mine.hp = moments.hp; mine.plain = moments.plain
         let pol = polarity(hp: history.hp + moments.hp, plain: history.plain + moments.plain)
         out.polarity = pol
-        let x = pol == 1 ? xIn : xIn.map { -$0 }
+        let x = pol == 1 ? xIn : negated(xIn)
         // LP residual of −x is −(residual of x): no second pass.
-        let res = pol == 1 ? plainRes : plainRes.map { -$0 }
+        let res = pol == 1 ? plainRes : negated(plainRes)
         var ratios: [(value: Float, ratio: Float)] = []
         let gci1 = sedreams(x, res: res, f0mean: f0med, priorRatios: history.ratios, priorMax: history.resMax,
                             ownRange: own, ratios: &ratios)

@@ -84,8 +84,16 @@ struct PeakSlopeStage: Sendable {
             let lo = first - bank.reach, hi = min(160 * b1, total) + bank.reach
             var local = [Float](repeating: 0, count: hi - lo)
             let a = max(lo, 0), c = min(hi, total)
-            // One contiguous copy (a checked subscript per sample was a sixth of this function).
-            if c > a { local.replaceSubrange((a - lo)..<(c - lo), with: x.slice(a, c - a)) }
+            // One contiguous copy (a checked subscript per sample was a sixth of this function),
+            // straight from the held samples: in batch the run is the whole input, and an
+            // intermediate slice was another array of its size (allocated, page-faulted, copied).
+            if c > a {
+                x.withSlice(a, c - a) { src in
+                    local.withUnsafeMutableBufferPointer { dst in
+                        (dst.baseAddress! + (a - lo)).update(from: src.baseAddress!, count: src.count)
+                    }
+                }
+            }
             let count = min(160 * b1, total) - first
             let bands = bank.taps.count
             // Band maxima of the run's blocks, block-major (7 per block).

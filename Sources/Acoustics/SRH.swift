@@ -220,7 +220,8 @@ struct SampleBuffer: Sendable {
     mutating func append(_ x: [Float]) { data.append(contentsOf: x) }
 
     mutating func ensure(upTo e: Int) {
-        if e > end { data.append(contentsOf: [Float](repeating: 0, count: e - end)) }
+        // Zeros appended in place (no temporary array of them).
+        if e > end { data.append(contentsOf: repeatElement(0, count: e - end)) }
     }
 
     /// self[start + i] += x[i]·g for every i (the product rounded first), extending the
