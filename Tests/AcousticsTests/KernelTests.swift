@@ -499,13 +499,14 @@ struct GlottalKernelTests {
         }
     }
 
-    @Test("MDQ's two-chain wavelet passes equal plain per-position sums, short and long periods")
+    // Periods whose windows need 1…4 sixteen-lane chains in a pass, and 4 + 1, 4 + 3 (skewed chains).
+    @Test("MDQ's skewed wavelet chains equal plain per-position sums, short and long periods")
     func mdqWavelets() {
         let n = 6000
         let x = GlottalKernelTests.noise(n, seed: 11).enumerated().map { i, e in (i % 97 == 0 ? 3 : 0) + sin(Float(i) * 0.05) * 0.2 + e * 0.3 }
         var gci: [Int] = []
         var p = 1200
-        for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44] { p += t0; gci.append(p) }
+        for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44, 160, 280, 250, 95] { p += t0; gci.append(p) }
         var out = GlottalMeasures()
         Glottal.mdq(x, gci: gci, into: &out, offset: 0)
         #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci))
