@@ -249,22 +249,17 @@ enum CreakDetector {
     /// per millisecond, interpolated at 1-based samples (0 outside the frame centres).
     static func zeroCrossingRate(_ x: [Float], at positions: [Int]) -> [Float] {
         let len = 512
-        // Frame f covers 0-based samples 80f … 80f + 511; COVAREP records the centre after
-        // advancing: mean([start finish]) of the next frame.
-        let frames = x.count >= len ? (x.count - len) / 80 + 1 : 0
-        var t = (0..<frames).map { f in (t: Double(80 * f + 81) + Double(len - 1) / 2, v: Float(0)) }
-        guard let pa = positions.min(), let pb = positions.max(), frames > 0 else { return positions.map { _ in 0 } }
-        // Only the frames interpSorted reads are counted (a block's margins hold most of x).
-        let fa = t.lastIndex { $0.t <= Double(pa) } ?? 0, fb = t.firstIndex { $0.t >= Double(pb) } ?? frames - 1
-        // Crossings before each sample from the first frame's start (frames overlap 6.4×:
-        // counted once, not per frame).
-        let s0 = 80 * fa
-        var before = [Int](repeating: 0, count: 80 * (fb - fa) + len)
-        for j in 1..<before.count { before[j] = before[j - 1] + ((x[s0 + j - 1] >= 0) != (x[s0 + j] >= 0) ? 1 : 0) }
-        for f in fa...fb {
-            // Crossings between samples i and i + 1 for i in 80f ..< 80f + len − 1.
-            let c = before[80 * f - s0 + len - 1] - before[80 * f - s0]
-            t[f].v = Float(c) / Float(len) * 16
+        var t: [(t: Double, v: Float)] = []
+        // Crossings before each sample (frames overlap 6.4×: counted once, not per frame).
+        var before = [Int](repeating: 0, count: max(1, x.count))
+        for i in 1..<max(1, x.count) { before[i] = before[i - 1] + ((x[i - 1] >= 0) != (x[i] >= 0) ? 1 : 0) }
+        var start = 1
+        while start + len - 1 <= x.count {
+            // Crossings between samples i and i + 1 for i in start − 1 ..< start + len − 2.
+            let c = before[start + len - 2] - before[start - 1]
+            // COVAREP records the centre after advancing: mean([start finish]) of the next frame.
+            t.append((Double(start + 80) + Double(len - 1) / 2, Float(c) / Float(len) * 16))
+            start += 80
         }
         return positions.map { interpSorted(t, at: $0) }
     }
