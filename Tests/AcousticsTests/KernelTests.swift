@@ -473,10 +473,11 @@ struct GlottalKernelTests {
         #expect(both[1] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18))
         #expect(Glottal.lpcResidual(x, order: 18) == both[1])
     }
-    /// mdq.m's values as plain scalar sums per position (the first maximum per band).
-    static func mdqReference(_ res: [Float], gci: [Int]) -> [Float] {
+    /// mdq.m's values as plain scalar sums per position (the first maximum per band), by
+    /// default with the 6.5·s wavelets MDQ used before its 5.5·s cut.
+    static func mdqReference(_ res: [Float], gci: [Int], bank: WaveletBank = WaveletBank(scales: [4, 8, 16, 32, 64])) -> [Float] {
         let G = Array(Set(gci.map { $0 + 1 })).sorted()
-        let len = res.count, bank = Glottal.mdqBank
+        let len = res.count
         let x = res.map { $0.isFinite ? $0 : 0 }
         func at(_ i: Int) -> Float { i >= 0 && i < len ? x[i] : 0 }
         return G.indices.map { n in
@@ -509,6 +510,8 @@ struct GlottalKernelTests {
         for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44, 160, 280, 250, 95] { p += t0; gci.append(p) }
         var out = GlottalMeasures()
         Glottal.mdq(x, gci: gci, into: &out, offset: 0)
+        // Bit for bit the plain sums with the same wavelets, and the same picks as the 6.5·s ones.
+        #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci, bank: Glottal.mdqBank))
         #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci))
         #expect(out.mdq.contains { $0.1 > 0 })
     }
