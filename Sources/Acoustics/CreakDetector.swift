@@ -59,7 +59,7 @@ enum CreakDetector {
         if let residual, residual.count == n { res = residual } else { res = Glottal.lpcResidual(x, order: 18) }
         // The ρ = 0.8 resonator output serves Res-P and the creak F0 of H2-H1.
         let rep08 = resonator(res, f0: f0mean, rho: 0.8)
-        let rp = resPeak(x, res: res, f0mean: f0mean, rep: rep08)
+        let rp = resPeak(x, res: res, f0mean: f0mean, rep: rep08, reading: positions.min().flatMap { a in positions.max().map { a...$0 } })
         let ishi = Ishi(x, full: false)
         var kd = H2H1Frames(res: res, f0mean: f0mean, rep2: rep08)
         let zcr = zeroCrossingRate(x, at: positions)
@@ -295,17 +295,31 @@ enum CreakDetector {
     /// value) after the 5-point median filter; 0 where the frame's energy is 4 below the
     /// maximum within ±400 ms.
     /// `rep`: the ρ = 0.8 resonator output of `res`, when the caller has it.
-    static func resPeak(_ x: [Float], res: [Float], f0mean: Float, rep rep08: [Float]? = nil) -> [(t: Double, v: Float)] {
+    /// `reading`: the 1-based samples the result will be interpolated at, when known: the
+    /// prominence is then formed only for the windows whose filtered value such a read
+    /// reaches (the two bracketing windows ± the median filter's two), the others left at
+    /// 0. A block's margins hold about a third of its windows; the values read are the same.
+    static func resPeak(_ x: [Float], res: [Float], f0mean: Float, rep rep08: [Float]? = nil,
+                        reading: ClosedRange<Int>? = nil) -> [(t: Double, v: Float)] {
         let n = x.count
         let rep = rep08 ?? resonator(res, f0: f0mean, rho: 0.8)
         guard let w = ResPeakWindows(x, f0mean: f0mean) else { return [] }
         let winLen = w.winLen, hw = w.hw, z0 = w.z0, z1 = w.z1
-        var t: [Double] = [], prom: [Double] = []
-        var start = 1                                     // 1-based, as in COVAREP
+        // Window j starts at 1-based sample 1 + 320·j (COVAREP's 20 ms hop).
+        let t = stride(from: 1, through: n - winLen + 1, by: 320).map { start in
+            (Double(2 * start + winLen - 1) / 2).rounded(.toNearestOrAwayFromZero)
+        }
+        var prom = [Double](repeating: 0, count: t.count)
+        var formed = 0..<t.count
+        if let reading, !t.isEmpty {
+            // interpSorted reads the last window with t ≤ p and the next one.
+            let lo = (t.lastIndex { $0 <= Double(reading.lowerBound) } ?? 0) - 2
+            let hi = (t.firstIndex { $0 >= Double(reading.upperBound) } ?? t.count - 1) + 2
+            formed = max(0, lo)..<min(t.count, hi + 1)
+        }
         rep.withUnsafeBufferPointer { rp in
-            while start + winLen - 1 <= n {
-                let stop = start + winLen - 1
-                t.append((Double(start + stop) / 2).rounded(.toNearestOrAwayFromZero))
+            for j in formed {
+                let start = 1 + 320 * j, stop = start + winLen - 1
                 let maxIdx = firstMaxAbs(UnsafeBufferPointer(rebasing: rp[(start - 1)..<stop])) + 1
                 var v = 0.0
                 if !(maxIdx + start - hw < 1 || start + maxIdx + hw > n) {
@@ -327,8 +341,7 @@ enum CreakDetector {
                     // the second frame; kept as is.
                     if w.isQuiet(at: mi + 1 + start) { v = 0 }
                 }
-                prom.append(v)
-                start += 320
+                prom[j] = v
             }
         }
         let f = HMPD.medfilt(prom, 5)

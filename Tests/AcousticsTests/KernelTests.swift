@@ -473,10 +473,11 @@ struct GlottalKernelTests {
         #expect(both[1] == GlottalKernelTests.lpcResidualOneFrame(x, order: 18))
         #expect(Glottal.lpcResidual(x, order: 18) == both[1])
     }
-    /// mdq.m's values as plain scalar sums per position (the first maximum per band).
-    static func mdqReference(_ res: [Float], gci: [Int]) -> [Float] {
+    /// mdq.m's values as plain scalar sums per position (the first maximum per band), by
+    /// default with the 6.5·s wavelets MDQ used before its 5.5·s cut.
+    static func mdqReference(_ res: [Float], gci: [Int], bank: WaveletBank = WaveletBank(scales: [4, 8, 16, 32, 64])) -> [Float] {
         let G = Array(Set(gci.map { $0 + 1 })).sorted()
-        let len = res.count, bank = Glottal.mdqBank
+        let len = res.count
         let x = res.map { $0.isFinite ? $0 : 0 }
         func at(_ i: Int) -> Float { i >= 0 && i < len ? x[i] : 0 }
         return G.indices.map { n in
@@ -499,15 +500,18 @@ struct GlottalKernelTests {
         }
     }
 
-    @Test("MDQ's two-chain wavelet passes equal plain per-position sums, short and long periods")
+    // Periods whose windows need 1…4 sixteen-lane chains in a pass, and 4 + 1, 4 + 3 (skewed chains).
+    @Test("MDQ's skewed wavelet chains equal plain per-position sums, short and long periods")
     func mdqWavelets() {
         let n = 6000
         let x = GlottalKernelTests.noise(n, seed: 11).enumerated().map { i, e in (i % 97 == 0 ? 3 : 0) + sin(Float(i) * 0.05) * 0.2 + e * 0.3 }
         var gci: [Int] = []
         var p = 1200
-        for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44] { p += t0; gci.append(p) }
+        for t0 in [5, 9, 17, 40, 64, 97, 120, 151, 200, 333, 31, 44, 160, 280, 250, 95] { p += t0; gci.append(p) }
         var out = GlottalMeasures()
         Glottal.mdq(x, gci: gci, into: &out, offset: 0)
+        // Bit for bit the plain sums with the same wavelets, and the same picks as the 6.5·s ones.
+        #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci, bank: Glottal.mdqBank))
         #expect(out.mdq.map(\.1) == GlottalKernelTests.mdqReference(x, gci: gci))
         #expect(out.mdq.contains { $0.1 > 0 })
     }
