@@ -138,6 +138,36 @@ struct HMPDSpeedTests {
             }
         }
     }
+
+    /// The triple-sorted median of nine (rows `out` of a strip) against the sorting median
+    /// filter: ties, ±0 and the zero padding (strips shorter than nine rows) included.
+    @Test("the median of nine from shared sorted triples equals the sorting median filter",
+          arguments: [(1, 0..<1), (5, 0..<5), (9, 0..<9), (40, 0..<40), (40, 7..<23), (40, 30..<40)])
+    func medfilt9(rows nT: Int, out: Range<Int>) {
+        let w = 37
+        var seed: UInt32 = 777
+        // Values from a small set (ties in most windows) in half the columns, random in the rest.
+        let levels: [Double] = [-1, -0.5, -0.0, 0, 0.25, 1]
+        let x = (0..<(nT * w)).map { i -> Double in
+            seed = seed &* 1664525 &+ 1013904223
+            return i % w < w / 2 ? levels[Int(seed >> 8) % levels.count] : Double(seed >> 8) / Double(1 << 24) * 2 - 1
+        }
+        let zeros = [Double](repeating: 0, count: w)
+        var y = [Double](repeating: .nan, count: out.count * w)
+        x.withUnsafeBufferPointer { xp in
+            zeros.withUnsafeBufferPointer { zp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    HMPD.withScratch(3 * (out.count + 6) * w) { tp in
+                        HMPD.medfilt9(xp.baseAddress!, rows: nT, width: w, out: out, zeros: zp.baseAddress!, triples: tp, into: yp.baseAddress!)
+                    }
+                }
+            }
+        }
+        for c in 0..<w {
+            let ref = HMPD.medfilt((0..<nT).map { x[$0 * w + c] }, 9)
+            for t in out { #expect(ref[t] == y[(t - out.lowerBound) * w + c], "row \(t), column \(c)") }
+        }
+    }
 }
 
 /// HMPD's approximations (rounding-order changes) against the exact forms they replace, with
