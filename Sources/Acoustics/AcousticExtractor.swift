@@ -29,7 +29,8 @@ public struct AcousticExtractor: Sendable {
         /// Glottal columns (NAQ, QOQ, H1H2, PSP, MDQ) are computed on blocks of this many
         /// output frames, each analysed with `glottalMarginSamples` of context on both sides;
         /// the per-file statistics of COVAREP (polarity, F0 median, SEDREAMS GCI ratio) are
-        /// those of the block's analysis window.
+        /// those of the block's analysis window. When the stream finishes, the frames still
+        /// waiting (at most the look-ahead) form one last block.
         public var glottalBlockFrames = 200
         public var glottalMarginSamples = 16000
         /// Earlier blocks whose polarity moments, GCI ratios and F0 values are pooled with
