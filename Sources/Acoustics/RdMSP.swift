@@ -237,7 +237,14 @@ enum RdMSP {
         guard cur > prev && cur > next else { return }
         let a0 = prev.squareRoot(), a1 = cur.squareRoot(), a2 = next.squareRoot()
         guard a1 > a0 && a1 > a2 else { return }
-        let l0 = log(a0), l1 = log(a1), l2 = log(a2)
+        logPeak(at: i, log(a0), log(a1), log(a2), &pk, &pv)
+    }
+
+    /// v_findpeaks' quadratic interpolation of a maximum of log|S| at bin i (0-based) from the
+    /// logs of bins i − 1, i, i + 1: appends the 1-based position and log value when bin i
+    /// is a strict, finite maximum.
+    @inline(__always)
+    static func logPeak(at i: Int, _ l0: Double, _ l1: Double, _ l2: Double, _ pk: inout [Double], _ pv: inout [Double]) {
         guard l1 > l0 && l1 > l2 && l1.isFinite else { return }
         let b = 0.5 * (l2 - l0)
         let a = l1 - b - l0

@@ -66,15 +66,7 @@ struct OverheadTests {
         let absS = S.map(\.abs)
         var pk: [Double] = [], pv: [Double] = []
         for i in 1..<h where absS[i] > absS[i - 1] && absS[i] > absS[i + 1] {
-            let l0 = log(absS[i - 1]), l1 = log(absS[i]), l2 = log(absS[i + 1])
-            guard l1 > l0 && l1 > l2 && l1.isFinite else { continue }
-            let b = 0.5 * (l2 - l0)
-            let a = l1 - b - l0
-            if a > 0 {
-                pk.append(Double(i + 1) + 0.5 * b / a); pv.append(l1 + 0.25 * b * b / a)
-            } else {
-                pk.append(Double(i + 1)); pv.append(l1)
-            }
+            RdMSP.logPeak(at: i, log(absS[i - 1]), log(absS[i]), log(absS[i + 1]), &pk, &pv)
         }
         return (pk, pv)
     }
